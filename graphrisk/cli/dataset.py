@@ -1,12 +1,23 @@
-"""Commands that read and describe a dataset: ``validate`` and ``summary``."""
+"""Commands that read, describe and convert a dataset: ``validate``, ``summary``, ``export``."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+import click
 
 from ..errors import DatasetError
-from .base import Output, dataset_argument, emit, load_options, main, open_dataset, output_options
+from .base import (
+    Output,
+    dataset_argument,
+    echo_err,
+    emit,
+    load_options,
+    main,
+    open_dataset,
+    output_options,
+)
 
 
 @main.command()
@@ -77,3 +88,27 @@ def summary(dataset, encoding, strict, fmt, output):
     emit(Output(s, [("by lender (按贷款人, 万元)", headers, rows)], text), fmt, output)
 
 
+
+
+@main.command()
+@dataset_argument
+@load_options
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Folder for CSV files, or a file ending in .xlsx.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Headers and enum values in English or Chinese.")
+@click.option("--out-encoding", default="utf-8", show_default=True,
+              help="Encoding of the CSV files written (utf-8, utf-8-sig, gbk).")
+def export(dataset, encoding, strict, output, lang, out_encoding):
+    """Write a validated dataset as UTF-8/GBK CSVs or one Excel workbook.
+
+    Converts between the accepted forms (GBK ↔ UTF-8, CSV ↔ xlsx, English ↔ Chinese
+    headers); what is written loads back to the same dataset.
+
+    Example:  graphrisk export datasets/demo_gbk -o demo.xlsx --lang zh
+    """
+    from ..export import write_dataset
+
+    ds = open_dataset(dataset, encoding, strict)
+    write_dataset(ds, output, lang=lang, encoding=out_encoding)
+    echo_err(f"wrote {output}")

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs graphrisk with its test extras and
+# headless Chromium (for the HTML page tests), starts a local Neo4j 5.26 built from
+# Maven Central (scripts/neo4j.sh), runs pytest against it, and stops Neo4j again.
+# The exit status is pytest's.  Extra arguments go to pytest:  scripts/test.sh -k circles
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+echo "== installing graphrisk and its test dependencies" >&2
+"$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "== installing headless Chromium (Debian package chromium)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+if [[ -z "${NEO4J_URI:-}" ]]; then
+    echo "== starting Neo4j (scripts/neo4j.sh)" >&2
+    GRAPHRISK_PYTHON="$PYTHON" bash scripts/neo4j.sh start
+    trap 'bash scripts/neo4j.sh stop || true' EXIT
+    NEO4J_URI=$(bash scripts/neo4j.sh uri)
+    export NEO4J_URI
+fi
+# every test runs: a Neo4j or browser test that cannot reach its server fails, never skips
+export GRAPHRISK_REQUIRE_SERVICES=1
+
+echo "== pytest" >&2
+set +e
+"$PYTHON" -m pytest "$@"
+status=$?
+set -e
+exit $status
