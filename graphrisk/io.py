@@ -321,7 +321,7 @@ def load_dataset(path: str | Path, options: LoadOptions | None = None):
     --------
     >>> ds = load_dataset("datasets/demo")                  # doctest: +SKIP
     >>> ds.counts()["enterprises"]                          # doctest: +SKIP
-    60
+    53
     """
     from .validate import validate_tables
 

@@ -41,7 +41,7 @@ def test_network_arrays_match_networkx(ds):
     net = build_network(ds)
     G = to_networkx(ds)
     assert net.n == 8
-    got = sorted((net.ids[s], net.ids[d], a) for s, d, a in zip(net.g_src, net.g_dst, net.g_amount))
+    got = sorted((net.ids[s], net.ids[d], a) for s, d, a in zip(net.g_src, net.g_dst, net.g_amount, strict=True))
     want = sorted((u, v, d["amount"]) for u, v, d in G.edges(data=True) if d["rel"] == GUARANTEES)
     assert got == want
     m = net.guarantee_matrix()
