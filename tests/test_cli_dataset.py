@@ -77,3 +77,16 @@ def test_every_command_has_help_with_example():
             subs = [cmd]
         for c in subs:
             assert c.help and "Example" in c.help, name
+
+
+def test_bundled_broken_dataset_lists_every_problem():
+    from .conftest import REPO
+
+    r = run("validate", REPO / "datasets" / "broken", "--format", "json")
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    texts = [e["text"] for e in data["errors"]]
+    assert len(texts) == 8
+    assert "guarantees.csv:4: guarantor_id '91331122MA2HX3K417' guarantees itself" in texts
+    assert "shareholdings.csv:3: holder_id 'P009' is not a known entity" in texts
+    assert [w["line"] for w in data["warnings"]] == [5]
