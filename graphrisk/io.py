@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from .params import LoadOptions
 __all__ = ["RawTable", "read_tables", "load_dataset", "detect_encoding", "normalise_header"]
 
 _SEP = "\x1f"  # unit separator: NFKC leaves it alone and it never occurs in cells
+# whitespace that NFKC leaves as it is (it maps U+3000, U+00A0, U+2000… to a space)
+_OTHER_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u1680",
+                "\u2028", "\u2029")
 
 
 @dataclass
@@ -84,7 +88,22 @@ def _normalise_column(values: pd.Series) -> list[str]:
     joined = _SEP.join(values.tolist())
     if not joined.isascii():
         joined = unicodedata.normalize("NFKC", joined)
-    return [v.strip() for v in joined.split(_SEP)]
+    parts = joined.split(_SEP)
+    if _needs_strip(joined):
+        return [v.strip() for v in parts]
+    return parts
+
+
+def _needs_strip(joined: str) -> bool:
+    """Whether any cell of a joined column has leading or trailing white space
+    (substring searches in C: much faster than a regular expression here)."""
+    if not joined:
+        return False
+    if joined[0].isspace() or joined[-1].isspace():
+        return True
+    if " " + _SEP in joined or _SEP + " " in joined:
+        return True
+    return any(ch in joined for ch in _OTHER_SPACE)
 
 
 def _decode(data: bytes, encoding: str, file: str) -> tuple[str | None, list[Problem]]:
@@ -108,8 +127,6 @@ def _csv_frame(text: str, file: str) -> tuple[pd.DataFrame | None, np.ndarray | 
     except pd.errors.ParserError as e:
         msg = str(e).strip()
         line = 0
-        import re
-
         m = re.search(r"line (\d+)", msg)
         if m:
             line = int(m.group(1))
@@ -296,15 +313,16 @@ def read_tables(path: str | Path, options: LoadOptions | None = None,
         raise DatasetError([Problem(str(path), 0, "", "is neither a folder of CSV files nor "
                                     "an .xlsx workbook")], "cannot read the dataset")
     tables: dict[str, RawTable] = {}
+    present = set(found)
     for key in TABLE_ORDER:
         if key not in found:
             continue
-        df, lines, file, enc = found[key]
+        df, lines, file, enc = found.pop(key)  # free each source frame once mapped
         frame, probs = _map_columns(TABLES[key], df, lines, file)
         problems += probs
         if frame is not None:
             tables[key] = RawTable(TABLES[key], frame, file, enc)
-    if "enterprises" not in found and not any(p.file.startswith("enterprises") for p in problems):
+    if "enterprises" not in present and not any(p.file.startswith("enterprises") for p in problems):
         where = path.name if path.is_file() else "enterprises.csv"
         problems.append(Problem(where, 0, "", "the mandatory table 'enterprises' (企业) is missing"))
     return tables, problems

@@ -68,7 +68,7 @@ def make_codes(n: int, rng: np.random.Generator, *, division: str | None = None)
         total = (body * np.array(WEIGHTS)).sum(axis=1)
         check = (31 - total % 31) % 31
         chars = alphabet[np.concatenate([body, check[:, None]], axis=1)]
-        codes = np.array(["".join(r) for r in chars], dtype="U18")
+        codes = np.ascontiguousarray(chars).view("U18").ravel()  # 18 × U1 → one U18 per row
         out = np.unique(np.concatenate([out, codes]))
     rng.shuffle(out)
     return out[:n]

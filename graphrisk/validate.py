@@ -96,22 +96,42 @@ def uscc_mask(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 _NUM_CLEAN = re.compile(r"[,\s]|万元$|万$")
 
 
-def _numbers(values: pd.Series, percent: bool = False) -> tuple[pd.Series, np.ndarray]:
-    """Parse text as numbers; returns (values, had-a-percent-sign)."""
-    s = values.astype(str).str.replace(_NUM_CLEAN, "", regex=True)
-    pct = s.str.endswith("%").to_numpy(dtype=bool)
-    if percent:
-        s = s.str.rstrip("%")
-    num = pd.to_numeric(s.where(s != ""), errors="coerce").astype("float64")
+def _numbers(values: pd.Series, empty: np.ndarray, percent: bool = False,
+             ) -> tuple[pd.Series, np.ndarray]:
+    """Parse text as numbers; returns (values, had-a-percent-sign).
+
+    Plain numbers take one C-level pass; only cells that fail it (thousands separators,
+    ``%``, ``万元``) go through the slower cleaning.
+    """
+    s = values.astype(object)
+    num = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+    pct = np.zeros(len(s), dtype=bool)
+    retry = num.isna().to_numpy() & ~empty
+    if retry.any():
+        sub = s[retry].astype(str).str.replace(_NUM_CLEAN, "", regex=True)
+        has_pct = sub.str.endswith("%").to_numpy(dtype=bool)
+        if percent:
+            pct[np.flatnonzero(retry)] = has_pct
+            sub = sub.str.rstrip("%")
+        num[retry] = pd.to_numeric(sub.where(sub != ""), errors="coerce").astype("float64")
     return num, pct
 
 
-def _parse_dates(values: pd.Series) -> pd.Series:
-    s = values.astype(str)
-    s = s.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
-    s = s.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
-    d = pd.to_datetime(s.where(s != ""), format="%Y-%m-%d", errors="coerce")
-    return d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
+def _parse_dates(values: pd.Series, empty: np.ndarray) -> pd.Series:
+    """ISO text for each date cell ("" when empty or unreadable); ISO input takes the
+    fast path, other forms (``2025/3/1``, ``20250301``, ``2025年3月1日``) the slow one."""
+    s = values.astype(object)
+    iso = pd.to_datetime(s.where(~empty), format="%Y-%m-%d", errors="coerce")
+    ok = iso.notna().to_numpy() & (s.str.len() == 10).to_numpy()
+    out = s.where(ok, "").astype(object)
+    retry = ~ok & ~empty
+    if retry.any():
+        r = s[retry].astype(str)
+        r = r.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
+        r = r.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+        d = pd.to_datetime(r, format="%Y-%m-%d", errors="coerce")
+        out[retry] = d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
+    return out
 
 
 def _enum_lookup(enum: str) -> dict[str, str]:
@@ -134,7 +154,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
         out.each(raw, empty, name, lambda r: f"{name} is empty but required ({col.zh})",
                  rule="required")
     if col.kind in ("amount", "signed_amount", "pct", "prob", "int", "severity"):
-        num, pct = _numbers(s, percent=col.kind in ("pct", "prob"))
+        num, pct = _numbers(s, empty, percent=col.kind in ("pct", "prob"))
         bad = ~empty & num.isna().to_numpy()
         out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a number", rule="nan")
         v = num.to_numpy()
@@ -159,7 +179,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
                 return num.round().astype("Int64")
         return num
     if col.kind == "date":
-        d = _parse_dates(s)
+        d = _parse_dates(s, empty)
         bad = ~empty & (d == "").to_numpy(dtype=bool)
         out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a date (use YYYY-MM-DD)",
                  rule="date")
@@ -224,7 +244,11 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     The returned dataset is only meaningful when no problem is an error.
     """
     out = _Collector()
-    typed = {name: _typed(raw, out) for name, raw in raws.items()}
+    typed = {}
+    for name, raw in raws.items():
+        typed[name] = _typed(raw, out)
+        # later checks read the typed values; the text cells can go (halves peak memory)
+        raw.frame = typed[name]
     for name in TABLES:
         if name not in typed:
             typed[name] = _empty_frame(name)
