@@ -4,13 +4,15 @@ changing globals; each object checks its values when created."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import ParameterError
 from .glossary import OWNERSHIP_MODES as _MODES
 
-__all__ = ["OWNERSHIP_MODES", "LoadOptions", "OwnershipParams", "RelatedParams",
-           "CircleParams"]
+__all__ = ["OWNERSHIP_MODES", "Neo4jParams", "NEO4J_SCHEMES", "LoadOptions", "OwnershipParams", "RelatedParams",
+           "CircleParams", "ChainParams",
+           "KeyFirmParams", "WarningParams",
+           "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS", "ReportParams"]
 
 OWNERSHIP_MODES = tuple(_MODES)
 
@@ -74,7 +76,19 @@ class OwnershipParams:
 
 @dataclass(frozen=True)
 class RelatedParams:
-    """Related-party rules (SPEC §4); ratios in percent."""
+    """Related-party rules (SPEC §4); ratios in percent.
+
+    Parameters
+    ----------
+    ownership : OwnershipParams
+        How h(·, ·) is computed for ``equity`` and ``common_owner``.
+    equity_threshold : float
+        ``equity`` and ``common_owner``: the holding that relates (25).
+    lending_ratio : float
+        ``lending``: loan balances between the two, as % of either's capital (50).
+    guarantee_ratio : float
+        ``guarantee``: guarantees given for the other, as % of its borrowings (10).
+    """
 
     ownership: OwnershipParams = OwnershipParams()
     equity_threshold: float = 25.0
@@ -89,7 +103,23 @@ class RelatedParams:
 
 @dataclass(frozen=True)
 class CircleParams:
-    """Guarantee groups, circles and their metrics (SPEC §5)."""
+    """Guarantee groups, circles and their metrics (SPEC §5).
+
+    Parameters
+    ----------
+    max_cycle_length : int
+        Longest simple cycle listed per circle (the search is exponential in it).
+    max_cycles : int
+        Cycles kept per circle (the shortest first); ``cycles_truncated`` tells.
+    focus_exposure : float
+        A member is a focus member when its exposure (own loans + guarantees given,
+        万元) exceeds this.
+    committee_banks, committee_microloans : int
+        A creditors' committee (债权人委员会) is called for when the members owe at
+        least this many banks, or this many microloan companies.
+    star_degree, joint_degree : int
+        Distinct borrowers of a guarantor (一保多) / guarantors of a borrower (联保).
+    """
 
     max_cycle_length: int = 6
     max_cycles: int = 1000
@@ -102,3 +132,416 @@ class CircleParams:
     def __post_init__(self):
         _check(self.max_cycle_length >= 2, "max_cycle_length must be >= 2")
         _check(self.max_cycles >= 1, "max_cycles must be >= 1")
+        _check(self.focus_exposure >= 0, "focus_exposure must be >= 0")
+        _check(self.committee_banks >= 1 and self.committee_microloans >= 1,
+               "committee_banks and committee_microloans must be >= 1")
+        _check(self.star_degree >= 2 and self.joint_degree >= 2,
+               "star_degree and joint_degree must be >= 2")
+
+
+@dataclass(frozen=True)
+class ChainParams:
+    """Guarantee chains (担保链) and bank exposure (SPEC §5).
+
+    Parameters
+    ----------
+    depth : int
+        Longest chain followed, in guarantees (hops) from the root.
+    max_paths : int
+        Paths listed per entity reached (the shortest first).
+    exposure_depth : int
+        Depth of the contingent chain behind each loan in ``exposure``.
+    top_chains : int
+        Number of largest chains listed by ``exposure --lender``.
+    """
+
+    depth: int = 6
+    max_paths: int = 5
+    exposure_depth: int = 3
+    top_chains: int = 10
+
+    def __post_init__(self):
+        _check(self.depth >= 1, "depth must be >= 1")
+        _check(self.max_paths >= 1, "max_paths must be >= 1")
+        _check(self.exposure_depth >= 1, "exposure depth must be >= 1")
+        _check(self.top_chains >= 1, "top_chains must be >= 1")
+
+
+#: tags of the key sectors of SPEC §8 (产能过剩, 房地产, 地方政府融资平台)
+KEY_SECTOR_TAGS = ("overcapacity", "real_estate", "lgfv")
+#: words in an event description that mark private borrowing or a dispute (SPEC §8)
+DISPUTE_KEYWORDS = ("民间借贷", "民间融资", "高利贷", "非法集资", "非法吸收", "套路贷",
+                    "诉讼", "纠纷", "起诉", "被诉", "仲裁", "讨债",
+                    "private lending", "lawsuit", "litigation", "dispute")
+
+
+@dataclass(frozen=True)
+class KeyFirmParams:
+    """Key-enterprise (重点企业) selection (SPEC §8); amounts in 万元.
+
+    Parameters
+    ----------
+    sector_tags : tuple of str
+        Tags of the key sectors.
+    sector_credit : float
+        Credit that makes a key-sector firm key (3,000).
+    top_n : int
+        The ``top_n`` largest credit users are key (10; 0 turns the rule off).
+    large_credit : float
+        Credit that makes any firm key (5,000).
+    key_project_credit, agri_leader_credit, cross_region_credit : float
+        Credit that makes a ``key_project`` (2,000), ``agri_leader`` (1,000) or
+        ``cross_region`` (2,000) firm key.
+    related : bool
+        Add the important related parties of the firms selected by credit and tags.
+    related_rules : tuple of str
+        The related-party rules (SPEC §4) that count as *important*: by default the
+        control relations (equity, common owner, management); ``guarantee`` and
+        ``lending`` are exposures, which the warning signals cover.
+    related_equity : float
+        Equity / common-owner threshold (percent) for an *important* relation (50:
+        control), instead of the 25 of SPEC §4.
+    dispute_keywords : tuple of str
+        Words in an event description that mark private borrowing or a dispute.
+    """
+
+    sector_tags: tuple[str, ...] = KEY_SECTOR_TAGS
+    sector_credit: float = 3000.0
+    top_n: int = 10
+    large_credit: float = 5000.0
+    key_project_credit: float = 2000.0
+    agri_leader_credit: float = 1000.0
+    cross_region_credit: float = 2000.0
+    related: bool = True
+    related_rules: tuple[str, ...] = ("equity", "common_owner", "management")
+    related_equity: float = 50.0
+    dispute_keywords: tuple[str, ...] = DISPUTE_KEYWORDS
+
+    def __post_init__(self):
+        from .glossary import RELATED_RULES
+        for name in ("sector_credit", "large_credit", "key_project_credit",
+                     "agri_leader_credit", "cross_region_credit"):
+            _check(getattr(self, name) >= 0, f"{name} must be >= 0")
+        _check(self.top_n >= 0, "top_n must be >= 0")
+        bad = [r for r in self.related_rules if r not in RELATED_RULES]
+        _check(not bad, f"unknown related-party rule(s) {bad}; use {', '.join(RELATED_RULES)}")
+        _check(0 < self.related_equity <= 100, "related_equity must be in (0, 100]")
+
+
+@dataclass(frozen=True)
+class WarningParams:
+    """Early-warning (预警) signals and levels (SPEC §8); amounts in 万元.
+
+    Parameters
+    ----------
+    overdue_red_days, overdue_orange_days : int
+        Overdue days *above* which a loan gives red (90) or orange (30); any overdue
+        day gives yellow.
+    overdue_count : int
+        Overdue payments (summed over the firm's loans) that give yellow (2).
+    extensions : int
+        Extensions / 借新还旧 (summed) that give yellow (1).
+    call_orange : float
+        Guarantee calls on the firm that give orange (1,000); any call gives yellow.
+    severity_levels : tuple of 4 str
+        Level of an event of severity 1, 2, 3, 4 (blue, yellow, orange, red).
+    missing_severity : int
+        Severity assumed for an event whose severity is missing (2).
+    recovery : float
+        Recovery rate of the contagion cascade seeded by the defaulted firms (0).
+    related : RelatedParams
+        Rules for the related-party signals (SPEC §4 defaults).
+    levels : dict of str to str
+        Overrides of the level a signal code gives (``{"circle_member": "blue"}``;
+        ``"none"`` turns a signal off).  Thresholded signals keep their tiers unless
+        overridden.
+    """
+
+    overdue_red_days: int = 90
+    overdue_orange_days: int = 30
+    overdue_count: int = 2
+    extensions: int = 1
+    call_orange: float = 1000.0
+    severity_levels: tuple[str, str, str, str] = ("blue", "yellow", "orange", "red")
+    missing_severity: int = 2
+    recovery: float = 0.0
+    related: RelatedParams = RelatedParams()
+    levels: dict = field(default_factory=dict, hash=False)
+
+    def __post_init__(self):
+        from .glossary import WARNING_LEVELS
+        allowed = ("none", *WARNING_LEVELS)
+        _check(0 <= self.overdue_orange_days <= self.overdue_red_days,
+               "need 0 <= overdue_orange_days <= overdue_red_days")
+        _check(self.overdue_count >= 1, "overdue_count must be >= 1")
+        _check(self.extensions >= 1, "extensions must be >= 1")
+        _check(self.call_orange >= 0, "call_orange must be >= 0")
+        _check(len(self.severity_levels) == 4 and all(v in allowed for v in self.severity_levels),
+               f"severity_levels must be 4 of {', '.join(allowed)}")
+        _check(1 <= self.missing_severity <= 4, "missing_severity must be in 1..4")
+        _check(0 <= self.recovery <= 1, "recovery must be in [0, 1]")
+        bad = {k: v for k, v in self.levels.items() if v not in allowed}
+        _check(not bad, f"unknown level(s) {bad}; use {', '.join(allowed)}")
+
+
+#: probability of default by a borrower's worst loan classification (五级分类), used by
+#: :class:`ContagionParams` when an enterprise has no ``pd``
+PD_BY_CLASSIFICATION = (("normal", 0.01), ("special_mention", 0.05), ("substandard", 0.20),
+                        ("doubtful", 0.50), ("loss", 0.90))
+#: the tail statistics of a loss distribution reported by the Monte Carlo (SPEC §6)
+TAIL_KEYS = ("var95", "var99", "es95", "es99")
+_CONTAGION_MODELS = ("cascade", "debtrank")
+
+
+@dataclass(frozen=True)
+class ContagionParams:
+    """Default contagion and its Monte Carlo (SPEC §6).
+
+    Parameters
+    ----------
+    recovery : float
+        Recovery rate r from the borrower's own assets, in [0, 1]: a defaulted loan has
+        shortfall ``balance × (1 − r)`` (先穷尽主债务人、后担保人).
+    runs : int
+        Monte Carlo scenarios.
+    seed : int
+        Seed of the scenarios: the same seed gives the same numbers.
+    model : {"cascade", "debtrank"}
+        Systemic-importance ranking: the loss an entity's default causes beyond its own
+        loans when it defaults alone (``cascade``), or DebtRank (``debtrank``).
+    pd_by_classification : tuple of (classification, pd)
+        PD of an enterprise without ``pd``, from its worst loan classification.
+    pd_no_loans : float
+        PD of an enterprise without ``pd`` and without loans.
+    pd_defaulted : float
+        PD of an enterprise without ``pd`` whose ``status`` is ``defaulted``.
+    tolerance : float
+        Relative slack of the capacity test: a guarantor defaults when its calls exceed
+        ``capacity + tolerance × max(1, capacity)``, so one exactly at capacity survives
+        despite rounding.
+    debtrank_tolerance : float
+        DebtRank distress increments below this are dropped (ends the iteration on cycles).
+    batch_cells : int
+        Runs are simulated in batches of ``batch_cells // entities`` runs (about 9 bytes
+        per cell): the memory bound of the Monte Carlo.
+    """
+
+    recovery: float = 0.0
+    runs: int = 1000
+    seed: int = 0
+    model: str = "cascade"
+    pd_by_classification: tuple = PD_BY_CLASSIFICATION
+    pd_no_loans: float = 0.01
+    pd_defaulted: float = 1.0
+    tolerance: float = 1e-9
+    debtrank_tolerance: float = 1e-9
+    batch_cells: int = 8_000_000
+
+    def __post_init__(self):
+        _check(0 <= self.recovery <= 1, "recovery must be in [0, 1]")
+        _check(self.runs >= 1, "runs must be >= 1")
+        _check(self.model in _CONTAGION_MODELS,
+               f"unknown model {self.model!r}; use cascade or debtrank")
+        pds = dict(self.pd_by_classification)
+        _check(all(0 <= v <= 1 for v in pds.values()),
+               "pd_by_classification values must be in [0, 1]")
+        _check(0 <= self.pd_no_loans <= 1 and 0 <= self.pd_defaulted <= 1,
+               "pd_no_loans and pd_defaulted must be in [0, 1]")
+        _check(self.tolerance >= 0 and self.debtrank_tolerance > 0, "tolerances must be >= 0")
+        _check(self.batch_cells >= 1, "batch_cells must be >= 1")
+
+
+_OBJECTIVES = ("expected",) + TAIL_KEYS
+from .glossary import STRATEGIES as _STRATEGIES  # noqa: E402
+
+_STRATEGY_CODES = tuple(_STRATEGIES)
+
+
+@dataclass(frozen=True)
+class StrategyParams:
+    """Cutting strategies (化解策略) and the greedy recommendation (SPEC §7).
+
+    Parameters
+    ----------
+    strategies : tuple of str
+        Strategies the plan may use (codes of :data:`graphrisk.glossary.STRATEGIES`).
+    budget : int
+        Most actions in the plan.
+    amount_budget : float or None
+        Most 万元 of guarantees the plan may touch in total (None: no limit).
+    cap_fraction : float
+        ``cap`` 部分代偿后免责: the share of the guarantee the guarantor pays now
+        (never more than its capacity) before the rest is released.
+    max_candidates : int
+        Candidates scored exactly per strategy and step, the most promising first.
+    objective : {"expected", "var95", "var99", "es95", "es99"}
+        What the greedy plan minimises.
+    fas_exact_max_edges : int
+        ``break_circle``: circles with at most this many links get an exact minimum-weight
+        feedback arc set, larger ones the Eades–Lin–Smyth heuristic.
+    betweenness_sources : int
+        Edge betweenness is exact when ``n · m <= 1e8``; otherwise estimated from this
+        many random source entities.
+    min_gain : float
+        The plan stops when the best action lowers the objective by no more than this (万元).
+    """
+
+    strategies: tuple = _STRATEGY_CODES
+    budget: int = 5
+    amount_budget: float | None = None
+    cap_fraction: float = 0.5
+    max_candidates: int = 100
+    objective: str = "expected"
+    fas_exact_max_edges: int = 150
+    betweenness_sources: int = 256
+    min_gain: float = 1e-6
+
+    def __post_init__(self):
+        bad = [s for s in self.strategies if s not in _STRATEGY_CODES]
+        _check(not bad, f"unknown strategy {', '.join(map(repr, bad))}; use "
+               f"{', '.join(_STRATEGY_CODES)}")
+        _check(len(self.strategies) >= 1, "give at least one strategy")
+        _check(self.budget >= 0, "budget must be >= 0")
+        _check(self.amount_budget is None or self.amount_budget >= 0,
+               "amount_budget must be >= 0")
+        _check(0 <= self.cap_fraction <= 1, "cap_fraction must be in [0, 1]")
+        _check(self.max_candidates >= 1, "max_candidates must be >= 1")
+        _check(self.objective in _OBJECTIVES,
+               f"unknown objective {self.objective!r}; use one of {', '.join(_OBJECTIVES)}")
+        _check(self.fas_exact_max_edges >= 0 and self.betweenness_sources >= 1,
+               "fas_exact_max_edges must be >= 0 and betweenness_sources >= 1")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """The risk-committee report and the interactive network page (``graphrisk report``).
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Language of labels and headers (Chinese by default).
+    top : int
+        Rows shown per ranked table in the HTML report; every row goes to
+        ``report.xlsx`` and ``json/``.
+    full_max_nodes : int
+        Above this many entities the network page opens on one node per guarantee
+        group (担保群) and draws a group's members on click.
+    page_max_entities : int
+        Most entities embedded in the network page (largest guarantee groups first); the
+        page says how many were left out.
+    seed : int
+        Seed of the layout and of the Monte Carlo runs (same seed, same report).
+    runs : int
+        Monte Carlo scenarios for expected and tail losses.
+    budget : int
+        Number of actions of the recommended cutting plan.
+    skip : tuple of str
+        Sections left out (``strategies``, ``related`` …), e.g. to save time on a
+        very large network; each is listed with a note.
+    """
+
+    lang: str = "zh"
+    top: int = 20
+    full_max_nodes: int = 5000
+    page_max_entities: int = 100_000
+    seed: int = 0
+    runs: int = 1000
+    budget: int = 5
+    skip: tuple = ()
+
+    def __post_init__(self):
+        _check(self.lang in ("zh", "en"), f"unknown language {self.lang!r}; use zh or en")
+        _check(self.top >= 1, "top must be >= 1")
+        _check(self.full_max_nodes >= 1, "full_max_nodes must be >= 1")
+        _check(self.page_max_entities >= 1, "page_max_entities must be >= 1")
+        _check(self.runs >= 1, "runs must be >= 1")
+        _check(self.budget >= 0, "budget must be >= 0")
+
+
+#: URI schemes of the Neo4j drivers (``+s``: TLS with a CA-signed certificate,
+#: ``+ssc``: TLS accepting a self-signed one)
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+@dataclass(frozen=True)
+class Neo4jParams:
+    """Where the Neo4j store is and how to log in (SPEC §2).
+
+    Credentials never live in code or on the command line: :meth:`from_env` reads
+    ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``; explicit
+    arguments override them.  The password is left out of ``repr``.
+
+    Parameters
+    ----------
+    uri : str
+        ``bolt://host:7687``, ``neo4j://…``, ``neo4j+s://…`` (Aura) …  A path part
+        names the database: ``bolt://127.0.0.1:7688/risk`` is database ``risk``.
+    user, password : str or None
+        No password: connect without authentication.
+    database : str
+        Target database (Community edition has one user database, ``neo4j``).
+    timeout : float
+        Seconds to wait for a connection before giving up.
+
+    Examples
+    --------
+    >>> p = Neo4jParams.from_env(env={"NEO4J_URI": "bolt://db:7687/risk", "NEO4J_PASSWORD": "x"})
+    >>> p.uri, p.database, p.user
+    ('bolt://db:7687', 'risk', 'neo4j')
+    >>> "x" in repr(p)
+    False
+    """
+
+    uri: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str = "neo4j"
+    timeout: float = 10.0
+
+    def __post_init__(self):
+        _check(self.is_uri(self.uri),
+               f"{self.uri!r} is not a Neo4j URI; use bolt://host:port or neo4j://host:port "
+               "(neo4j+s:// for TLS)")
+        _check(bool(self.database), "the database name is empty")
+        _check(self.timeout > 0, "timeout must be > 0")
+
+    @staticmethod
+    def is_uri(text) -> bool:
+        """True when *text* is a Neo4j URI rather than a path.
+
+        >>> Neo4jParams.is_uri("neo4j+s://x.databases.neo4j.io"), Neo4jParams.is_uri("demo")
+        (True, False)
+        """
+        text = str(text)
+        return "://" in text and text.split("://", 1)[0].lower() in NEO4J_SCHEMES
+
+    @classmethod
+    def from_env(cls, uri: str | None = None, *, user: str | None = None,
+                 password: str | None = None, database: str | None = None,
+                 timeout: float | None = None, env=None) -> Neo4jParams:
+        """Build the parameters from arguments, falling back on the environment.
+
+        Raises
+        ------
+        ParameterError
+            When no URI is given and ``NEO4J_URI`` is not set, or the URI is malformed.
+        """
+        import os
+
+        env = os.environ if env is None else env
+        uri = str(uri or env.get("NEO4J_URI") or "")
+        _check(bool(uri), "no Neo4j server given: set NEO4J_URI (e.g. bolt://127.0.0.1:7687) "
+               "or pass --uri")
+        _check(cls.is_uri(uri), f"{uri!r} is not a Neo4j URI; use bolt://host:port or "
+               "neo4j://host:port (neo4j+s:// for TLS)")
+        scheme, _, rest = uri.partition("://")
+        host, _, db_in_uri = rest.partition("/")
+        db_in_uri = db_in_uri.strip("/")
+        _check(bool(host) and not any(c in db_in_uri for c in "?/#"),
+               f"cannot read host and database from {uri!r}")
+        password = password if password is not None else (env.get("NEO4J_PASSWORD") or None)
+        user = user or env.get("NEO4J_USER") or ("neo4j" if password else None)
+        database = database or db_in_uri or env.get("NEO4J_DATABASE") or "neo4j"
+        extra = {} if timeout is None else {"timeout": float(timeout)}
+        return cls(uri=f"{scheme}://{host}", user=user, password=password, database=database,
+                   **extra)

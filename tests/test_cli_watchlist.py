@@ -1,0 +1,126 @@
+"""``graphrisk watchlist``: formats, options, errors, and the demo in its three forms."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from graphrisk.cli import main
+
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_json_keys(small):
+    r = run("watchlist", small, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert set(data) >= {"enterprises", "counts", "parameters"}
+    ids = {e["id"]: e for e in data["enterprises"]}
+    # E3 defaulted; E2 distressed with a substandard loan; E1 guaranteed by E2 (troubled)
+    assert ids["E3"]["level"] == "red" and ids["E2"]["level"] == "orange"
+    for e in data["enterprises"]:
+        assert set(e) >= {"id", "name", "key", "criteria", "signals", "level", "reasons",
+                          "exposure"}
+    assert data["counts"]["red"] == 1
+
+
+def test_table_and_level_filter(small):
+    r = run("watchlist", small)
+    assert r.exit_code == 0, r.output
+    assert "red 红" in r.stdout and "丙公司" in r.stdout and "预警原因" in r.stdout
+    r = run("watchlist", small, "--level", "red", "--format", "json")
+    assert [e["level"] for e in json.loads(r.stdout)["enterprises"]] == ["red"]
+
+
+def test_all_lists_every_enterprise(small):
+    data = json.loads(run("watchlist", small, "--all", "--format", "json").stdout)
+    assert len(data["enterprises"]) == 4
+    assert {e["level"] for e in data["enterprises"]} >= {"red"}
+
+
+def test_csv_file_with_bom(small, tmp_path):
+    out = tmp_path / "wl.csv"
+    r = run("watchlist", small, "--format", "csv", "-o", out)
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["level 等级", "id 编号", "name 企业名称"]
+    assert "reasons_en" in rows[0]
+    assert rows[1][1] == "E3" and "status is defaulted" in rows[1][rows[0].index("reasons_en")]
+
+
+def test_xlsx_with_chinese_headers(small, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "sub" / "wl.xlsx"
+    r = run("watchlist", small, "--format", "xlsx", "-o", out)
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["预警名单", "风险信号", "入选标准", "预警规则"]
+    ws = wb["预警名单"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["预警等级", "等级代码", "企业编号", "企业名称"]
+    first = [c.value for c in ws[2]]
+    assert first[0] == "红" and first[2] == "E3" and "企业状态为违约" in first[9]
+    assert ws.cell(2, 1).fill.fgColor.rgb.endswith("F4B6B6")
+    signals = list(wb["风险信号"].iter_rows(values_only=True))
+    assert ("E3", "丙公司", "status_defaulted") in {row[:3] for row in signals}
+    assert not list(tmp_path.glob("sub/*.partial"))
+
+
+def test_xlsx_needs_output(small):
+    r = run("watchlist", small, "--format", "xlsx")
+    assert r.exit_code == 2 and "needs -o" in r.output
+
+
+def test_bad_parameter_is_a_clean_error(small):
+    r = run("watchlist", small, "--recovery", "2")
+    assert r.exit_code == 1 and "recovery" in r.output and "Traceback" not in r.output
+    r = run("watchlist", small, "--top-n", "-1")
+    assert r.exit_code == 1 and "top_n" in r.output
+
+
+def test_broken_dataset_is_a_clean_error(make_dataset):
+    path = make_dataset(enterprises="id,name\nE1,a\n",
+                        events="enterprise_id,date,category\nE9,2025-01-01,credit\n")
+    r = run("watchlist", path)
+    assert r.exit_code == 1 and "events.csv:2" in r.output and "Traceback" not in r.output
+
+
+def test_options_change_the_list(small):
+    base = json.loads(run("watchlist", small, "--format", "json").stdout)
+    top = json.loads(run("watchlist", small, "--format", "json", "--top-n", "0",
+                         "--no-related").stdout)
+    assert base["counts"]["key"] > top["counts"]["key"] == 0
+    only = json.loads(run("watchlist", small, "--format", "json", "--key-only").stdout)
+    assert all(e["key"] for e in only["enterprises"]) and only["enterprises"]
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
+def test_demo_end_to_end_in_three_forms(tmp_path):
+    r = run("watchlist", DEMO, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert all(data["counts"][k] > 0 for k in ("red", "orange", "yellow", "blue"))
+    levels = [e["level"] for e in data["enterprises"]]
+    order = ("blue", "yellow", "orange", "red")
+    assert [order.index(x) for x in levels] == sorted((order.index(x) for x in levels),
+                                                      reverse=True)
+    assert all(e["reasons"] and (e["key"] or e["signals"]) for e in data["enterprises"])
+    for other in (DEMO_XLSX, DEMO_GBK):
+        if other.exists():
+            got = json.loads(run("watchlist", other, "--format", "json").stdout)
+            assert got["enterprises"] == data["enterprises"]
+    r = run("watchlist", DEMO, "--format", "xlsx", "-o", tmp_path / "demo.xlsx")
+    assert r.exit_code == 0 and (tmp_path / "demo.xlsx").exists()
+    r = run("watchlist", DEMO, "--level", "orange")
+    assert r.exit_code == 0 and "青山玻璃制品有限公司" in r.stdout

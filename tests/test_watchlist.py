@@ -1,0 +1,170 @@
+"""The watchlist (SPEC §8) end to end: levels of hand-built firms, listing rules,
+sorting, the JSON shape and the demo."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graphrisk.errors import ParameterError
+from graphrisk.io import load_dataset
+from graphrisk.params import KeyFirmParams, WarningParams
+from graphrisk.report_format import to_json
+from graphrisk.watchlist import watchlist
+
+from .conftest import DEMO
+
+BANK = "id,name\nB1,青山银行\n"
+
+# One firm per level rule; amounts in 万元.
+CASE = dict(
+    enterprises="""
+        id,name,status,credit_line,net_assets,tags
+        RD,违约企业,defaulted,100,0,
+        RL,损失贷款企业,normal,100,1000,
+        RO,逾期九十一天,normal,100,1000,
+        RE,四级事件,normal,100,1000,
+        RC,传染违约企业,normal,100,10,
+        OS,困难企业,distressed,100,1000,
+        OB,次级贷款企业,normal,100,1000,
+        OO,逾期四十天,normal,100,1000,
+        OG,担保人违约,normal,100,1000,
+        YM,关注类贷款,normal,100,1000,
+        YN,逾期两次,normal,100,1000,
+        YX,借新还旧,normal,100,1000,
+        BE,一级事件,normal,100,1000,
+        KB,重点企业,normal,6000,1000,
+        NN,无信号企业,normal,100,1000,
+        """,
+    institutions=BANK,
+    loans="""
+        id,borrower_id,lender_id,balance,classification,overdue_days,overdue_count,extensions
+        L_RD,RD,B1,500,normal,,,
+        L_RL,RL,B1,50,loss,,,
+        L_RO,RO,B1,50,normal,91,1,
+        L_RC,RC,B1,80,normal,,,
+        L_OB,OB,B1,50,substandard,,,
+        L_OO,OO,B1,50,normal,40,1,
+        L_OG,OG,B1,70,normal,,,
+        L_YM,YM,B1,50,special_mention,,,
+        L_YN,YN,B1,50,normal,,2,
+        L_YX,YX,B1,50,normal,,,1
+        """,
+    guarantees="""
+        id,guarantor_id,borrower_id,amount,loan_id
+        g1,RC,RD,300,L_RD
+        g2,RD,OG,20,L_OG
+        """,
+    events="""
+        enterprise_id,date,category,severity,description
+        RE,2025-06-01,credit,4,账户被冻结
+        BE,2025-06-02,public_opinion,1,小额投诉
+        """,
+)
+
+EXPECTED = {"RD": "red", "RL": "red", "RO": "red", "RE": "red", "RC": "red",
+            "OS": "orange", "OB": "orange", "OO": "orange", "OG": "orange",
+            "YM": "yellow", "YN": "yellow", "YX": "yellow", "BE": "blue", "KB": "blue"}
+
+
+@pytest.fixture
+def case(make_dataset):
+    return load_dataset(make_dataset(**CASE))
+
+
+def levels(wl) -> dict[str, str]:
+    return {e["id"]: e["level"] for e in wl.entries}
+
+
+def test_each_level_rule_end_to_end(case):
+    wl = watchlist(case, key_params=KeyFirmParams(top_n=0))
+    assert levels(wl) == EXPECTED  # NN: no signal, not key: not listed
+    entry = {e["id"]: e for e in wl.entries}
+    assert entry["RC"]["reasons"][0]["signal"] == "cascade_default"  # 300 called > 10 capacity
+    assert entry["KB"]["key"] and entry["KB"]["reasons"] == [{
+        "level": "blue", "signal": "key_enterprise",
+        "zh": "重点企业（大额授信），未发现不利信号",
+        "en": "key enterprise (large credit), no adverse signal"}]
+    assert entry["OG"]["reasons"][0]["zh"] == "担保人违约：违约企业（担保金额 20.00 万元）"
+    assert wl.counts == {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "none": 1,
+                         "key": 1, "listed": 14}
+    assert wl.levels.loc["NN", "level"] == "none" and wl.levels.loc["RD", "level_rank"] == 4
+
+
+def test_sorted_by_level_then_exposure(case):
+    wl = watchlist(case, key_params=KeyFirmParams(top_n=0))
+    ranks = [("none", "blue", "yellow", "orange", "red").index(e["level"]) for e in wl.entries]
+    assert ranks == sorted(ranks, reverse=True)
+    reds = [e for e in wl.entries if e["level"] == "red"]
+    # RD: loans 500 + guarantee given 20 = 520; RC: 80 + 300 = 380; then 50s by id
+    assert [(e["id"], e["exposure"]) for e in reds] == [
+        ("RD", 520.0), ("RC", 380.0), ("RL", 50.0), ("RO", 50.0), ("RE", 0.0)]
+
+
+def test_listing_options(case):
+    kp = KeyFirmParams(top_n=0)
+    assert len(watchlist(case, key_params=kp, include_all=True).entries) == 15
+    wl = watchlist(case, key_params=kp, min_level="orange")
+    assert {e["level"] for e in wl.entries} == {"red", "orange"} and len(wl.entries) == 9
+    assert wl.counts["blue"] == 2  # counts cover the whole dataset
+    assert [e["id"] for e in watchlist(case, key_params=kp, key_only=True).entries] == ["KB"]
+    with pytest.raises(ParameterError):
+        watchlist(case, min_level="purple")
+
+
+def test_parameters_change_levels(case):
+    kp = KeyFirmParams(top_n=0)
+    wp = WarningParams(overdue_red_days=100, levels={"status_distressed": "yellow"},
+                       severity_levels=("none", "yellow", "orange", "orange"))
+    got = levels(watchlist(case, key_params=kp, warning_params=wp))
+    assert got["RO"] == "orange" and got["OS"] == "yellow" and got["RE"] == "orange"
+    assert "BE" not in got
+    # a recovery of 100 % calls nobody: RC no longer falls (its guarantee is not called)
+    got = levels(watchlist(case, key_params=kp, warning_params=WarningParams(recovery=1.0)))
+    assert got["RC"] == "orange"  # still the guarantor of a defaulted firm
+    # a higher large-credit threshold takes KB off the list
+    got = levels(watchlist(case, key_params=KeyFirmParams(top_n=0, large_credit=7000)))
+    assert "KB" not in got
+
+
+def test_json_shape(case):
+    wl = watchlist(case, key_params=KeyFirmParams(top_n=0))
+    data = json.loads(to_json(wl.as_dict()))
+    assert set(data) >= {"enterprises", "counts", "parameters"}
+    assert set(data["counts"]) >= {"red", "orange", "yellow", "blue"}
+    e = data["enterprises"][0]
+    assert set(e) >= {"id", "name", "key", "criteria", "signals", "level", "reasons", "exposure"}
+    assert set(e["signals"][0]) >= {"code", "label_zh", "label_en", "value", "level", "detail"}
+    assert set(e["reasons"][0]) == {"level", "signal", "zh", "en"}
+    assert data["parameters"]["warning"]["overdue_red_days"] == 90
+    assert data["parameters"]["key"]["large_credit"] == 5000
+    assert any(r["code"] == "cascade_default" for r in data["parameters"]["rules"])
+
+
+def test_empty_dataset(make_dataset):
+    wl = watchlist(load_dataset(make_dataset(enterprises="id,name\n")))
+    assert wl.entries == [] and wl.counts["red"] == 0 and wl.counts["listed"] == 0
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
+def test_demo_watchlist_has_every_level_with_reasons():
+    ds = load_dataset(DEMO)
+    wl = watchlist(ds)
+    assert all(wl.counts[level] > 0 for level in ("red", "orange", "yellow", "blue"))
+    assert wl.counts["key"] >= 10
+    e = ds.tables["enterprises"].set_index("id")
+    for entry in wl.entries:
+        assert entry["reasons"], entry["id"]
+        assert entry["level"] in ("red", "orange", "yellow", "blue")
+        assert entry["key"] == bool(entry["criteria"])
+        if e.loc[entry["id"], "status"] == "defaulted":
+            assert entry["level"] == "red"
+        assert {r["level"] for r in entry["reasons"]} <= {"red", "orange", "yellow", "blue"}
+        assert max(("blue", "yellow", "orange", "red").index(r["level"])
+                   for r in entry["reasons"]) == ("blue", "yellow", "orange", "red").index(
+                       entry["level"])
+    by_id = {x["id"]: x for x in wl.entries}
+    # 青山饮料 falls in the cascade started by 青山玻璃制品's default
+    drink = e.index[e["name"] == "青山饮料有限公司"][0]
+    assert any(r["signal"] == "cascade_default" for r in by_id[drink]["reasons"])
