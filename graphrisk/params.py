@@ -322,8 +322,8 @@ class ContagionParams:
     debtrank_tolerance : float
         DebtRank distress increments below this are dropped (ends the iteration on cycles).
     batch_cells : int
-        Runs are simulated in batches of ``batch_cells // entities`` runs (about 9 bytes
-        per cell): the memory bound of the Monte Carlo.
+        Runs are simulated in batches of ``batch_cells // entities`` runs (13 bytes per
+        cell, written only where a cascade reaches): the memory bound of the Monte Carlo.
     """
 
     recovery: float = 0.0

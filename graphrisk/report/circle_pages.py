@@ -1,0 +1,106 @@
+"""One page per guarantee circle (担保圈): members, guarantees inside, creditors, cycles,
+metrics and a small static network drawing (inline SVG, laid out in Python)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import __version__
+from ..glossary import UNIT
+from ..graph import Network
+from .charts import network_svg
+from .i18n import enum_label, text
+from .layout import pack_layout
+from .render import render, static_text
+from .tables import Table, col
+
+__all__ = ["circle_page", "circle_tables"]
+
+_CLS_COLOR = {"normal": "#38a169", "special_mention": "#d69e2e", "substandard": "#dd6b20",
+              "doubtful": "#c53030", "loss": "#63171b"}
+
+
+def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Table]:
+    """Members, guarantees inside and creditors of one circle record of
+    :func:`graphrisk.circle_metrics.analyze_circles`."""
+    members = [[m["id"], m["name"], m["loan_balance"], m["guarantees_given"], m["exposure"],
+                m["focus"]] for m in circle["member_details"]]
+    inside = [[e["id"], e["guarantor_id"], names.get(e["guarantor_id"], ""), e["borrower_id"],
+               names.get(e["borrower_id"], ""), e["amount"],
+               [enum_label("pattern", p, lang) for p in e["patterns"]]] for e in edges]
+    creditors = [[c, names.get(c, "")] for c in circle["creditors"]]
+    return [
+        Table("members", "成员", "Members", [
+            col("id", "编号", "id"), col("name", "名称", "name"),
+            col("loan_balance", "贷款余额(万元)", "loans (万元)", "amount"),
+            col("guarantees_given", "对外担保(万元)", "guarantees given (万元)", "amount"),
+            col("exposure", "风险敞口(万元)", "exposure (万元)", "amount"),
+            col("focus", "重点关注", "focus", "bool")], members),
+        Table("edges", "圈内担保", "Guarantees inside", [
+            col("id", "担保合同号", "guarantee"), col("guarantor_id", "担保人编号", "guarantor id"),
+            col("guarantor", "担保人", "guarantor"), col("borrower_id", "被担保人编号", "borrower id"),
+            col("borrower", "被担保人", "borrower"),
+            col("amount", "担保金额(万元)", "amount (万元)", "amount"),
+            col("patterns", "形态", "patterns", "list")], inside),
+        Table("creditors", "债权机构（按余额）", "Creditors (largest first)", [
+            col("id", "编号", "id"), col("name", "名称", "name")], creditors),
+    ]
+
+
+def _svg(circle: dict, edges: list[dict], net: Network, worst: dict, seed: int):
+    ids = circle["members"]
+    pos = {m: k for k, m in enumerate(ids)}
+    pairs = {}
+    for e in edges:
+        key = (pos[e["guarantor_id"]], pos[e["borrower_id"]])
+        pairs[key] = pairs.get(key, 0.0) + float(e["amount"])
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    x, y, _ = pack_layout(len(ids), np.zeros(len(ids), dtype=np.int64), src, dst, seed=seed)
+    colors = [_CLS_COLOR.get(worst.get(i, ""), "#a0aec0") for i in ids]
+    labels = [f"{v:,.0f}" for v in pairs.values()] if len(pairs) <= 60 else []
+    return network_svg(circle["names"], x, y, src, dst, labels=labels, colors=colors)
+
+
+def circle_page(circle: dict, edges: list[dict], net: Network, names, worst: dict, *,
+                lang: str = "zh", seed: int = 0) -> str:
+    """HTML of one circle page (links are relative: ``../index.html``, ``../network.html``).
+
+    Parameters
+    ----------
+    circle : dict
+        One record of ``analyze_circles(...)["circles"]``.
+    edges : list of dict
+        The records of ``analyze_circles(...)["edges"]`` inside this circle.
+    net : Network
+    names : Series
+        Entity id → name.
+    worst : dict
+        Entity id → worst loan classification (colours the drawing).
+    """
+    def t(zh, en):
+        return zh if lang == "zh" else en
+
+    figures = [
+        (t("成员数", "Members"), f"{circle['size']:,}"),
+        (t("圈内担保", "Guarantees inside"), f"{circle['edges']:,}"),
+        (t("圈内担保额", "Guaranteed inside"), f"{circle['guarantee_total']:,.2f} {UNIT}"),
+        (t("贷款余额", "Loans"), f"{circle['loan_total']:,.2f} {UNIT}"),
+        (t("不良占比", "NPL share"), f"{circle['npl_share']:.1%}"),
+        (t("债权机构", "Creditors"), f"{circle['creditor_count']:,}"),
+        (t("银行 / 小贷", "Banks / microloan"),
+         f"{circle['bank_count']} / {circle['microloan_count']}"),
+        (t("互保对", "Mutual pairs"), f"{circle['mutual_pairs']:,}"),
+    ]
+    committee = ""
+    if circle["creditor_committee"]:
+        committee = t("须组建债权人委员会（涉及银行≥3家或小贷公司≥5家）",
+                      "A creditors' committee is called for (>= 3 banks or >= 5 microloan companies)")
+    cycles = [" → ".join(names.get(i, i) for i in cyc + cyc[:1]) for cyc in circle["cycles"]]
+    title = f"{text('circle', lang)} {circle['id']}"
+    return render("circle.html.j2", lang=lang, title=title, circle_id=circle["id"],
+                  css=static_text("report.css"), figures=figures, committee=committee,
+                  svg=_svg(circle, edges, net, worst, seed),
+                  tables=circle_tables(circle, edges, names, lang), cycles=cycles,
+                  truncated=circle["cycles_truncated"], top=None, version=__version__,
+                  t=lambda k, **f: text(k, lang, **f))

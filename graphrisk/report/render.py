@@ -1,0 +1,139 @@
+"""HTML plumbing shared by the report, the circle pages and the network page.
+
+* One jinja2 environment over ``graphrisk/templates`` with autoescape **on** for
+  every template: anything put into HTML is escaped unless it is a
+  :class:`markupsafe.Markup` made here (inline SVG charts, inlined static files).
+* :func:`json_script` embeds data in ``<script type="application/json">``: the JSON
+  is read back with ``JSON.parse`` and ``<``, ``>``, ``&`` (and the line separators
+  U+2028/U+2029) are written as ``\\u003c`` … so no name can close the script block.
+* :func:`static_text` and :func:`vis_network_js` inline the page's own script and
+  style and the vis-network library (no CDN, no external URL).
+
+vis-network
+-----------
+The graph library is vis-network 9.1.2 (Apache-2.0 / MIT, its licence header is kept).
+It is read at build time from the copy that ships inside the installed ``pyvis``
+package (a dependency of graphrisk), so no minified third-party file is committed;
+a file ``graphrisk/static/vis-network.min.js`` takes precedence when present (for an
+installation without pyvis).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..errors import GraphRiskError
+from ..report_format import _clean, _default
+
+__all__ = ["environment", "render", "json_script", "static_text", "vis_network_js",
+           "script_safe", "FONT_STACK"]
+
+#: CSS font stack that renders Chinese on Linux (Noto), Windows (YaHei, SimHei) and macOS
+FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", '
+              '"Hiragino Sans GB", "SimHei", "WenQuanYi Micro Hei", sans-serif')
+
+_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+            "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
+
+
+def json_script(data, element_id: str) -> Markup:
+    """``<script type="application/json" id=…>`` holding *data*, safe for any text.
+
+    >>> str(json_script({"name": "</script><b>"}, "d"))
+    '<script type="application/json" id="d">{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}</script>'
+    """
+    try:  # fast path: callers that already turned NaN into None
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default,
+                          allow_nan=False)
+    except ValueError:
+        text = json.dumps(_clean(data), ensure_ascii=False, separators=(",", ":"),
+                          default=_default, allow_nan=False)
+    text = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], text)
+    if not re.fullmatch(r"[A-Za-z][\w-]*", element_id):
+        raise ValueError(f"bad element id {element_id!r}")
+    return Markup(f'<script type="application/json" id="{element_id}">{text}</script>')
+
+
+def script_safe(code: str) -> str:
+    """Inline JavaScript/CSS text: no ``</script``/``</style`` or ``<!--`` can end the
+    block early, and no source-map comment makes a browser fetch anything."""
+    code = re.sub(r"^//# sourceMappingURL=.*$", "", code, flags=re.M)
+    code = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", code)
+    code = re.sub(r"</(script|style)", r"<\\/\1", code, flags=re.I)
+    return code.replace("<!--", "<\\!--")
+
+
+@cache
+def _static_dir() -> Path:
+    return Path(str(resources.files("graphrisk") / "static"))
+
+
+def static_text(name: str) -> Markup:
+    """A file of ``graphrisk/static`` as inline-safe text."""
+    return Markup(script_safe((_static_dir() / name).read_text(encoding="utf-8")))
+
+
+def _find_vis() -> tuple[Path, Path | None]:
+    own = _static_dir() / "vis-network.min.js"
+    if own.exists():
+        css = _static_dir() / "vis-network.min.css"
+        return own, css if css.exists() else None
+    try:
+        import pyvis
+    except ImportError:
+        pyvis = None
+    if pyvis is not None:
+        lib = Path(pyvis.__file__).parent / "templates" / "lib"
+        found = sorted(lib.glob("vis-*/vis-network.min.js"),
+                       key=lambda p: tuple(int(x) for x in re.findall(r"\d+", p.parent.name)))
+        if found:
+            css = found[-1].parent / "vis-network.css"
+            return found[-1], css if css.exists() else None
+    raise GraphRiskError("vis-network is missing: install pyvis (pip install 'pyvis>=0.3.2') "
+                         "or put vis-network.min.js into graphrisk/static/")
+
+
+@cache
+def vis_network_js() -> tuple[Markup, Markup]:
+    """The vis-network library (JavaScript, CSS), inline-safe."""
+    js, css = _find_vis()
+    js_text = script_safe(js.read_text(encoding="utf-8"))
+    css_text = script_safe(css.read_text(encoding="utf-8")) if css else ""
+    return Markup(js_text), Markup(css_text)
+
+
+@cache
+def environment():
+    """The jinja2 environment (autoescape on for every template)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("graphrisk", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["FONT_STACK"] = Markup(FONT_STACK)
+    env.filters["amount"] = _amount
+    env.filters["pct"] = _pct
+    return env
+
+
+def _amount(value, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{float(value):,.{digits}f}"
+
+
+def _pct(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def render(template: str, **context) -> str:
+    """Render a template of ``graphrisk/templates``."""
+    return environment().get_template(template).render(**context)

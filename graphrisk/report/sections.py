@@ -1,0 +1,331 @@
+"""Report sections: each runs one analysis and turns its result into figures, tables
+and charts.  A section whose analysis module is not installed yet is kept with a
+note (the import is inside the function and only ``ImportError`` is caught).
+
+This module holds the framework and the sections on the structure of the network
+(overview, guarantee circles, chains); :mod:`.sections_risk` holds related parties,
+contagion, the cutting plan and the warning list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from ..dataset import Dataset
+from ..glossary import PATTERNS, UNIT
+from ..graph import Network
+from ..params import ReportParams
+from .charts import bar_chart
+from .i18n import enum_label, text
+from .tables import Table, col
+
+__all__ = ["Context", "Section", "missing", "overview_section", "circles_section",
+           "chains_section", "exposure_section", "STRUCTURE_SECTIONS", "MAX_LENDERS",
+           "TITLES"]
+
+
+@dataclass
+class Context:
+    """What every section gets; ``shared`` carries results between sections
+    (``circles`` document, warning ``levels``) and to the pages."""
+
+    ds: Dataset
+    net: Network
+    params: ReportParams
+    shared: dict = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.params.lang
+
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+    def name(self, entity_id: str) -> str:
+        names = self.shared.get("_names")
+        if names is None:
+            names = self.shared["_names"] = self.ds.names()
+        return str(names.get(entity_id, ""))
+
+
+@dataclass
+class Section:
+    """One part of the report (see the module docstring)."""
+
+    key: str
+    zh: str
+    en: str
+    available: bool = True
+    note: str = ""
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Markup] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    data: dict | None = None
+
+    def title(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: the title of each section (Chinese, English), in report order
+TITLES = {"summary": ("总体情况", "Overview"), "circles": ("担保圈与担保群", "Guarantee circles and groups"),
+          "chains": ("最长担保链", "Largest guarantee chains"),
+          "exposure": ("银行风险敞口（按担保网络）", "Lender exposure through the network"),
+          "related": ("关联方与关联企业群", "Related parties and groups"),
+          "contagion": ("违约传染模拟", "Default contagion"),
+          "strategies": ("推荐化解方案", "Recommended cutting plan"),
+          "watchlist": ("重点企业名单与预警", "Key enterprises and early warning")}
+
+
+def missing(key: str, zh: str, en: str, module: str, lang: str) -> Section:
+    """The placeholder of a section whose analysis module is not there yet."""
+    return Section(key, zh, en, available=False,
+                   note=text("module_missing", lang, module=f"graphrisk.{module}"))
+
+
+def _amt(v: float) -> str:
+    return f"{float(v):,.2f} {UNIT}"
+
+
+# ------------------------------------------------------------------------- overview
+def overview_section(ctx: Context) -> Section:
+    """Counts and totals (graphrisk.summary) and the exposure per lender."""
+    from ..summary import summarize
+
+    s = summarize(ctx.ds)
+    t = ctx.t
+    lo, g = s["loans"], s["guarantees"]
+    sec = Section("summary", *TITLES["summary"], data=s)
+    sec.figures = [
+        (t("企业", "Enterprises"), f"{s['nodes']['Enterprise']:,}"),
+        (t("个人", "Persons"), f"{s['nodes']['Person']:,}"),
+        (t("金融机构", "Institutions"), f"{s['nodes']['Institution']:,}"),
+        (t("贷款笔数", "Loans"), f"{lo['count']:,}"),
+        (t("贷款余额", "Loan balance"), _amt(lo["balance"])),
+        (t("不良余额", "Non-performing"), f"{_amt(lo['npl_balance'])} ({lo['npl_ratio']:.1%})"),
+        (t("担保笔数", "Guarantees"), f"{g['count']:,}"),
+        (t("担保金额", "Guaranteed amount"), _amt(g["amount"])),
+    ]
+    types = {k: enum_label("institution_type", k, ctx.lang) for k in
+             ("bank", "microloan", "guarantee_company", "other")}
+    rows = [[r["lender_id"], r["name"], types.get(r["type"], t("企业", "enterprise")),
+             r["loans"], r["borrowers"], r["balance"], r["npl_balance"], r["npl_ratio"],
+             r["guaranteed_amount"]] for r in s["by_lender"]]
+    sec.tables.append(Table("by_lender", "按贷款人统计", "Exposure per lender", [
+        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
+        col("type", "类型", "type"), col("loans", "贷款笔数", "loans", "int"),
+        col("borrowers", "借款人数", "borrowers", "int"),
+        col("balance", "贷款余额(万元)", "balance (万元)", "amount"),
+        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
+        col("npl_ratio", "不良率", "NPL ratio", "pct"),
+        col("guaranteed_amount", "有担保金额(万元)", "guaranteed (万元)", "amount")], rows))
+    top = s["by_lender"][:12]
+    if top:
+        sec.charts.append(bar_chart(
+            [(r["name"] or r["lender_id"], r["balance"]) for r in top],
+            second=[r["guaranteed_amount"] for r in top],
+            legend=(t("贷款余额", "loan balance"), t("其中有担保", "guaranteed")),
+            title=t("各贷款人风险敞口(万元)", "Exposure per lender (万元)")))
+    return sec
+
+
+# -------------------------------------------------------------------------- circles
+def circles_section(ctx: Context) -> Section:
+    """Guarantee groups and circles, ranked, with metrics and committee flags."""
+    key, zh, en = "circles", *TITLES["circles"]
+    try:
+        from ..circle_metrics import analyze_circles
+    except ImportError:
+        return missing(key, zh, en, "circle_metrics", ctx.lang)
+    doc = analyze_circles(ctx.ds, ctx.net)
+    ctx.shared["circles"] = doc
+    t = ctx.t
+    s = doc["summary"]
+    sec = Section(key, zh, en, data=doc)
+    sec.figures = [
+        (t("担保群", "Guarantee groups"), f"{s['groups']:,}"),
+        (t("最大担保群", "Largest group"), f"{s['largest_group_size']:,}"),
+        (t("担保圈", "Circles"), f"{s['circles']:,}"),
+        (t("圈内企业", "Entities in circles"), f"{s['entities_in_circles']:,}"),
+        (t("互保对", "Mutual pairs"), f"{s['mutual_pairs']:,}"),
+        (t("需组建债委会的圈", "Circles needing a creditors' committee"),
+         f"{s['creditor_committees']:,}"),
+        (t("圈内贷款余额", "Loans inside circles"), _amt(s["circle_loan_total"])),
+    ]
+    rows = [[c["id"], c["size"], "、".join(c["names"][:6]) + (" …" if c["size"] > 6 else ""),
+             c["edges"], c["mutual_pairs"], c["guarantee_total"], c["loan_total"],
+             c["npl_balance"], c["npl_share"], c["creditor_count"], c["bank_count"],
+             c["microloan_count"], c["creditor_committee"], len(c["focus_members"]),
+             c["cycle_count"], c["group"]] for c in doc["circles"]]
+    sec.tables.append(Table("circles", "担保圈（按风险排序）", "Guarantee circles (riskiest first)", [
+        col("id", "担保圈", "circle"), col("size", "成员数", "members", "int"),
+        col("members", "成员", "member names"), col("edges", "圈内担保笔数", "guarantees", "int"),
+        col("mutual_pairs", "互保对", "mutual pairs", "int"),
+        col("guarantee_total", "圈内担保额(万元)", "guaranteed inside (万元)", "amount"),
+        col("loan_total", "贷款余额(万元)", "loans (万元)", "amount"),
+        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
+        col("npl_share", "不良占比", "NPL share", "pct"),
+        col("creditor_count", "债权机构数", "creditors", "int"),
+        col("bank_count", "银行数", "banks", "int"),
+        col("microloan_count", "小贷公司数", "microloan cos.", "int"),
+        col("creditor_committee", "需组建债委会", "creditors' committee", "bool"),
+        col("focus", "重点关注成员", "focus members", "int"),
+        col("cycles", "环路数", "cycles", "int"), col("group", "所属担保群", "group")],
+        rows, link=("id", "circles/{value}.html")))
+    grows = [[g["id"], g["size"], g["edges"], g["guarantee_total"], g["loan_total"],
+              g["npl_balance"], g["npl_share"], g["circles"],
+              "、".join(f"{enum_label('pattern', k, ctx.lang)} {v}"
+                       for k, v in g["patterns"].items() if v)] for g in doc["groups"]]
+    sec.tables.append(Table("groups", "担保群（按风险排序）", "Guarantee groups (riskiest first)", [
+        col("id", "担保群", "group"), col("size", "成员数", "members", "int"),
+        col("edges", "担保笔数", "guarantees", "int"),
+        col("guarantee_total", "担保金额(万元)", "guaranteed (万元)", "amount"),
+        col("loan_total", "贷款余额(万元)", "loans (万元)", "amount"),
+        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
+        col("npl_share", "不良占比", "NPL share", "pct"),
+        col("circles", "包含担保圈", "circles", "list"),
+        col("patterns", "担保形态", "patterns")], grows))
+    prow = [[enum_label("pattern", k, ctx.lang), k, v] for k, v in s["patterns"].items()]
+    sec.tables.append(Table("patterns", "担保形态统计", "Guarantee patterns", [
+        col("label", "形态", "pattern"), col("code", "代码", "code"),
+        col("count", "担保笔数", "guarantees", "int")], prow))
+    top = doc["circles"][:15]
+    if top:
+        sec.charts.append(bar_chart([(c["id"], c["size"]) for c in top],
+                                    title=t("担保圈规模（成员数）", "Circle sizes (members)"),
+                                    color="#dd6b20"))
+        sec.charts.append(bar_chart([(c["id"], c["loan_total"]) for c in top],
+                                    title=t("担保圈贷款余额(万元)", "Loans of the circles (万元)"),
+                                    color="#c53030"))
+    if s["patterns"]:
+        sec.charts.append(bar_chart([(enum_label("pattern", k, ctx.lang), v)
+                                     for k, v in s["patterns"].items() if k in PATTERNS],
+                                    title=t("担保形态（笔）", "Guarantee patterns (contracts)"),
+                                    color="#319795"))
+    return sec
+
+
+# --------------------------------------------------------------------------- chains
+def chains_section(ctx: Context) -> Section:
+    """The largest downstream chains: whose guarantees reach the most entities.
+
+    Candidates are the ``4 × top`` entities with the largest guarantees given (and
+    every guarantor when there are at most 5,000), searched together by
+    :func:`graphrisk.chains.reach` to ``ChainParams.depth`` links.
+    """
+    key, zh, en = "chains", *TITLES["chains"]
+    try:
+        from ..chains import link_graph, reach
+        from ..params import ChainParams
+    except ImportError:
+        return missing(key, zh, en, "chains", ctx.lang)
+    net, p, t = ctx.net, ChainParams(), ctx.t
+    given = np.bincount(net.g_src, weights=net.g_amount, minlength=net.n)
+    guarantors = np.flatnonzero(np.bincount(net.g_src, minlength=net.n) > 0)
+    if len(guarantors) > 5000:
+        k = 4 * ctx.params.top
+        guarantors = guarantors[np.argsort(-given[guarantors], kind="stable")[:k]]
+    sec = Section(key, zh, en)
+    if not len(guarantors):
+        sec.data = {"depth": p.depth, "chains": []}
+        sec.paragraphs.append(t("没有担保关系。", "There are no guarantees."))
+        return sec
+    lg = link_graph(net, "down")
+    row, node, hops, width = reach(lg, guarantors, p.depth)
+    loans = net.borrowings()
+    npl = np.bincount(net.l_borrower, weights=net.l_balance * net.l_npl, minlength=net.n)
+    frame = pd.DataFrame({"row": row, "hops": hops, "loans": loans[node], "npl": npl[node],
+                          "width": width})
+    agg = frame.groupby("row").agg(entities=("hops", "size"), max_hops=("hops", "max"),
+                                   loans=("loans", "sum"), npl=("npl", "sum"),
+                                   at_stake=("width", "max"))
+    agg = agg.sort_values(["max_hops", "entities", "loans"], ascending=False)
+    chains = []
+    for r, a in agg.iterrows():
+        root = net.ids[guarantors[int(r)]]
+        chains.append({"root": root, "name": ctx.name(root), "direction": "down",
+                       "entities": int(a["entities"]), "max_hops": int(a["max_hops"]),
+                       "loan_total": float(a["loans"]), "npl_total": float(a["npl"]),
+                       "guarantees_given": float(given[guarantors[int(r)]]),
+                       "max_amount_at_stake": float(a["at_stake"])})
+    sec.data = {"depth": p.depth, "direction": "down", "chains": chains}
+    sec.paragraphs.append(t(
+        f"下游担保链：根企业为其担保的企业、以及这些企业再担保的企业（最多 {p.depth} 层），"
+        "其中任何一家违约都可能最终传导至根企业。按层数、涉及企业数排序。",
+        f"Downstream chains: whom the root backs, directly or through those it backs (up to "
+        f"{p.depth} links); any of their defaults can reach the root. Longest first."))
+    rows = [[c["root"], c["name"], c["max_hops"], c["entities"], c["guarantees_given"],
+             c["max_amount_at_stake"], c["loan_total"], c["npl_total"]] for c in chains]
+    sec.tables.append(Table("chains", "最长担保链（下游）", "Largest chains (downstream)", [
+        col("root", "根企业编号", "root id"), col("name", "根企业", "root"),
+        col("max_hops", "最大层数", "longest (links)", "int"),
+        col("entities", "涉及企业数", "entities reached", "int"),
+        col("guarantees_given", "对外担保(万元)", "guarantees given (万元)", "amount"),
+        col("at_stake", "单链最大承压(万元)", "widest chain (万元)", "amount"),
+        col("loans", "链上贷款余额(万元)", "loans on the chain (万元)", "amount"),
+        col("npl", "链上不良(万元)", "non-performing (万元)", "amount")], rows))
+    return sec
+
+
+# ------------------------------------------------------------------------- exposure
+#: lenders analysed in the exposure section (largest balance first)
+MAX_LENDERS = 30
+
+
+def exposure_section(ctx: Context) -> Section:
+    """Each lender's book through the network: concentration in guarantee groups and
+    circles, and its largest chain (graphrisk.exposure.lender_exposure)."""
+    key, zh, en = "exposure", *TITLES["exposure"]
+    try:
+        from ..exposure import lender_exposure
+    except ImportError:
+        return missing(key, zh, en, "exposure", ctx.lang)
+    net, t = ctx.net, ctx.t
+    bal = np.bincount(net.l_lender, weights=net.l_balance, minlength=net.n)
+    lenders = np.flatnonzero((bal > 0) & (net.kind == 2))
+    lenders = lenders[np.lexsort((lenders, -bal[lenders]))][:MAX_LENDERS]
+    docs = [lender_exposure(ctx.ds, net, net.ids[i]) for i in lenders]
+    sec = Section(key, zh, en, data={"lenders": docs})
+    rows, chains = [], []
+    for d in docs:
+        b, lend = d["book"], d["lender"]
+        top_c = d["by_circle"][0] if d["by_circle"] else None
+        rows.append([lend["id"], lend["name"], b["balance"], b["npl_share"], b["guaranteed_share"],
+                     b["in_groups_share"], b["in_circles_share"],
+                     top_c["id"] if top_c else "", top_c["share"] if top_c else None])
+        for c in d["largest_chains"][:3]:
+            chains.append([lend["name"] or lend["id"], c["name"], c["size"], c["lender_balance"],
+                           c["total_debt"], c.get("circle") or ""])
+    sec.tables.append(Table("exposure", "各银行担保网络敞口", "Lender books through the network", [
+        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
+        col("balance", "贷款余额(万元)", "balance (万元)", "amount"),
+        col("npl_share", "不良率", "NPL share", "pct"),
+        col("guaranteed_share", "有担保占比", "guaranteed share", "pct"),
+        col("in_groups", "担保群内占比", "in guarantee groups", "pct"),
+        col("in_circles", "担保圈内占比", "in circles", "pct"),
+        col("top_circle", "最集中的担保圈", "largest circle exposure"),
+        col("top_share", "该圈占比", "its share", "pct")], rows))
+    sec.tables.append(Table("exposure_chains", "各银行最大担保链", "Largest chains per lender", [
+        col("lender", "贷款人", "lender"), col("borrower", "借款人", "borrower"),
+        col("size", "链上企业数", "entities in chain", "int"),
+        col("lender_balance", "本行在链上贷款(万元)", "lender's money in chain (万元)", "amount"),
+        col("total_debt", "链上总负债(万元)", "chain's total debt (万元)", "amount"),
+        col("circle", "所属担保圈", "circle")], chains))
+    if rows:
+        sec.charts.append(bar_chart([(r[1] or r[0], 100 * (r[6] or 0)) for r in rows[:12]],
+                                    title=t("贷款落在担保圈内的比例(%)",
+                                            "Share of the book inside circles (%)"),
+                                    color="#c53030"))
+    return sec
+
+
+#: (key, function) of the structure sections, in report order
+STRUCTURE_SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
+    ("summary", overview_section), ("circles", circles_section), ("chains", chains_section),
+    ("exposure", exposure_section),
+]

@@ -1,0 +1,250 @@
+"""Report sections on risk: related parties, contagion, the cutting plan and the
+key-enterprise / warning list.  As in :mod:`.sections`, each imports its analysis
+inside the function and becomes a note when the module is not there yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..glossary import UNIT, WARNING_LEVELS
+from .charts import PALETTE, bar_chart, histogram
+from .i18n import enum_label
+from .sections import TITLES, Context, Section, missing
+from .tables import Table, col
+
+__all__ = ["related_section", "contagion_section", "strategies_section",
+           "watchlist_section", "RISK_SECTIONS", "MAX_PAIRS"]
+
+#: related pairs kept in the report (JSON and workbook); the count is always exact
+MAX_PAIRS = 20_000
+
+
+def _amt(v: float) -> str:
+    return f"{float(v):,.2f} {UNIT}"
+
+
+# ------------------------------------------------------------------- related parties
+def related_section(ctx: Context) -> Section:
+    """Related-party groups (关联企业群) and pairs with the rules that hold."""
+    key, zh, en = "related", *TITLES["related"]
+    try:
+        from ..related import related_parties
+    except ImportError:
+        return missing(key, zh, en, "related", ctx.lang)
+    t, lang = ctx.t, ctx.lang
+    rp = related_parties(ctx.ds, net=ctx.net)
+    doc = rp.as_dict(max_pairs=MAX_PAIRS)
+    sec = Section(key, zh, en, data=doc)
+    sec.figures = [(t("关联对", "Related pairs"), f"{rp.pair_count:,}"),
+                   (t("关联企业群", "Related groups"), f"{len(rp.groups):,}"),
+                   (t("最大关联群", "Largest group"),
+                    f"{max((len(g) for g in rp.groups), default=0):,}")]
+    sec.figures += [(enum_label("rule", r, lang), f"{v:,}") for r, v in rp.rule_counts.items()]
+    grows = [[f"R{k + 1:03d}", len(g), "、".join(ctx.name(i) or i for i in g[:8])
+              + (" …" if len(g) > 8 else ""), g] for k, g in enumerate(rp.groups)]
+    sec.tables.append(Table("related_groups", "关联企业群", "Related-party groups", [
+        col("id", "关联群", "group"), col("size", "企业数", "enterprises", "int"),
+        col("names", "成员", "members"), col("members", "成员编号", "member ids", "list")], grows))
+    prow = [[p["a"], p.get("a_name", ctx.name(p["a"])), p["b"], p.get("b_name", ctx.name(p["b"])),
+             [enum_label("rule", r, lang) for r in p["rules"]]] for p in doc["pairs"]]
+    sec.tables.append(Table("related_pairs", "关联对", "Related pairs", [
+        col("a", "企业A编号", "a"), col("a_name", "企业A", "a name"),
+        col("b", "企业B编号", "b"), col("b_name", "企业B", "b name"),
+        col("rules", "关联规则", "rules", "list")], prow))
+    if doc.get("truncated"):
+        sec.paragraphs.append(t(f"关联对共 {rp.pair_count:,} 对，报告保留前 {MAX_PAIRS:,} 对。",
+                                f"{rp.pair_count:,} pairs; the report keeps the first {MAX_PAIRS:,}."))
+    sec.paragraphs += [str(w) for w in rp.warnings[:10]]
+    if rp.rule_counts:
+        sec.charts.append(bar_chart([(enum_label("rule", r, lang), v)
+                                     for r, v in rp.rule_counts.items()],
+                                    title=t("各规则关联对数", "Pairs per rule"), color=PALETTE[4]))
+    return sec
+
+
+# ------------------------------------------------------------------------ contagion
+def _run_losses(ds, net, cp):
+    """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
+    from ..contagion import capacities, compile_model
+    from ..montecarlo import draw_scenarios, pd_vector, run_scenarios
+
+    cap, _ = capacities(ds, net, None)
+    model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
+    pd_, _, _ = pd_vector(ds, cp)
+    scen = draw_scenarios(pd_, cp.runs, cp.seed)
+    return run_scenarios(model, scen, batch_cells=cp.batch_cells).loss
+
+
+def contagion_section(ctx: Context) -> Section:
+    """Monte Carlo expected and tail loss, systemic importance, and the cascade
+    seeded by the enterprises already in default."""
+    key, zh, en = "contagion", *TITLES["contagion"]
+    try:
+        from ..contagion import simulate_defaults
+        from ..montecarlo import monte_carlo
+        from ..params import ContagionParams
+    except ImportError:
+        return missing(key, zh, en, "montecarlo", ctx.lang)
+    t = ctx.t
+    cp = ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed)
+    mc = monte_carlo(ctx.ds, cp)
+    doc = {"monte_carlo": mc}
+    sec = Section(key, zh, en, data=doc)
+    tail = mc["tail"]
+    sec.figures = [(t("模拟次数", "Runs"), f"{mc['runs']:,}"),
+                   (t("预期损失", "Expected loss"), _amt(mc["expected_loss"])),
+                   ("VaR 95%", _amt(tail["var95"])), ("VaR 99%", _amt(tail["var99"])),
+                   ("ES 99%", _amt(tail["es99"])),
+                   (t("平均传染违约数", "Contagion defaults (mean)"),
+                    f"{mc['expected_contagion_defaults']:.2f}")]
+    losses = mc.get("losses")
+    if losses is None:
+        losses = _run_losses(ctx.ds, ctx.net, cp)
+    ctx.shared["mc_losses"] = losses
+    sec.charts.append(histogram(losses, title=t("损失分布（万元）", "Loss distribution (万元)"),
+                                unit=t("每次模拟的损失(万元)", "loss per run (万元)"),
+                                markers=[(t("预期", "EL"), mc["expected_loss"]),
+                                         ("VaR95", tail["var95"]), ("VaR99", tail["var99"])]))
+    ents = sorted(mc["entities"], key=lambda r: -r["systemic_importance"])
+    erows = [[r["id"], r["name"], r["pd"], r["network_pd"], r["systemic_importance"],
+              r["contagion_defaults"]] for r in ents if r["systemic_importance"] > 0]
+    sec.tables.append(Table("systemic", "系统重要性（其违约造成的额外损失）",
+                            "Systemic importance (loss caused beyond own loans)", [
+        col("id", "企业编号", "id"), col("name", "企业", "name"),
+        col("pd", "违约概率", "PD", "pct"), col("network_pd", "网络违约概率", "network PD", "pct"),
+        col("importance", "额外损失(万元)", "loss caused (万元)", "amount"),
+        col("contagion_defaults", "连带违约数", "defaults caused", "int")], erows))
+    if erows:
+        sec.charts.append(bar_chart([(r[1] or r[0], r[4]) for r in erows[:10]],
+                                    title=t("系统重要性前十（万元）", "Most systemically important (万元)"),
+                                    color="#c53030"))
+    lrows = [[r["lender_id"], r["name"], r["expected_loss"], r["var95"], r["var99"], r["es99"]]
+             for r in mc["by_lender"]]
+    sec.tables.append(Table("loss_by_lender", "各贷款人损失", "Loss per lender", [
+        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
+        col("expected_loss", "预期损失(万元)", "expected loss (万元)", "amount"),
+        col("var95", "VaR95(万元)", "VaR95 (万元)", "amount"),
+        col("var99", "VaR99(万元)", "VaR99 (万元)", "amount"),
+        col("es99", "ES99(万元)", "ES99 (万元)", "amount")], lrows))
+    e = ctx.ds.tables["enterprises"]
+    if (e["status"] == "defaulted").any():
+        cas = simulate_defaults(ctx.ds, params=cp, from_status=True)
+        doc["cascade_from_defaulted"] = cas
+        crows = [[d["id"], d["name"], d["round"], d["seed"]] for d in cas["defaults"]]
+        sec.tables.append(Table("cascade", "现有违约企业引发的传染", "Cascade from current defaults", [
+            col("id", "编号", "id"), col("name", "名称", "name"),
+            col("round", "违约轮次", "round", "int"), col("seed", "初始违约", "seed", "bool")],
+            crows))
+        sec.paragraphs.append(t(
+            f"以现有违约企业为起点的确定性传染：共 {len(crows)} 家违约，"
+            f"银行损失 {_amt(cas['losses']['total'])}。",
+            f"Deterministic cascade from the enterprises now in default: {len(crows)} "
+            f"defaults, lenders lose {_amt(cas['losses']['total'])}."))
+    sec.paragraphs += [str(w) for w in mc.get("warnings", [])[:5]]
+    return sec
+
+
+# ----------------------------------------------------------------------- strategies
+_BASELINES = {"random": ("随机", "random"), "largest_amount": ("金额最大", "largest amount"),
+              "betweenness": ("介数最高", "highest betweenness")}
+
+
+def strategies_section(ctx: Context) -> Section:
+    """The recommended cutting plan with loss before and after, against baselines."""
+    key, zh, en = "strategies", *TITLES["strategies"]
+    try:
+        from ..params import ContagionParams, StrategyParams
+        from ..recommend import recommend
+    except ImportError:
+        return missing(key, zh, en, "recommend", ctx.lang)
+    t, lang = ctx.t, ctx.lang
+    doc = recommend(ctx.ds, ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed),
+                    StrategyParams(budget=ctx.params.budget))
+    sec = Section(key, zh, en, data=doc)
+    before, after = doc["loss_before"], doc["loss_after"]
+    sec.figures = [(t("措施数", "Actions"), f"{len(doc['actions'])}"),
+                   (t("执行前预期损失", "Expected loss before"), _amt(before)),
+                   (t("执行后预期损失", "Expected loss after"), _amt(after)),
+                   (t("降低", "Reduction"), _amt(doc["reduction"])),
+                   (t("执行前 VaR99", "VaR99 before"), _amt(doc["tail_before"]["var99"])),
+                   (t("执行后 VaR99", "VaR99 after"), _amt(doc["tail_after"]["var99"]))]
+    rows = [[a["step"], enum_label("strategy", a["strategy"], lang),
+             a["description_zh"] if lang == "zh" else a["description_en"], a["amount"],
+             a["loss_before"], a["loss_after"], a["tail_after"].get("var99")]
+            for a in doc["actions"]]
+    sec.tables.append(Table("plan", "化解方案（按顺序执行）", "Plan (in order)", [
+        col("step", "步骤", "step", "int"), col("strategy", "措施", "strategy"),
+        col("target", "内容", "action"), col("amount", "涉及金额(万元)", "amount (万元)", "amount"),
+        col("before", "执行前预期损失(万元)", "loss before (万元)", "amount"),
+        col("after", "执行后预期损失(万元)", "loss after (万元)", "amount"),
+        col("var99", "执行后VaR99(万元)", "VaR99 after (万元)", "amount")], rows))
+    brows = [[t("推荐方案", "recommended plan"), len(doc["actions"]),
+              sum(a["amount"] for a in doc["actions"]), after, doc["reduction"]]]
+    for rule, b in doc["baselines"].items():
+        label = _BASELINES.get(rule, (rule, rule))[0 if lang == "zh" else 1]
+        brows.append([t("基准：", "baseline: ") + label, b["actions"], b["amount"],
+                      b["loss_after"], b["reduction"]])
+    sec.tables.append(Table("baselines", "与基准方案对比", "Against the baselines", [
+        col("plan", "方案", "plan"), col("actions", "措施数", "actions", "int"),
+        col("amount", "涉及金额(万元)", "amount (万元)", "amount"),
+        col("after", "执行后预期损失(万元)", "expected loss after (万元)", "amount"),
+        col("reduction", "降低(万元)", "reduction (万元)", "amount")], brows))
+    sec.charts.append(bar_chart([(t("不采取措施", "no action"), before)]
+                                + [(r[0], r[3]) for r in brows],
+                                title=t("预期损失：推荐方案与基准(万元)",
+                                        "Expected loss: plan and baselines (万元)"),
+                                color=PALETTE[1]))
+    sec.paragraphs.append(t(
+        f"在相同的 {doc['runs']:,} 次模拟情景下（共同随机数）比较各方案；基准方案为同样数量的担保置换。",
+        f"All plans are scored on the same {doc['runs']:,} scenarios (common random numbers); "
+        "each baseline replaces as many guarantees."))
+    sec.paragraphs += [str(w) for w in doc.get("warnings", [])[:5]]
+    return sec
+
+
+# ------------------------------------------------------------------------ watchlist
+def watchlist_section(ctx: Context) -> Section:
+    """Key enterprises (重点企业) and warning levels (预警) with their reasons."""
+    key, zh, en = "watchlist", *TITLES["watchlist"]
+    try:
+        from ..watchlist import watchlist
+    except ImportError:
+        return missing(key, zh, en, "watchlist", ctx.lang)
+    t, lang = ctx.t, ctx.lang
+    wl = watchlist(ctx.ds, ctx.net)
+    doc = wl.as_dict()
+    lv = wl.levels["level"]
+    ctx.shared["levels"] = {i: v for i, v in lv.items() if v in WARNING_LEVELS}
+    sec = Section(key, zh, en, data=doc)
+    c = doc["counts"]
+    sec.figures = [(t("重点企业", "Key enterprises"), f"{c.get('key', 0):,}"),
+                   (t("列入名单", "Listed"), f"{c.get('listed', 0):,}")]
+    sec.figures += [(enum_label("level", v, lang) + t("色预警", " warnings"), f"{c.get(v, 0):,}")
+                    for v in reversed(list(WARNING_LEVELS))]
+    rows = []
+    for r in doc["enterprises"]:
+        reasons = [x["zh"] if lang == "zh" else x["en"] for x in r.get("reasons", [])]
+        crit = [x["label_zh"] if lang == "zh" else x["label_en"] for x in r.get("criteria", [])]
+        rows.append([r["id"], r["name"], enum_label("level", r["level"], lang)
+                     if r["level"] in WARNING_LEVELS else t("无", "none"),
+                     r["key"], crit, r.get("exposure"), reasons])
+    sec.tables.append(Table("watchlist", "重点企业与预警名单", "Key enterprises and warnings", [
+        col("id", "企业编号", "id"), col("name", "企业", "name"),
+        col("level", "预警等级", "level"), col("key", "重点企业", "key", "bool"),
+        col("criteria", "入选标准", "criteria", "list"),
+        col("exposure", "风险敞口(万元)", "exposure (万元)", "amount"),
+        col("reasons", "预警原因", "reasons", "list")], rows))
+    colors = {"red": "#c53030", "orange": "#dd6b20", "yellow": "#d69e2e", "blue": "#3182ce"}
+    levels = [v for v in reversed(list(WARNING_LEVELS))]
+    sec.charts.append(bar_chart([(enum_label("level", v, lang), c.get(v, 0)) for v in levels],
+                                title=t("各预警等级企业数", "Enterprises per warning level"),
+                                color=colors["orange"]))
+    sec.paragraphs += [str(n) for n in doc.get("notes", [])[:10]]
+    return sec
+
+
+#: (key, function) of the risk sections, in report order
+RISK_SECTIONS: list[tuple[str, Callable[[Context], Section]]] = [
+    ("related", related_section), ("contagion", contagion_section),
+    ("strategies", strategies_section), ("watchlist", watchlist_section),
+]

@@ -1,0 +1,116 @@
+"""Tables of the report: one definition used by the HTML page, the workbook and JSON.
+
+A :class:`Table` has typed columns with a Chinese and an English header; cells stay
+raw values (numbers, booleans, lists) until a writer formats them, so the workbook
+keeps real numbers and the HTML shows ``12,345.68`` and ``是``/``yes``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["Column", "Table", "col", "format_cell"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: ``kind`` is ``text``, ``amount`` (万元), ``pct`` (a fraction shown as
+    percent), ``share`` (a percentage 0–100), ``int``, ``float``, ``bool`` or ``list``."""
+
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("amount", "pct", "share", "int", "float")
+
+    @property
+    def wide(self) -> bool:
+        """Long text (member lists, reasons): the HTML gives it room."""
+        return self.kind == "list" or self.key in _WIDE
+
+
+_WIDE = frozenset({"members", "names", "reasons", "criteria", "patterns", "target"})
+
+
+def col(key: str, zh: str, en: str, kind: str = "text") -> Column:
+    return Column(key, zh, en, kind)
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def format_cell(value, kind: str, lang: str = "zh") -> str:
+    """Text of one cell.
+
+    >>> format_cell(12345.678, "amount"), format_cell(0.125, "pct"), format_cell(True, "bool")
+    ('12,345.68', '12.5%', '是')
+    >>> format_cell(["甲", "乙"], "list", "en")
+    '甲; 乙'
+    """
+    if _missing(value):
+        return "—"
+    if kind == "amount":
+        return f"{float(value):,.2f}"
+    if kind == "pct":
+        return f"{100 * float(value):.1f}%"
+    if kind == "share":
+        return f"{float(value):.2f}%"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "float":
+        return f"{float(value):.4g}"
+    if kind == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, (list, tuple, set)):
+        return ("、" if lang == "zh" else "; ").join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass
+class Table:
+    """A titled table with typed columns and raw rows.
+
+    ``name`` is a short key (the JSON/sheet identity); ``link`` optionally names a
+    column whose cell becomes a relative link (``circles/C001.html``) in HTML.
+    """
+
+    name: str
+    zh: str
+    en: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    link: tuple[str, str] | None = None  # (column key, href pattern with {value})
+
+    def title(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def headers(self, lang: str) -> list[str]:
+        return [c.header(lang) for c in self.columns]
+
+    def records(self) -> list[dict]:
+        return [dict(zip((c.key for c in self.columns), r, strict=True)) for r in self.rows]
+
+    def html_rows(self, lang: str, top: int | None = None) -> list[list[dict]]:
+        """Rows for the template: cells as ``{"text", "num", "href"}`` (text escaped there)."""
+        out = []
+        link_idx = None
+        if self.link:
+            keys = [c.key for c in self.columns]
+            link_idx = keys.index(self.link[0]) if self.link[0] in keys else None
+        for r in self.rows[:top] if top else self.rows:
+            cells = []
+            for i, (c, v) in enumerate(zip(self.columns, r, strict=True)):
+                href = (self.link[1].format(value=v)
+                        if link_idx == i and self.link and v else None)
+                cells.append({"text": format_cell(v, c.kind, lang), "num": c.numeric,
+                              "wide": c.wide, "href": href})
+            out.append(cells)
+        return out

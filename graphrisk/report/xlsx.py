@@ -1,0 +1,98 @@
+"""``report.xlsx``: every table of the report on its own sheet, Chinese headers.
+
+Numbers stay numbers (amounts formatted ``#,##0.00``, shares ``0.0%``), lists are
+joined with ``、``, and text that Excel would take for a formula (``=…``) is stored as
+text, so a hostile name cannot run anything when the workbook is opened.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from .tables import Table
+
+__all__ = ["write_workbook", "sheet_name"]
+
+_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """A valid, unique Excel sheet name (at most 31 characters).
+
+    >>> sheet_name("担保圈/担保群", set())
+    '担保圈_担保群'
+    """
+    base = _BAD.sub("_", title).strip("'") or "sheet"
+    name = base[:31]
+    k = 2
+    while name.lower() in {u.lower() for u in used}:
+        suffix = f"_{k}"
+        name = base[:31 - len(suffix)] + suffix
+        k += 1
+    used.add(name)
+    return name
+
+
+def _value(v, kind: str):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, (list, tuple, set)):
+        return "、".join(str(x) for x in v)
+    if kind == "bool":
+        return "是" if v else "否"
+    if hasattr(v, "item"):  # numpy scalar
+        v = v.item()
+    return v
+
+
+def write_workbook(tables: list[Table], path: str | Path) -> Path:
+    """Write *tables* (one sheet each, Chinese headers and titles) to *path*.
+
+    Notes
+    -----
+    O(cells); openpyxl in write-only mode streams rows, so memory stays small.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    path = Path(path)
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DCE6F1")
+    formats = {"amount": "#,##0.00", "pct": "0.0%", "share": "0.00", "int": "#,##0"}
+    for table in tables:
+        ws = wb.create_sheet(sheet_name(table.zh, used))
+        ws.freeze_panes = "A2"
+        for i, c in enumerate(table.columns):
+            width = 14 if c.numeric else (30 if c.kind == "list" else 18)
+            ws.column_dimensions[_letter(i)].width = width
+        header = []
+        for c in table.columns:
+            cell = WriteOnlyCell(ws, value=c.zh)
+            cell.font, cell.fill = bold, fill
+            header.append(cell)
+        ws.append(header)
+        for row in table.rows:
+            out = []
+            for c, v in zip(table.columns, row, strict=True):
+                value = _value(v, c.kind)
+                cell = WriteOnlyCell(ws, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+                elif c.kind in formats and value is not None:
+                    cell.number_format = formats[c.kind]
+                out.append(cell)
+            ws.append(out)
+    if not tables:
+        wb.create_sheet("说明").append(["无数据"])
+    wb.save(path)
+    return path
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(i + 1)

@@ -1,0 +1,239 @@
+"""``build_report`` and the ``report`` command, end to end."""
+
+import json
+import re
+import sys
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from graphrisk.cli import main
+from graphrisk.errors import ParameterError
+from graphrisk.io import load_dataset
+from graphrisk.params import ReportParams
+from graphrisk.report import SECTIONS, build_report
+from graphrisk.summary import summarize
+
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
+
+FAST = ReportParams(runs=100)
+XSS = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _sccs(ds):
+    G = nx.DiGraph()
+    g = ds.tables["guarantees"]
+    G.add_edges_from(zip(g["guarantor_id"], g["borrower_id"], strict=True))
+    G.remove_edges_from(nx.selfloop_edges(G))
+    return [c for c in nx.strongly_connected_components(G) if len(c) > 1]
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "demo"
+    ds = load_dataset(DEMO)
+    return ds, build_report(ds, out, params=FAST)
+
+
+def test_demo_report_files(demo_report):
+    ds, res = demo_report
+    out = res.path
+    assert {p.name for p in out.iterdir()} >= {"index.html", "network.html", "report.xlsx",
+                                               "json", "circles"}
+    assert not list(out.parent.glob(".demo.partial-*"))
+    index = json.loads((out / "json" / "report.json").read_text("utf-8"))
+    assert [s["key"] for s in index["sections"]] == [k for k, _ in SECTIONS]
+    for s in index["sections"]:
+        assert s["available"] == (out / "json" / f"{s['key']}.json").exists() or s["json"] is None
+    # one page per circle, as many as networkx finds strongly connected components
+    circles = _sccs(ds)
+    assert res.circle_pages == len(circles) == len(list((out / "circles").glob("*.html")))
+    doc = json.loads((out / "json" / "circles.json").read_text("utf-8"))
+    assert sorted(sorted(c["members"]) for c in doc["circles"]) == sorted(sorted(c) for c in circles)
+    # the overview is the summary of the dataset
+    summary = json.loads((out / "json" / "summary.json").read_text("utf-8"))
+    assert summary["loans"] == summarize(ds)["loans"]
+
+
+def test_demo_report_html(demo_report):
+    ds, res = demo_report
+    html = (res.path / "index.html").read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "担保网络风险报告" in html
+    assert "Noto Sans CJK SC" in html and "Microsoft YaHei" in html
+    for title in ("总体情况", "担保圈与担保群", "最长担保链"):
+        assert title in html
+    assert not re.search(r"https?:", html)        # no external reference of any kind
+    assert html.count("<svg") >= 3                 # charts are inline SVG
+    assert 'href="circles/C001.html"' in html and 'href="network.html"' in html
+    # every circle appears with its committee flag as computed by the analysis
+    doc = json.loads((res.path / "json" / "circles.json").read_text("utf-8"))
+    for c in doc["circles"]:
+        assert f">{c['id']}</a>" in html
+    page = (res.path / "circles" / "C001.html").read_text("utf-8")
+    c1 = doc["circles"][0]
+    assert all(name in page for name in c1["names"])
+    assert 'href="../network.html#circle=C001"' in page and not re.search(r"https?:", page)
+    assert page.count("<circle ") == c1["size"]      # one node per member in the drawing
+
+
+def test_demo_workbook_has_every_table_with_chinese_headers(demo_report):
+    _, res = demo_report
+    wb = load_workbook(res.path / "report.xlsx")
+    assert "担保圈（按风险排序）" in wb.sheetnames and "按贷款人统计" in wb.sheetnames
+    for ws in wb.worksheets:
+        header = next(ws.iter_rows(max_row=1, values_only=True))
+        assert any(re.search(r"[\u4e00-\u9fff]", str(h)) for h in header), ws.title
+    ws = wb["担保圈（按风险排序）"]
+    doc = json.loads((res.path / "json" / "circles.json").read_text("utf-8"))
+    assert ws.max_row - 1 == len(doc["circles"])
+
+
+def test_english_report(small, tmp_path):
+    ds = load_dataset(small)
+    res = build_report(ds, tmp_path / "en", lang="en", params=FAST)
+    html = (res.path / "index.html").read_text("utf-8")
+    assert "Guarantee-network risk report" in html and 'lang="en"' in html
+    net = (res.path / "network.html").read_text("utf-8")
+    assert '"lang":"en"' in net
+
+
+def test_missing_module_gives_a_note_not_a_failure(small, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphrisk.circle_metrics", None)   # import fails
+    monkeypatch.setitem(sys.modules, "graphrisk.watchlist", None)
+    res = build_report(load_dataset(small), tmp_path / "r", params=FAST)
+    assert res.sections["circles"] is False and res.sections["watchlist"] is False
+    assert "graphrisk.circle_metrics" in res.notes["circles"]
+    assert res.sections["summary"] is True and res.circle_pages == 0
+    html = (res.path / "index.html").read_text("utf-8")
+    assert "graphrisk.circle_metrics" in html and not (res.path / "json" / "circles.json").exists()
+    # the network page still has its circles (computed for the layout)
+    assert (res.path / "network.html").exists()
+
+
+def test_failure_leaves_nothing_and_keeps_the_old_report(small, tmp_path, monkeypatch):
+    ds = load_dataset(small)
+    out = tmp_path / "r"
+    build_report(ds, out, params=FAST)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("graphrisk.report.write_workbook", boom)
+    with pytest.raises(RuntimeError):
+        build_report(ds, out, params=FAST)
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".partial" in p.name or ".old" in p.name]
+    with pytest.raises(RuntimeError):
+        build_report(ds, tmp_path / "new", params=FAST)
+    assert not (tmp_path / "new").exists()
+
+
+def test_refuses_a_folder_that_is_not_a_report(small, tmp_path):
+    ds = load_dataset(small)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("x")
+    with pytest.raises(ParameterError, match="holds no graphrisk report"):
+        build_report(ds, tmp_path / "mine", params=FAST)
+    assert (tmp_path / "mine" / "thesis.docx").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ParameterError, match="not a folder"):
+        build_report(ds, tmp_path / "file", params=FAST)
+
+
+@pytest.mark.parametrize("name", XSS)
+def test_hostile_names_are_escaped_everywhere(make_dataset, tmp_path, name):
+    quoted = '"' + name.replace('"', '""') + '"'
+    ds = load_dataset(make_dataset(
+        enterprises=f"id,name,net_assets,status\nE1,{quoted},10,normal\nE2,乙,10,defaulted\n",
+        institutions=f"id,name,type\nB1,{quoted},bank\n",
+        loans="id,borrower_id,lender_id,balance,classification\nL1,E1,B1,100,normal\n"
+              "L2,E2,B1,100,loss\n",
+        guarantees="id,guarantor_id,borrower_id,amount\nG1,E1,E2,100\nG2,E2,E1,100\n"))
+    res = build_report(ds, tmp_path / "x", params=FAST)
+    pages = [res.path / "index.html", res.path / "network.html", *res.path.glob("circles/*.html")]
+    assert len(pages) == 3
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert name not in html, page.name
+        assert "alert(1)" in html, page.name     # shown, as text
+    wb = load_workbook(res.path / "report.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_report(small, tmp_path):
+    out = tmp_path / "out"
+    r = run("report", small, "-o", out, "--runs", 100, "-q")
+    assert r.exit_code == 0, r.output
+    assert "wrote" in r.output and (out / "index.html").exists()
+    r = run("report", small, "-o", out, "--runs", 100, "--lang", "en", "-q")
+    assert r.exit_code == 0 and "Overview" in (out / "index.html").read_text("utf-8")
+
+
+def test_cli_report_errors_are_clean(make_dataset, small, tmp_path):
+    bad = make_dataset(enterprises="id,name\nE1,a\n", loans="id,borrower_id,lender_id,balance\nL1,E1,X,1\n")
+    r = run("report", bad, "-o", tmp_path / "o")
+    assert r.exit_code == 1 and "loans.csv:2" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "a.txt").write_text("x")
+    r = run("report", small, "-o", tmp_path / "busy", "-q")
+    assert r.exit_code == 1 and "holds no graphrisk report" in r.output
+    r = run("report", small, "-o", tmp_path / "o2", "--top", 0)
+    assert r.exit_code == 1 and "top must be >= 1" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("source", [DEMO, DEMO_XLSX, DEMO_GBK], ids=["csv", "xlsx", "gbk"])
+def test_cli_report_on_every_demo_form(source, tmp_path):
+    if not source.exists():
+        pytest.skip(f"{source} not built yet")
+    out = tmp_path / "out"
+    r = run("report", source, "-o", out, "--runs", 100, "-q")
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "json" / "summary.json").read_text("utf-8"))
+    ref = summarize(load_dataset(DEMO))
+    assert summary["loans"] == ref["loans"] and summary["nodes"] == ref["nodes"]
+    assert (out / "network.html").stat().st_size > 100_000
+
+
+def test_page_circle_ids_match_the_circle_pages(demo_report):
+    _, res = demo_report
+    html = (res.path / "network.html").read_text("utf-8")
+    data = json.loads(re.search(r'id="graph-data">(.*?)</script>', html, re.S).group(1))
+    doc = json.loads((res.path / "json" / "circles.json").read_text("utf-8"))
+    page = {c["id"]: sorted(data["nodes"]["id"][i] for i in c["members"]) for c in data["circles"]}
+    assert page == {c["id"]: sorted(c["members"]) for c in doc["circles"]}
+    assert set(page) == {p.stem for p in (res.path / "circles").glob("*.html")}
+    groups = {g["id"]: g["size"] for g in data["groups"]}
+    assert groups == {g["id"]: g["size"] for g in doc["groups"]}
+
+
+def test_cli_progress_bar_goes_to_stderr(small, tmp_path):
+    r = CliRunner().invoke(main, ["report", str(small), "-o", str(tmp_path / "o"),
+                                  "--runs", "50"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""                        # nothing on standard output
+    total = len(SECTIONS) + 4                    # sections, then the four files
+    assert "watchlist" in r.stderr and f"{total}/{total}" in r.stderr
+
+
+def test_skip_sections(small, tmp_path):
+    out = tmp_path / "o"
+    r = run("report", small, "-o", out, "--runs", 50, "--skip", "strategies", "--skip",
+            "related", "-q")
+    assert r.exit_code == 0, r.output
+    index = json.loads((out / "json" / "report.json").read_text("utf-8"))
+    off = {s["key"]: s["note"] for s in index["sections"] if not s["available"]}
+    assert set(off) == {"strategies", "related"} and "--skip" in off["related"]
+    assert not (out / "json" / "related.json").exists()
+    r = run("report", small, "-o", tmp_path / "p", "--skip", "bogus", "-q")
+    assert r.exit_code == 1 and "unknown section(s) bogus" in r.output
+    assert not (tmp_path / "p").exists()
