@@ -23,7 +23,6 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from .dataset import Dataset
-from .glossary import RELATED_RULES
 from .graph import Network
 from .params import KeyFirmParams, RelatedParams, WarningParams
 from .signals import CONDITION_DEFAULTED, NetworkFacts, condition
@@ -138,12 +137,11 @@ def related_pairs(ds: Dataset, net: Network, around, params, *, rules=None):
 
     Returns
     -------
-    pairs : DataFrame or None
-        Columns ``a``, ``b`` (entity indices) and ``rules`` (list of codes); None when
-        :mod:`graphrisk.related` is not available.
+    pairs : DataFrame
+        Columns ``a``, ``b`` (entity indices) and ``rules`` (list of codes).
     notes : list of str
-        Why nothing was computed, or the related-party warnings (rules that could
-        not be evaluated for lack of data).
+        The related-party warnings (rules that could not be evaluated for lack of
+        data).
 
     Notes
     -----
@@ -154,65 +152,18 @@ def related_pairs(ds: Dataset, net: Network, around, params, *, rules=None):
     if isinstance(params, KeyFirmParams):
         rules = rules or params.related_rules
         params = RelatedParams(equity_threshold=params.related_equity)
-    try:
-        from .related import related_parties
-    except ImportError:  # pragma: no cover - related.py is part of the package
-        return None, ["graphrisk.related is not available: related-party criteria and "
-                      "signals skipped"]
-    keep = set(net.ids[np.asarray(around, dtype=np.int64)].tolist())
+    from .related import related_pairs_frame
+
     empty = pd.DataFrame({"a": pd.Series([], dtype=np.int64), "b": pd.Series([], dtype=np.int64),
                           "rules": pd.Series([], dtype=object)})
-    if not keep:
+    around = np.asarray(around, dtype=np.int64)
+    if not len(around):
         return empty, []
-    rp = related_parties(ds, params, rules=rules, net=net)
-    notes = [f"related parties: {w}" for w in rp.warnings]
-    mask = np.zeros(net.n, dtype=bool)
-    mask[np.asarray(around, dtype=np.int64)] = True
-    try:
-        a, b, r = _pairs_from_masks(rp, mask)
-    except (AttributeError, ImportError, KeyError):  # internals changed: the public stream
-        a, b, r = [], [], []
-        for pair in rp.pairs(max_paths=1):
-            if pair["a"] in keep or pair["b"] in keep:
-                a.append(pair["a"])
-                b.append(pair["b"])
-                r.append(list(pair["rules"]))
-        a, b = net.positions(a).astype(np.int64), net.positions(b).astype(np.int64)
-    if not len(a):
+    frame = related_pairs_frame(ds, params, rules=rules, net=net, among=around)
+    notes = [f"related parties: {w}" for w in frame.attrs.get("warnings", [])]
+    if not len(frame):
         return empty, notes
-    return pd.DataFrame({"a": a, "b": b, "rules": r}), notes
-
-
-def _pairs_from_masks(rp, mask: np.ndarray):
-    """The related pairs touching ``mask`` from the rule bit masks of
-    :mod:`graphrisk.related`, block by block, without building evidence.
-
-    :meth:`RelatedParties.pairs` builds the evidence of every pair in Python (about
-    0.1 ms a pair: minutes at 1M enterprises); the bit masks come from sparse
-    products (0.6 s for 480k pairs at 100k enterprises).  This reads the module's
-    block structure (``_ctx.block``, ``BITS``): when that changes, the caller falls
-    back to the public stream.
-    """
-    from .related import BITS
-
-    ctx = rp._ctx
-    glob = ctx.ranks.glob
-    keep = mask[glob]
-    bits = {code: BITS[code] for code in RELATED_RULES if code in BITS}
-    bits["management"] = BITS["key_post"] | BITS["senior_majority"]
-    a, b, m = [], [], []
-    for r0, r1 in zip(ctx.bounds[:-1], ctx.bounds[1:], strict=False):
-        U = ctx.block(int(r0), int(r1))
-        sel = keep[U.row] | keep[U.col]
-        a.append(glob[U.row[sel]])
-        b.append(glob[U.col[sel]])
-        m.append(U.data[sel].astype(np.int64))
-    a = np.concatenate(a) if a else np.zeros(0, dtype=np.int64)
-    b = np.concatenate(b) if b else np.zeros(0, dtype=np.int64)
-    m = np.concatenate(m) if m else np.zeros(0, dtype=np.int64)
-    codes = {int(x): [c for c in RELATED_RULES if c in bits and int(x) & bits[c]]
-             for x in np.unique(m)}
-    return a.astype(np.int64), b.astype(np.int64), [codes[int(x)] for x in m]
+    return frame[["a", "b", "rules"]].reset_index(drop=True), notes
 
 
 def network_facts(ds: Dataset, net: Network, params: WarningParams | None = None,

@@ -374,7 +374,8 @@ def related_pairs_frame(ds, params: RelatedParams | None = None, *, rules=None, 
     -------
     DataFrame
         ``a``, ``b`` (entity indices of ``net``), ``a_id``, ``b_id`` (``a_id < b_id``)
-        and ``rules`` (list of rule codes).
+        and ``rules`` (list of rule codes); ``frame.attrs["warnings"]`` lists the rules
+        that could not be evaluated for lack of data.
 
     Notes
     -----
@@ -402,5 +403,7 @@ def related_pairs_frame(ds, params: RelatedParams | None = None, *, rules=None, 
     ga, gb = ctx.ranks.glob[a], ctx.ranks.glob[b]
     cache: dict[int, list[str]] = {}
     rules_col = [list(cache.setdefault(int(x), _codes(int(x)))) for x in m]
-    return pd.DataFrame({"a": ga, "b": gb, "a_id": net.ids[ga], "b_id": net.ids[gb],
-                         "rules": rules_col})
+    frame = pd.DataFrame({"a": ga, "b": gb, "a_id": net.ids[ga], "b_id": net.ids[gb],
+                          "rules": rules_col})
+    frame.attrs["warnings"] = list(ctx.warnings)
+    return frame

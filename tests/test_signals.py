@@ -243,20 +243,19 @@ def test_related_signals_skip_guarantee_only_pairs(make_dataset):
     assert ("G", "borrower_defaulted") in sig
 
 
-def test_related_fast_path_equals_public_stream(small, monkeypatch):
-    import graphrisk.netfacts as nf
+def test_related_pairs_equal_the_public_stream(small):
+    from graphrisk.related import related_parties
+
     ds = load_dataset(small)
     net = build_network(ds)
     around = np.arange(4)
     fast, _ = related_pairs(ds, net, around, RelatedParams())
-
-    def broken(*a, **k):
-        raise AttributeError("internals changed")
-
-    monkeypatch.setattr(nf, "_pairs_from_masks", broken)
-    slow, _ = related_pairs(ds, net, around, RelatedParams())
+    keep = set(net.ids[around])
+    slow = {(int(net.positions(p["a"])[0]), int(net.positions(p["b"])[0]), tuple(p["rules"]))
+            for p in related_parties(ds, RelatedParams(), net=net).pairs(max_paths=1)
+            if p["a"] in keep or p["b"] in keep}
     as_set = {(a, b, tuple(r)) for a, b, r in fast.itertuples(index=False)}
-    assert as_set == {(a, b, tuple(r)) for a, b, r in slow.itertuples(index=False)}
+    assert as_set == slow
     assert len(as_set) >= 3
 
 
