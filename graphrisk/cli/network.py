@@ -1,0 +1,223 @@
+"""Guarantee-network commands: ``circles``, ``chains`` and ``exposure`` (SPEC §5, §9)."""
+
+from __future__ import annotations
+
+import click
+
+from .base import Output, dataset_argument, emit, load_options, main, open_dataset, output_options
+
+_MAX_LISTED = 4  # members shown in one table cell
+
+
+def _short(items, limit: int = _MAX_LISTED) -> str:
+    items = list(items)
+    text = ";".join(items[:limit])
+    return text + (f";…(+{len(items) - limit})" if len(items) > limit else "")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+@main.command()
+@dataset_argument
+@click.option("--max-cycle-length", default=6, show_default=True, type=int, metavar="K",
+              help="Longest simple cycle listed per circle (cost grows exponentially).")
+@click.option("--max-cycles", default=1000, show_default=True, type=int, metavar="N",
+              help="Cycles kept per circle, shortest first (cycles_truncated tells).")
+@click.option("--focus-exposure", default=5000.0, show_default=True, type=float,
+              metavar="AMOUNT", help="Focus member: loans + guarantees given above this (万元).")
+@click.option("--committee-banks", default=3, show_default=True, type=int, metavar="N",
+              help="Creditors' committee when members owe at least N banks …")
+@click.option("--committee-microloans", default=5, show_default=True, type=int, metavar="N",
+              help="… or at least N microloan companies.")
+@load_options
+@output_options
+def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_banks,
+            committee_microloans, encoding, strict, fmt, output):
+    """Guarantee groups (担保群), circles (担保圈) and the pattern of every guarantee.
+
+    Groups are weakly connected components of the guarantee graph, circles strongly
+    connected ones (>= 2 members).  Circles are ranked by their members' loan
+    balance, then size, and list their creditors, non-performing share, whether a
+    creditors' committee (债权人委员会) is due, focus members and their simple cycles.
+    Each guarantee gets its patterns: mutual 互保, circle 循环担保, joint 联保,
+    star 一保多, chain 担保链, single.  Table and CSV show the circles.
+
+    Example:  graphrisk circles datasets/demo --format json -o circles.json
+    """
+    from ..circle_metrics import analyze_circles
+    from ..graph import build_network
+    from ..params import CircleParams
+
+    params = CircleParams(max_cycle_length=max_cycle_length, max_cycles=max_cycles,
+                          focus_exposure=focus_exposure, committee_banks=committee_banks,
+                          committee_microloans=committee_microloans)
+    ds = open_dataset(dataset, encoding, strict)
+    doc = analyze_circles(ds, build_network(ds), params)
+    s = doc["summary"]
+    text = "\n".join([
+        f"{dataset}: {s['guarantees']} guarantees, {s['groups']} groups 担保群 "
+        f"(largest {s['largest_group_size']}), {s['circles']} circles 担保圈 "
+        f"(largest {s['largest_circle_size']}, {s['entities_in_circles']} entities), "
+        f"{s['mutual_pairs']} mutual pairs 互保",
+        "patterns 担保模式: " + ", ".join(f"{k} {v}" for k, v in s["patterns"].items()),
+        f"creditors' committees due 需组建债委会: {s['creditor_committees']}; "
+        f"cycles listed {s['cycles_listed']}"
+        + (" (truncated: raise --max-cycles)" if s["cycles_truncated"] else ""),
+    ])
+    headers = ["circle 担保圈", "size 成员数", "members 成员", "loans 贷款余额",
+               "npl 不良占比", "internal 圈内担保", "banks 银行", "microloans 小贷",
+               "committee 债委会", "focus 重点成员", "cycles 担保环"]
+    rows = [[c["id"], c["size"], _short(c["names"]), c["loan_total"], _pct(c["npl_share"]),
+             c["guarantee_total"], c["bank_count"], c["microloan_count"],
+             "yes 是" if c["creditor_committee"] else "no 否",
+             _short(m["name"] for m in c["member_details"] if m["focus"]),
+             f"{c['cycle_count']}{'+' if c['cycles_truncated'] else ''}"]
+            for c in doc["circles"]]
+    g_headers = ["group 担保群", "size 成员数", "guarantees 担保笔数", "loans 贷款余额",
+                 "circles 担保圈", "members 成员"]
+    g_rows = [[g["id"], g["size"], g["edges"], g["loan_total"], _short(g["circles"]),
+               _short(g["members"])] for g in doc["groups"]]
+    tables = [("circles, riskiest first (担保圈, 按风险排序; 万元)", headers, rows),
+              ("groups (担保群; 万元)", g_headers, g_rows)]
+    emit(Output(doc, tables, text), fmt, output)
+
+
+@main.command()
+@dataset_argument
+@click.argument("entity_id", metavar="ID")
+@click.option("--direction", type=click.Choice(["up", "down"]), required=True,
+              help="down: whom ID backs (its contingent liabilities); "
+                   "up: ID's guarantors and theirs.")
+@click.option("--depth", default=6, show_default=True, type=int, metavar="N",
+              help="Longest chain followed, in guarantees.")
+@click.option("--max-paths", default=5, show_default=True, type=int, metavar="P",
+              help="Chains listed per entity reached, shortest first.")
+@load_options
+@output_options
+def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fmt, output):
+    """Guarantee chains (担保链) of one entity, cycle-safe, up to a depth.
+
+    Lists every entity reached within --depth guarantees with its distance (hops),
+    the chains from ID (simple paths, shortest first) and amount_at_stake: the
+    widest chain, i.e. the largest smallest guarantee along a chain — the most a
+    call can carry between that entity and ID.
+
+    Example:  graphrisk chains datasets/demo E001 --direction down --depth 4
+    """
+    from ..chains import guarantee_chains
+    from ..graph import build_network
+    from ..params import ChainParams
+
+    params = ChainParams(depth=depth, max_paths=max_paths)
+    ds = open_dataset(dataset, encoding, strict)
+    doc = guarantee_chains(ds, build_network(ds), entity_id, direction=direction,
+                           params=params)
+    s = doc["summary"]
+    what = "whom it backs (下游/被担保方)" if direction == "down" else "its guarantors (上游/担保方)"
+    text = (f"{entity_id} {doc['root_name']}: {s['entities']} entities within {depth} "
+            f"guarantees, {what}; by hops " +
+            ", ".join(f"{h}: {c}" for h, c in s["by_hops"].items()) +
+            f"; their loans {s['loan_total']:,.2f} 万元" +
+            ("" if s["paths_complete"] else "; some chains not listed (raise --max-paths)"))
+    headers = ["id", "name 名称", "hops 层级", "at stake 风险金额", "direct 直接担保",
+               "loans 贷款余额", "chain 担保链 (shortest)"]
+    name = {e["id"]: e["name"] or e["id"] for e in doc["entities"]}
+    name[doc["root"]] = doc["root_name"] or doc["root"]
+    rows = []
+    for e in doc["entities"]:
+        first = e["paths"][0] if e["paths"] else []
+        route = [first[0]["from"] if direction == "down" else first[0]["to"]] if first else []
+        route += [st["to"] if direction == "down" else st["from"] for st in first]
+        route = [name.get(i, i) for i in route]
+        rows.append([e["id"], e["name"], e["hops"], e["amount_at_stake"], e["direct_amount"],
+                     e["loan_balance"], "→".join(route) if direction == "down"
+                     else "←".join(route)])
+    emit(Output(doc, [("chains (担保链; 万元)", headers, rows)], text), fmt, output)
+
+
+@main.command()
+@dataset_argument
+@click.option("--lender", metavar="BANK", help="A lender: its book by group, circle and chain.")
+@click.option("--borrower", metavar="ID", help="An entity: every lender exposed to it.")
+@click.option("--depth", default=3, show_default=True, type=int, metavar="N",
+              help="Guarantee links followed behind each loan / around the borrower.")
+@click.option("--top", default=10, show_default=True, type=int, metavar="K",
+              help="Largest chains listed (--lender).")
+@load_options
+@output_options
+def exposure(dataset, lender, borrower, depth, top, encoding, strict, fmt, output):
+    """Bank exposure through guarantees (银行担保链风险敞口).
+
+    --lender BANK: the bank's loans grouped by the borrower's guarantee group and
+    circle (balance and share of the book), the contingent chain behind each borrower
+    (guarantors up to --depth, their debts and what they owe this bank) and the
+    largest chains.  --borrower ID: every lender exposed to ID directly (its loans),
+    through guarantees it gave (loans of whom it backs) or received (its guarantors'
+    loans).
+
+    Example:  graphrisk exposure datasets/demo --lender B001 --depth 3
+    """
+    from ..exposure import borrower_exposure, lender_exposure
+    from ..graph import build_network
+    from ..params import ChainParams
+
+    if bool(lender) == bool(borrower):
+        raise click.UsageError("give exactly one of --lender BANK or --borrower ID")
+    params = ChainParams(exposure_depth=depth, top_chains=top)
+    ds = open_dataset(dataset, encoding, strict)
+    net = build_network(ds)
+    if lender:
+        doc = lender_exposure(ds, net, lender, params=params)
+        emit(_lender_output(doc), fmt, output)
+    else:
+        doc = borrower_exposure(ds, net, borrower, params=params)
+        emit(_borrower_output(doc), fmt, output)
+
+
+def _lender_output(doc: dict) -> Output:
+    b, le = doc["book"], doc["lender"]
+    text = "\n".join([
+        f"{le['id']} {le['name']} ({le['type']}): {b['loans']} loans to {b['borrowers']} "
+        f"borrowers, {b['balance']:,.2f} 万元, non-performing {_pct(b['npl_share'])}, "
+        f"guaranteed {_pct(b['guaranteed_share'])}",
+        f"in guarantee groups 担保群 {b['in_groups']:,.2f} ({_pct(b['in_groups_share'])}), "
+        f"in circles 担保圈 {b['in_circles']:,.2f} ({_pct(b['in_circles_share'])})",
+    ])
+    conc_h = ["id", "balance 余额", "share 占比", "npl 不良", "loans 笔数", "borrowers 户数"]
+
+    def conc(rows):
+        return [[r["id"], r["balance"], _pct(r["share"]), r["npl_balance"], r["loans"],
+                 r["borrowers"]] for r in rows]
+
+    bor_h = ["borrower 借款人", "name 名称", "group 担保群", "circle 担保圈", "balance 余额",
+             "guarantors 担保人(层)", "chain debt 链上负债", "bank in chain 本行链上敞口"]
+    bor = [[r["id"], r["name"], r["group"] or "", r["circle"] or "", r["balance"],
+            _short(f"{c['name'] or c['id']}({c['hops']})" for c in r["chain"]), r["chain_debt"],
+            r["lender_balance"]] for r in doc["borrowers"]]
+    top_h = ["borrower 借款人", "name 名称", "size 链上户数", "bank in chain 本行链上敞口",
+             "total debt 链上总负债", "circle 担保圈"]
+    top = [[r["borrower_id"], r["name"], r["size"], r["lender_balance"], r["total_debt"],
+            r["circle"] or ""] for r in doc["largest_chains"]]
+    return Output(doc, [("borrowers and the chains behind them (借款人及其担保链; 万元)",
+                         bor_h, bor),
+                        ("by guarantee group (按担保群集中度)", conc_h, conc(doc["by_group"])),
+                        ("by circle (按担保圈集中度)", conc_h, conc(doc["by_circle"])),
+                        ("largest chains (最大担保链)", top_h, top)], text)
+
+
+def _borrower_output(doc: dict) -> Output:
+    b, s = doc["borrower"], doc["summary"]
+    text = (f"{b['id']} {b['name']}: loans {b['loan_balance']:,.2f} 万元, gave "
+            f"{b['guarantees_given']:,.2f}, received {b['guarantees_received']:,.2f}; "
+            f"group {b['group'] or '-'}, circle {b['circle'] or '-'}; "
+            f"{s['lenders']} lenders exposed, total {s['total_exposure']:,.2f} 万元")
+    headers = ["lender 贷款人", "name 名称", "type 类型", "direct 直接贷款",
+               "via guarantees given 对外担保", "via guarantees received 被担保",
+               "total 合计敞口"]
+    rows = [[r["lender_id"], r["name"], r["type"], r["direct"]["balance"],
+             r["guarantees_given"]["amount_at_stake"],
+             r["guarantees_received"]["amount_at_stake"], r["total_exposure"]]
+            for r in doc["lenders"]]
+    return Output(doc, [("lenders exposed (受影响贷款人; 万元)", headers, rows)], text)

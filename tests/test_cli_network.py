@@ -1,0 +1,111 @@
+"""The circles, chains and exposure commands (SPEC §9)."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from graphrisk.cli import main
+
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def run_json(*args):
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_circles_json_keys(small):
+    data = run_json("circles", small)
+    assert set(data) >= {"groups", "circles", "edges", "summary"}
+    assert set(data["groups"][0]) >= {"id", "members", "size"}
+    c = data["circles"][0]
+    assert set(c) >= {"id", "members", "size", "creditor_committee", "cycles",
+                      "cycles_truncated", "loan_total", "guarantee_total", "npl_share",
+                      "creditors", "focus_members"}
+    assert c["members"] == ["E1", "E2"] and c["cycles"] == [["E1", "E2"]]
+    e = {x["id"]: x for x in data["edges"]}
+    assert set(e["G1"]) >= {"id", "guarantor_id", "borrower_id", "amount", "patterns"}
+    assert e["G1"]["patterns"] == ["mutual"] and e["G4"]["patterns"] == ["chain"]
+
+
+def test_circles_table_and_csv(small, tmp_path):
+    r = run("circles", small)
+    assert r.exit_code == 0, r.output
+    assert "担保圈" in r.stdout and "C001" in r.stdout and "甲公司" in r.stdout
+    out = tmp_path / "c.csv"
+    assert run("circles", small, "--format", "csv", "-o", out).exit_code == 0
+    text = out.read_text("utf-8-sig")
+    assert text.splitlines()[0].startswith("circle 担保圈,size 成员数") and "C001" in text
+
+
+def test_circles_options(small):
+    data = run_json("circles", small, "--max-cycles", "1", "--max-cycle-length", "2",
+                    "--committee-banks", "1")
+    assert data["circles"][0]["creditor_committee"] is True
+    assert data["params"]["max_cycles"] == 1
+    r = run("circles", small, "--max-cycle-length", "1")
+    assert r.exit_code == 1 and "max_cycle_length" in r.output and "Traceback" not in r.output
+
+
+def test_chains_json(small):
+    data = run_json("chains", small, "P1", "--direction", "down", "--depth", "2")
+    assert data["root"] == "P1" and data["direction"] == "down"
+    assert [(e["id"], e["hops"]) for e in data["entities"]] == [("E3", 1), ("E2", 2)]
+    assert set(data["entities"][0]) >= {"id", "name", "hops", "paths", "amount_at_stake"}
+    step = data["entities"][1]["paths"][0][1]
+    assert step == {"guarantee_id": "G3", "guarantee_ids": ["G3"], "from": "E3", "to": "E2",
+                    "amount": 100.0}
+
+
+def test_chains_table(small):
+    r = run("chains", small, "E2", "--direction", "up")
+    assert r.exit_code == 0 and "乙公司←丙公司←张三" in r.stdout
+
+
+def test_chains_errors(small):
+    r = run("chains", small, "NOPE", "--direction", "up")
+    assert r.exit_code == 1 and "NOPE" in r.output and "Traceback" not in r.output
+    assert run("chains", small, "E1").exit_code == 2                    # --direction missing
+    assert run("chains", small, "E1", "--direction", "left").exit_code == 2
+    r = run("chains", small, "E1", "--direction", "up", "--depth", "0")
+    assert r.exit_code == 1 and "depth" in r.output
+
+
+def test_exposure_lender_and_borrower(small):
+    data = run_json("exposure", small, "--lender", "B1")
+    assert set(data) >= {"lender", "book", "by_group", "by_circle", "borrowers",
+                         "largest_chains"}
+    assert data["book"]["balance"] == 1500
+    data = run_json("exposure", small, "--borrower", "E2", "--depth", "1")
+    assert data["depth"] == 1 and data["lenders"][0]["lender_id"] == "B1"
+    r = run("exposure", small, "--lender", "B1")
+    assert r.exit_code == 0 and "最大担保链" in r.stdout
+
+
+def test_exposure_errors(small):
+    assert run("exposure", small).exit_code == 2
+    assert run("exposure", small, "--lender", "B1", "--borrower", "E1").exit_code == 2
+    r = run("exposure", small, "--lender", "E3")
+    assert r.exit_code == 1 and "lends nothing" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
+def test_demo_all_forms_agree():
+    ref = run_json("circles", DEMO)
+    assert len(ref["circles"]) == 4 and len(ref["groups"]) == 10
+    for other in (DEMO_XLSX, DEMO_GBK):
+        if other.exists():
+            assert run_json("circles", other) == ref
+    chains = run_json("chains", DEMO, "I06", "--direction", "down")
+    assert len(chains["entities"]) == 4                      # the guarantee company's star
+    if DEMO_XLSX.exists():
+        assert run_json("chains", DEMO_XLSX, "I06", "--direction", "down") == chains
+    book = run_json("exposure", DEMO, "--lender", "I01")
+    if DEMO_GBK.exists():
+        assert run_json("exposure", DEMO_GBK, "--lender", "I01") == book
