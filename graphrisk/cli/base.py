@@ -19,7 +19,7 @@ from ..errors import DatasetError, GraphRiskError
 from ..report_format import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
-           "open_dataset", "echo_err"]
+           "open_dataset", "echo_err", "DatasetSource"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -87,8 +87,32 @@ def output_options(func: Callable) -> Callable:
     return wrapper
 
 
+class DatasetSource(click.ParamType):
+    """A dataset folder, an ``.xlsx`` workbook, or a Neo4j URI (``bolt://…``, ``neo4j://…``).
+
+    Paths are checked to exist and returned as :class:`~pathlib.Path`; a Neo4j URI is
+    returned as it is (str) and read by :func:`open_dataset` from the store
+    (credentials from ``NEO4J_USER`` / ``NEO4J_PASSWORD``; a path part of the URI
+    names the database).
+    """
+
+    name = "dataset"
+
+    def convert(self, value, param, ctx):
+        from ..params import Neo4jParams
+
+        if isinstance(value, Path) or not Neo4jParams.is_uri(value):
+            path = Path(value)
+            if not path.exists():
+                self.fail(f"{str(value)!r} does not exist (give a dataset folder, an .xlsx "
+                          "workbook or a Neo4j URI such as bolt://127.0.0.1:7687)", param, ctx)
+            return path
+        return str(value)
+
+
 def dataset_argument(func: Callable) -> Callable:
-    return click.argument("dataset", type=click.Path(exists=True, path_type=Path))(func)
+    """The DATASET argument: a folder, an .xlsx workbook or a Neo4j URI."""
+    return click.argument("dataset", type=DatasetSource())(func)
 
 
 def load_options(func: Callable) -> Callable:
@@ -104,12 +128,21 @@ def load_options(func: Callable) -> Callable:
     return wrapper
 
 
-def open_dataset(path: Path, encoding: str | None = None, strict: bool = False):
-    """Load and validate a dataset; print its warnings on stderr; raise on errors."""
-    from ..io import load_dataset
-    from ..params import LoadOptions
+def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False):
+    """Load and validate a dataset; print its warnings on stderr; raise on errors.
 
-    ds = load_dataset(path, LoadOptions(encoding=encoding, strict=strict))
+    *path* may be a Neo4j URI (``bolt://…``): the dataset is then read back from the
+    store (:func:`graphrisk.neo4j_read.read_dataset`) and validated the same way.
+    """
+    from ..io import load_dataset
+    from ..params import LoadOptions, Neo4jParams
+
+    if not isinstance(path, Path) and Neo4jParams.is_uri(path):
+        from ..neo4j_read import read_dataset
+
+        ds = read_dataset(Neo4jParams.from_env(str(path)), LoadOptions(strict=strict))
+    else:
+        ds = load_dataset(path, LoadOptions(encoding=encoding, strict=strict))
     shown = ds.warnings[:20]
     for w in shown:
         echo_err(f"warning: {w}")
