@@ -190,6 +190,8 @@ server.directories.plugins=$PLUGINS_DIR
 server.memory.pagecache.size=256m
 dbms.security.auth_enabled=$auth_enabled
 dbms.usage_report.enabled=false
+# keep transaction logs small: a local test and analysis server needs no point-in-time recovery
+db.tx_log.rotation.retention_policy=100M size
 # Internal settings: Bolt otherwise waits 2 x 5 s on shutdown, which makes stop slow.
 internal.server.bolt.thread_pool_shutdown_wait_time=1s
 internal.server.bolt.connection_shutdown_wait_time=1s
