@@ -249,6 +249,9 @@ def test_cli_load_reports_and_analysis_commands_read_the_uri(store):
     assert from_neo4j == from_files
     r = cli(store, "neo4j", "info", "--format", "json")
     assert json.loads(r.stdout)["counts"]["Enterprise"] == 53
+    r = cli(store, "validate", uri, "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["valid"] is True
 
 
 def test_read_back_validates_the_graph(store):

@@ -19,7 +19,7 @@ from ..errors import DatasetError, GraphRiskError
 from ..report_format import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
-           "open_dataset", "echo_err", "DatasetSource"]
+           "open_dataset", "read_source", "echo_err", "DatasetSource"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -128,21 +128,23 @@ def load_options(func: Callable) -> Callable:
     return wrapper
 
 
-def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False):
-    """Load and validate a dataset; print its warnings on stderr; raise on errors.
-
-    *path* may be a Neo4j URI (``bolt://…``): the dataset is then read back from the
-    store (:func:`graphrisk.neo4j_read.read_dataset`) and validated the same way.
-    """
+def read_source(path: Path | str, encoding: str | None = None, strict: bool = False):
+    """Load and validate a dataset from files or, for a Neo4j URI (``bolt://…``), from the
+    store (:func:`graphrisk.neo4j_read.read_dataset`, validated the same way); raises
+    :class:`~graphrisk.errors.DatasetError` with every problem."""
     from ..io import load_dataset
     from ..params import LoadOptions, Neo4jParams
 
     if not isinstance(path, Path) and Neo4jParams.is_uri(path):
         from ..neo4j_read import read_dataset
 
-        ds = read_dataset(Neo4jParams.from_env(str(path)), LoadOptions(strict=strict))
-    else:
-        ds = load_dataset(path, LoadOptions(encoding=encoding, strict=strict))
+        return read_dataset(Neo4jParams.from_env(str(path)), LoadOptions(strict=strict))
+    return load_dataset(path, LoadOptions(encoding=encoding, strict=strict))
+
+
+def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False):
+    """:func:`read_source`, printing the dataset's warnings on stderr."""
+    ds = read_source(path, encoding, strict)
     shown = ds.warnings[:20]
     for w in shown:
         echo_err(f"warning: {w}")

@@ -17,6 +17,7 @@ from .base import (
     main,
     open_dataset,
     output_options,
+    read_source,
 )
 
 
@@ -32,11 +33,8 @@ def validate(dataset, encoding, strict, fmt, output):
 
     Example:  graphrisk validate datasets/demo --format json
     """
-    from ..io import load_dataset
-    from ..params import LoadOptions
-
     try:
-        ds = load_dataset(dataset, LoadOptions(encoding=encoding, strict=strict))
+        ds = read_source(dataset, encoding, strict)
         errors, warnings, counts, encodings = [], ds.warnings, ds.counts(), ds.encodings
     except DatasetError as e:
         errors, warnings, counts, encodings = e.errors, e.warnings, {}, {}
