@@ -20,8 +20,10 @@ fi
 
 if [[ -z "${NEO4J_URI:-}" ]]; then
     echo "== starting Neo4j (scripts/neo4j.sh)" >&2
+    if ! bash scripts/neo4j.sh status >/dev/null 2>&1; then
+        trap 'bash scripts/neo4j.sh stop || true' EXIT  # stop only the server started here
+    fi
     GRAPHRISK_PYTHON="$PYTHON" bash scripts/neo4j.sh start
-    trap 'bash scripts/neo4j.sh stop || true' EXIT
     NEO4J_URI=$(bash scripts/neo4j.sh uri)
     export NEO4J_URI
 fi
