@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "datasets" / "demo"
@@ -87,3 +88,19 @@ SMALL = dict(
 @pytest.fixture
 def small(make_dataset):
     return make_dataset(**SMALL)
+
+
+def run(*args):
+    """Invoke the ``graphrisk`` CLI in-process; arguments are turned into text."""
+    from graphrisk.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def run_json(*args):
+    """Invoke the CLI with ``--format json``; assert success; return the document."""
+    import json
+
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)

@@ -220,7 +220,6 @@ def test_isolated_root(small):
     assert doc["entities"] == [] and doc["summary"]["entities"] == 0
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_chain_into_the_big_circle():
     ds = load_dataset(DEMO)
     net = build_network(ds)

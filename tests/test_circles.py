@@ -330,7 +330,6 @@ def test_no_guarantees(make_dataset):
 
 
 # ------------------------------------------------------------------------ the demo
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_circles_as_documented():
     ds = load_dataset(DEMO)
     doc = analyze_circles(ds)

@@ -3,25 +3,11 @@ the demo county end to end in its three forms (CSV, xlsx, GBK)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from click.testing import CliRunner
 
-from graphrisk.cli import main
 from graphrisk.params import TAIL_KEYS
 
-from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def run_json(*args):
-    r = run(*args, "--format", "json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run, run_json
 
 
 def test_simulate_cascade_json(small):
@@ -103,14 +89,13 @@ def test_help_has_examples():
 
 
 # ------------------------------------------------------------------ the demo county
-FORMS = [p for p in (DEMO, DEMO_XLSX, DEMO_GBK) if p.exists()]
+FORMS = [DEMO, DEMO_XLSX, DEMO_GBK]
 
 
 def ids_by_name(data, word):
     return [d["id"] for d in data["defaults"] if word in d["name"]]
 
 
-@pytest.mark.skipif(not FORMS, reason="demo dataset not written yet")
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_demo_cascades_as_documented(path):
     """datasets/README.md: seed 置业 → round 1 五金 and 电器, round 2 机械, round 3 商砼;
@@ -133,7 +118,6 @@ def test_demo_cascades_as_documented(path):
     assert len(data["defaults"]) == 1 and data["rounds"] == 0
 
 
-@pytest.mark.skipif(len(FORMS) < 2, reason="demo dataset not written yet")
 def test_demo_forms_agree():
     mc = [run_json("simulate", p, "--runs", "200", "--seed", "3") for p in FORMS]
     assert all(m["expected_loss"] == mc[0]["expected_loss"] and m["tail"] == mc[0]["tail"]
@@ -144,7 +128,6 @@ def test_demo_forms_agree():
                [a["description_en"] for a in rec[0]["actions"]] for r in rec)
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not written yet")
 def test_demo_recommend_table():
     r = run("recommend", DEMO, "--budget", "2", "--runs", "200", "--seed", "1")
     assert r.exit_code == 0, r.output

@@ -1,12 +1,8 @@
 import json
 
-from click.testing import CliRunner
-
 from graphrisk.cli import main
 
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+from .conftest import run
 
 
 def test_validate_ok_json(small):

@@ -1,23 +1,9 @@
 """The circles, chains and exposure commands (SPEC §9)."""
 
-import json
-
-import pytest
-from click.testing import CliRunner
-
-from graphrisk.cli import main
-
-from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
-
-def run_json(*args):
-    r = run(*args, "--format", "json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run, run_json
 
 
 def test_circles_json_keys(small):
@@ -95,7 +81,6 @@ def test_exposure_errors(small):
     assert r.exit_code == 1 and "lends nothing" in r.output and "Traceback" not in r.output
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_all_forms_agree():
     ref = run_json("circles", DEMO)
     assert len(ref["circles"]) == 4 and len(ref["groups"]) == 10

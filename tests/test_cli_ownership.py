@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from graphrisk.cli import main
-
-from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run
+from .conftest import run_json as as_json
 
 # ids of the demo county (datasets/README.md)
 ZHANG_WEI = "P001"
@@ -17,17 +15,6 @@ KONGGU, GANGTIE, TEGANG, GANGGOU = ("91331122704512863R", "91331122704518921G",
                                     "91331122MA2HX3K416", "91331122MA2J0Q7L5Q")
 FANGZHI, YINRAN = "91331122736952148B", "9133112274707215XX"
 FORMS = [DEMO, DEMO_XLSX, DEMO_GBK]
-needs_demo = pytest.mark.skipif(not all(p.exists() for p in FORMS), reason="demo not built")
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def as_json(*args):
-    r = run(*args, "--format", "json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
 
 
 # ------------------------------------------------------------------ small set
@@ -125,7 +112,6 @@ def test_related_table(small):
 
 
 # -------------------------------------------------------------------- the demo
-@needs_demo
 @pytest.mark.parametrize("form", FORMS, ids=["csv", "xlsx", "gbk"])
 def test_demo_holdings_in_every_form(form):
     data = as_json("holdings", form, ZHANG_WEI)
@@ -136,7 +122,6 @@ def test_demo_holdings_in_every_form(form):
     assert got[GANGGOU] == pytest.approx(22.88)
 
 
-@needs_demo
 @pytest.mark.parametrize("form", FORMS, ids=["csv", "xlsx", "gbk"])
 def test_demo_related_in_every_form(form):
     data = as_json("related", form)
@@ -148,7 +133,6 @@ def test_demo_related_in_every_form(form):
     assert {KONGGU, GANGTIE, TEGANG, GANGGOU} <= members
 
 
-@needs_demo
 def test_demo_forms_agree():
     outs = {str(f): run("related", f, "--format", "json").stdout for f in FORMS}
     assert len(set(outs.values())) == 1
@@ -156,7 +140,6 @@ def test_demo_forms_agree():
     assert len(set(outs.values())) == 1
 
 
-@needs_demo
 def test_demo_owners_chain():
     data = as_json("owners", DEMO, GANGGOU)
     assert [s["id"] for s in data["control_chain"]] == [TEGANG, GANGTIE, KONGGU, ZHANG_WEI]

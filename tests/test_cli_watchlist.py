@@ -6,16 +6,7 @@ import csv
 import io
 import json
 
-import pytest
-from click.testing import CliRunner
-
-from graphrisk.cli import main
-
-from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run
 
 
 def test_json_keys(small):
@@ -105,7 +96,6 @@ def test_options_change_the_list(small):
     assert all(e["key"] for e in only["enterprises"]) and only["enterprises"]
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_end_to_end_in_three_forms(tmp_path):
     r = run("watchlist", DEMO, "--format", "json")
     assert r.exit_code == 0, r.output

@@ -250,7 +250,6 @@ def test_simulate_defaults_errors_and_status(small):
     assert rep["defaults"][0]["id"] == "E3" and rep["defaults"][0]["given"] is False
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not written yet")
 def test_demo_vectorised_equals_reference():
     ds = load_dataset(DEMO)
     net = build_network(ds)

@@ -4,7 +4,7 @@ from graphrisk.errors import ParameterError
 from graphrisk.export import write_dataset
 from graphrisk.io import load_dataset
 
-from .test_cli_dataset import run
+from .conftest import run
 
 
 @pytest.mark.parametrize("target,lang,encoding", [

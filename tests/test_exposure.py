@@ -95,7 +95,6 @@ def test_borrower_without_links(small_net):
         borrower_exposure(ds, net, "E404")
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_lender_book_adds_up():
     ds = load_dataset(DEMO)
     net = build_network(ds)

@@ -219,7 +219,6 @@ def test_every_criterion_has_labels():
     assert all(zh and en for zh, en in CRITERIA.values())
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_key_enterprises():
     ds = load_dataset(DEMO)
     net = build_network(ds)

@@ -196,7 +196,7 @@ def test_equity_holdings_equal_brute_force_paths(world, depth):
 
 
 def test_equity_holdings_agree_with_graphrisk_ownership(world):
-    ownership = pytest.importorskip("graphrisk.ownership")
+    import graphrisk.ownership as ownership
     from graphrisk.params import OwnershipParams
 
     params = OwnershipParams(mode="multiply", floor=0.0, max_depth=6)
@@ -350,7 +350,7 @@ def test_annotated_groups_and_circles_equal_networkx_components(world):
 
 
 def test_key_enterprises_query_equals_the_watchlist(world):
-    watchlist = pytest.importorskip("graphrisk.watchlist")
+    import graphrisk.watchlist as watchlist
     levels = watchlist.watchlist(world.ds).levels
     listed = levels[(levels["key"]) | (levels["level"] != "none")]
     rows = world.q("key_enterprises")

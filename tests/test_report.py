@@ -16,14 +16,10 @@ from graphrisk.params import ReportParams
 from graphrisk.report import SECTIONS, build_report
 from graphrisk.summary import summarize
 
-from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
+from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run
 
 FAST = ReportParams(runs=100)
 XSS = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
-
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def _sccs(ds):
@@ -193,8 +189,6 @@ def test_cli_report_errors_are_clean(make_dataset, small, tmp_path):
 
 @pytest.mark.parametrize("source", [DEMO, DEMO_XLSX, DEMO_GBK], ids=["csv", "xlsx", "gbk"])
 def test_cli_report_on_every_demo_form(source, tmp_path):
-    if not source.exists():
-        pytest.skip(f"{source} not built yet")
     out = tmp_path / "out"
     r = run("report", source, "-o", out, "--runs", 100, "-q")
     assert r.exit_code == 0, r.output

@@ -276,7 +276,6 @@ def test_budget_and_amount_budget(small):
     assert all(a["amount"] == 0 for a in rep["actions"])
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not written yet")
 def test_recommend_on_demo_beats_baselines():
     ds = load_dataset(DEMO)
     p, sp = ContagionParams(runs=300, seed=1), StrategyParams(budget=3)

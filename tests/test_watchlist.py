@@ -147,7 +147,6 @@ def test_empty_dataset(make_dataset):
     assert wl.entries == [] and wl.counts["red"] == 0 and wl.counts["listed"] == 0
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="demo dataset not built")
 def test_demo_watchlist_has_every_level_with_reasons():
     ds = load_dataset(DEMO)
     wl = watchlist(ds)
