@@ -10,6 +10,8 @@ import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 __all__ = ["display_width", "text_table", "csv_text", "to_json", "fmt_amount"]
 
 
@@ -88,18 +90,14 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 
 def _default(o):
-    try:
-        import numpy as np
-        if isinstance(o, np.integer):
-            return int(o)
-        if isinstance(o, np.floating):
-            return None if np.isnan(o) else float(o)
-        if isinstance(o, np.bool_):
-            return bool(o)
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
     if isinstance(o, (set, frozenset)):
         return sorted(o)
     if hasattr(o, "as_dict"):
