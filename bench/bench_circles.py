@@ -1,6 +1,6 @@
 """Benchmark: guarantee groups, circles, patterns, metrics and chain queries at scale.
 
-Generates (or reuses) synthetic datasets with ``graphrisk.generate`` (the same data as
+Generates (or reuses) synthetic datasets with ``graphrisk.synth.generate`` (the same data as
 ``graphrisk generate --enterprises N --seed S -o DIR``), loads them, and times
 
 * ``groups+circles``: ``guarantee_groups`` and ``circle_labels`` (scipy.sparse.csgraph);
@@ -39,18 +39,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graphrisk import cycles as _cycles  # noqa: E402
-from graphrisk.chains import guarantee_chains  # noqa: E402
-from graphrisk.circle_metrics import analyze_circles  # noqa: E402
-from graphrisk.circles import circle_labels, edge_patterns, guarantee_groups  # noqa: E402
-from graphrisk.cycles import circle_cycles  # noqa: E402
-from graphrisk.graph import build_network  # noqa: E402
-from graphrisk.io import load_dataset  # noqa: E402
-from graphrisk.params import CircleParams, LoadOptions  # noqa: E402
+from graphrisk.io.dataset import LoadOptions  # noqa: E402
+from graphrisk.io.load import load_dataset  # noqa: E402
+from graphrisk.network import cycles as _cycles  # noqa: E402
+from graphrisk.network.chains import guarantee_chains  # noqa: E402
+from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups  # noqa: E402
+from graphrisk.network.cycles import circle_cycles  # noqa: E402
+from graphrisk.network.graph import build_network  # noqa: E402
+from graphrisk.network.metrics import analyze_circles  # noqa: E402
+from graphrisk.params import CircleParams  # noqa: E402
 
 
 def dataset_dir(n: int, seed: int, heavy: bool, base: Path) -> Path:
-    from graphrisk.generate import GeneratorParams, generate, write_dataset
+    from graphrisk.synth.generate import GeneratorParams, generate, write_dataset
 
     folder = base / f"gen_{'heavy_' if heavy else ''}{n}_s{seed}"
     if not (folder / "enterprises.csv").exists():

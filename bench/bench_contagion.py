@@ -33,19 +33,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graphrisk.contagion import capacities, compile_model  # noqa: E402
-from graphrisk.debtrank import debtrank_importance  # noqa: E402
-from graphrisk.graph import build_network  # noqa: E402
-from graphrisk.io import load_dataset  # noqa: E402
-from graphrisk.montecarlo import (  # noqa: E402
+from graphrisk.contagion.cascade import capacities, compile_model  # noqa: E402
+from graphrisk.contagion.debtrank import debtrank_importance  # noqa: E402
+from graphrisk.contagion.montecarlo import (
     draw_scenarios,
     monte_carlo,
     pd_vector,
     run_scenarios,
     systemic_importance,
 )
+from graphrisk.io.load import load_dataset  # noqa: E402
+from graphrisk.mitigation.plan import recommend  # noqa: E402
+from graphrisk.network.graph import build_network  # noqa: E402
 from graphrisk.params import ContagionParams, StrategyParams  # noqa: E402
-from graphrisk.recommend import recommend  # noqa: E402
 from tests.reference_cascade import reference_cascade  # noqa: E402
 
 

@@ -8,11 +8,11 @@ by git) and reused by the later steps.
 
 Steps per size:
 
-``generate``      :func:`graphrisk.generate.generate` + :func:`~graphrisk.generate.write_dataset`
+``generate``      :func:`graphrisk.synth.generate.generate` + :func:`~graphrisk.synth.generate.write_dataset`
 ``load``          :func:`graphrisk.io.load_dataset` (read + validate)
-``build``         load, then :func:`graphrisk.graph.build_network` (the compact array form;
+``build``         load, then :func:`graphrisk.network.graph.build_network` (the compact array form;
                   the time is the build alone, the memory is the process peak)
-``networkx``      load, then :func:`graphrisk.graph.to_networkx` (sizes <= 100k only)
+``networkx``      load, then :func:`graphrisk.network.graph.to_networkx` (sizes <= 100k only)
 
 Usage::
 
@@ -49,7 +49,7 @@ def report(**kw):
 
 _CHILD = {
     "generate": """
-from graphrisk.generate import generate, write_dataset
+from graphrisk.synth.generate import generate, write_dataset
 t0 = time.perf_counter()
 tables = generate({n}, seed={seed})
 t1 = time.perf_counter()
@@ -67,7 +67,7 @@ report(seconds=t1 - t0, detail=f"{{len(ds.warnings)}} warnings", counts=ds.count
 """,
     "build": """
 from graphrisk.io import load_dataset
-from graphrisk.graph import build_network
+from graphrisk.network.graph import build_network
 ds = load_dataset({path!r})
 t0 = time.perf_counter()
 net = build_network(ds)
@@ -76,7 +76,7 @@ report(seconds=t1 - t0, detail=f"{{net.n}} nodes, {{len(net.g_src)}} guarantees 
 """,
     "networkx": """
 from graphrisk.io import load_dataset
-from graphrisk.graph import to_networkx
+from graphrisk.network.graph import to_networkx
 ds = load_dataset({path!r})
 t0 = time.perf_counter()
 g = to_networkx(ds)

@@ -10,12 +10,12 @@ Steps and what is timed:
 
 ``validate``   read + validate the CSV files (:func:`graphrisk.io.load_dataset`)
 ``wipe``       delete the previous graph (not part of the load figure)
-``load``       :func:`graphrisk.neo4j_load.store_dataset` into the empty database:
+``load``       :func:`graphrisk.neo4j.load.store_dataset` into the empty database:
                schema, nodes, relationships — the rows/s figure (target >= 20k)
 ``reload``     the same dataset again (idempotent MERGE; pre-flight conflict check and
                the read of properties about to change included)
-``read``       :func:`graphrisk.neo4j_read.read_dataset` (read back + validate)
-``annotate``   :func:`graphrisk.neo4j_annotate.annotate` (analyses + writes)
+``read``       :func:`graphrisk.neo4j.read.read_dataset` (read back + validate)
+``annotate``   :func:`graphrisk.neo4j.annotate.annotate` (analyses + writes)
 ``q:<name>``   one run of each library query with typical parameters
 
 Usage::
@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from graphrisk.errors import GraphRiskError  # noqa: E402
-from graphrisk.params import Neo4jParams  # noqa: E402
+from graphrisk.neo4j.connection import Neo4jParams  # noqa: E402
 
 
 def _cpu() -> float:
@@ -76,16 +76,16 @@ def main(argv=None) -> int:
     ap.add_argument("--no-queries", action="store_true")
     args = ap.parse_args(argv)
 
-    from graphrisk import neo4j_store as ns
-    from graphrisk.io import load_dataset
-    from graphrisk.neo4j_query import run_query
+    from graphrisk.io.load import load_dataset
+    from graphrisk.neo4j import connection as ns
+    from graphrisk.neo4j.queries import run_query
 
     os.environ.setdefault("NEO4J_URI", "bolt://127.0.0.1:7688")
     params = Neo4jParams.from_env()
     data = args.data or HERE / "data" / f"neo4j_g{args.enterprises}_s{args.seed}"
     results: list[dict] = []
     if not (data / "enterprises.csv").exists():
-        from graphrisk.generate import generate, write_dataset
+        from graphrisk.synth.generate import generate, write_dataset
 
         timed(results, "generate", lambda: write_dataset(
             generate(args.enterprises, seed=args.seed), data), detail=str(data))

@@ -3,10 +3,10 @@
 For each size, one fresh Python process loads ``bench/data/gen_<N>_s1`` (written by
 ``graphrisk generate --enterprises N --seed 1 -o DIR`` when missing) once and times:
 
-``load``              :func:`graphrisk.io.load_dataset` + :func:`graphrisk.graph.build_network`
+``load``              :func:`graphrisk.io.load_dataset` + :func:`graphrisk.network.graph.build_network`
 ``holdings_pt``       all holdings ≥ 1 % of every holder, passthrough (T = 25 %)
 ``holdings_mul``      the same in multiply mode (floor 0.01 %, depth 10)
-``related``           :func:`graphrisk.related.related_parties`: all five rules, the exact
+``related``           :func:`graphrisk.ownership.related.related_parties`: all five rules, the exact
                       pair count per rule and the related-party groups
 ``pairs``             streaming the pairs with their evidence, JSON-encoded (time-boxed
                       by ``--stream-seconds``; beyond it the rate is extrapolated to all
@@ -75,10 +75,10 @@ def timed(fn):
 
 _FAST = """
 from graphrisk.io import load_dataset
-from graphrisk.graph import build_network
+from graphrisk.network.graph import build_network
 from graphrisk.ownership import holding_closure
 from graphrisk.params import OwnershipParams
-from graphrisk.related import related_parties
+from graphrisk.ownership.related import related_parties
 t0 = time.perf_counter()
 ds = load_dataset({path!r})
 net = build_network(ds)
@@ -119,8 +119,8 @@ import random
 import networkx as nx
 import numpy as np
 from graphrisk.io import load_dataset
-from graphrisk.graph import build_network
-from graphrisk.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
+from graphrisk.network.graph import build_network
+from graphrisk.domain.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
 from graphrisk.ownership import holding_closure
 from graphrisk.params import OwnershipParams
 ds = load_dataset({path!r})

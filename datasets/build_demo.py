@@ -38,8 +38,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-from graphrisk.glossary import ENUM_SYNONYMS, ENUMS, TABLE_ORDER, TABLES  # noqa: E402
-from graphrisk.uscc import check_char, is_valid  # noqa: E402
+from graphrisk.domain.glossary import ENUM_SYNONYMS, ENUMS, TABLE_ORDER, TABLES  # noqa: E402
+from graphrisk.domain.uscc import check_char, is_valid  # noqa: E402
 
 AS_OF = "2026-03-31"  # the date the county's books were drawn up
 DIVISION = "331122"  # administrative division used for every credit code (fictional county)
@@ -1122,7 +1122,7 @@ def check(out: Path = HERE) -> int:  # noqa: C901 — a list of independent chec
         ck(True, "GBK form is not valid UTF-8 (encoding detection is exercised)")
 
     try:  # the project's own loader, when it is there
-        from graphrisk.io import load_dataset
+        from graphrisk.io.load import load_dataset
     except ImportError:
         print("  (graphrisk.io not available: loader check skipped)")
     else:

@@ -10,9 +10,9 @@ __version__ = "0.1.0"
 
 def __getattr__(name):  # lazy, so that ``import graphrisk`` stays cheap for the CLI
     if name == "load_dataset":
-        from .io import load_dataset
+        from graphrisk.io.load import load_dataset
         return load_dataset
     if name in ("build_network", "to_networkx"):
-        from . import graph
+        from graphrisk.network import graph
         return getattr(graph, name)
     raise AttributeError(name)

@@ -66,3 +66,12 @@ class ParameterError(GraphRiskError, ValueError):
 
 class StoreError(GraphRiskError):
     """Talking to the graph store (Neo4j) failed."""
+
+
+def check(cond: bool, message: str) -> None:
+    """Raise :class:`ParameterError` with *message* unless *cond* holds.
+
+    >>> check(1 > 0, "never raised")
+    """
+    if not cond:
+        raise ParameterError(message)

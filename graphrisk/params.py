@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ParameterError
-from .glossary import OWNERSHIP_MODES as _MODES
+from graphrisk.domain.glossary import OWNERSHIP_MODES as _MODES
+from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS
+from graphrisk.errors import check as _check
 
-__all__ = ["OWNERSHIP_MODES", "Neo4jParams", "NEO4J_SCHEMES", "LoadOptions", "OwnershipParams", "RelatedParams",
+__all__ = ["OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
            "CircleParams", "ChainParams",
            "KeyFirmParams", "WarningParams",
            "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS", "ReportParams"]
@@ -17,32 +18,6 @@ __all__ = ["OWNERSHIP_MODES", "Neo4jParams", "NEO4J_SCHEMES", "LoadOptions", "Ow
 OWNERSHIP_MODES = tuple(_MODES)
 
 
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise ParameterError(message)
-
-
-@dataclass(frozen=True)
-class LoadOptions:
-    """How to read a dataset.
-
-    Parameters
-    ----------
-    encoding : str or None
-        Force a CSV encoding (``utf-8``, ``utf-8-sig``, ``gbk``, ``gb18030`` …);
-        None detects UTF-8 (with or without BOM) or GB18030.
-    strict : bool
-        Turn warnings about malformed credit codes into errors.
-    share_slack : float
-        How far the shares held in one company may sum past 100 (rounding).
-    """
-
-    encoding: str | None = None
-    strict: bool = False
-    share_slack: float = 0.5
-
-    def __post_init__(self):
-        _check(self.share_slack >= 0, "share_slack must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -218,7 +193,6 @@ class KeyFirmParams:
     dispute_keywords: tuple[str, ...] = DISPUTE_KEYWORDS
 
     def __post_init__(self):
-        from .glossary import RELATED_RULES
         for name in ("sector_credit", "large_credit", "key_project_credit",
                      "agri_leader_credit", "cross_region_credit"):
             _check(getattr(self, name) >= 0, f"{name} must be >= 0")
@@ -269,7 +243,6 @@ class WarningParams:
     levels: dict = field(default_factory=dict, hash=False)
 
     def __post_init__(self):
-        from .glossary import WARNING_LEVELS
         allowed = ("none", *WARNING_LEVELS)
         _check(0 <= self.overdue_orange_days <= self.overdue_red_days,
                "need 0 <= overdue_orange_days <= overdue_red_days")
@@ -352,7 +325,7 @@ class ContagionParams:
 
 
 _OBJECTIVES = ("expected",) + TAIL_KEYS
-from .glossary import STRATEGIES as _STRATEGIES  # noqa: E402
+from graphrisk.domain.glossary import STRATEGIES as _STRATEGIES  # noqa: E402
 
 _STRATEGY_CODES = tuple(_STRATEGIES)
 
@@ -364,7 +337,7 @@ class StrategyParams:
     Parameters
     ----------
     strategies : tuple of str
-        Strategies the plan may use (codes of :data:`graphrisk.glossary.STRATEGIES`).
+        Strategies the plan may use (codes of :data:`graphrisk.domain.glossary.STRATEGIES`).
     budget : int
         Most actions in the plan.
     amount_budget : float or None
@@ -456,92 +429,3 @@ class ReportParams:
         _check(self.page_max_entities >= 1, "page_max_entities must be >= 1")
         _check(self.runs >= 1, "runs must be >= 1")
         _check(self.budget >= 0, "budget must be >= 0")
-
-
-#: URI schemes of the Neo4j drivers (``+s``: TLS with a CA-signed certificate,
-#: ``+ssc``: TLS accepting a self-signed one)
-NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-
-@dataclass(frozen=True)
-class Neo4jParams:
-    """Where the Neo4j store is and how to log in (SPEC §2).
-
-    Credentials never live in code or on the command line: :meth:`from_env` reads
-    ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``; explicit
-    arguments override them.  The password is left out of ``repr``.
-
-    Parameters
-    ----------
-    uri : str
-        ``bolt://host:7687``, ``neo4j://…``, ``neo4j+s://…`` (Aura) …  A path part
-        names the database: ``bolt://127.0.0.1:7688/risk`` is database ``risk``.
-    user, password : str or None
-        No password: connect without authentication.
-    database : str
-        Target database (Community edition has one user database, ``neo4j``).
-    timeout : float
-        Seconds to wait for a connection before giving up.
-
-    Examples
-    --------
-    >>> p = Neo4jParams.from_env(env={"NEO4J_URI": "bolt://db:7687/risk", "NEO4J_PASSWORD": "x"})
-    >>> p.uri, p.database, p.user
-    ('bolt://db:7687', 'risk', 'neo4j')
-    >>> "x" in repr(p)
-    False
-    """
-
-    uri: str
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    database: str = "neo4j"
-    timeout: float = 10.0
-
-    def __post_init__(self):
-        _check(self.is_uri(self.uri),
-               f"{self.uri!r} is not a Neo4j URI; use bolt://host:port or neo4j://host:port "
-               "(neo4j+s:// for TLS)")
-        _check(bool(self.database), "the database name is empty")
-        _check(self.timeout > 0, "timeout must be > 0")
-
-    @staticmethod
-    def is_uri(text) -> bool:
-        """True when *text* is a Neo4j URI rather than a path.
-
-        >>> Neo4jParams.is_uri("neo4j+s://x.databases.neo4j.io"), Neo4jParams.is_uri("demo")
-        (True, False)
-        """
-        text = str(text)
-        return "://" in text and text.split("://", 1)[0].lower() in NEO4J_SCHEMES
-
-    @classmethod
-    def from_env(cls, uri: str | None = None, *, user: str | None = None,
-                 password: str | None = None, database: str | None = None,
-                 timeout: float | None = None, env=None) -> Neo4jParams:
-        """Build the parameters from arguments, falling back on the environment.
-
-        Raises
-        ------
-        ParameterError
-            When no URI is given and ``NEO4J_URI`` is not set, or the URI is malformed.
-        """
-        import os
-
-        env = os.environ if env is None else env
-        uri = str(uri or env.get("NEO4J_URI") or "")
-        _check(bool(uri), "no Neo4j server given: set NEO4J_URI (e.g. bolt://127.0.0.1:7687) "
-               "or pass --uri")
-        _check(cls.is_uri(uri), f"{uri!r} is not a Neo4j URI; use bolt://host:port or "
-               "neo4j://host:port (neo4j+s:// for TLS)")
-        scheme, _, rest = uri.partition("://")
-        host, _, db_in_uri = rest.partition("/")
-        db_in_uri = db_in_uri.strip("/")
-        _check(bool(host) and not any(c in db_in_uri for c in "?/#"),
-               f"cannot read host and database from {uri!r}")
-        password = password if password is not None else (env.get("NEO4J_PASSWORD") or None)
-        user = user or env.get("NEO4J_USER") or ("neo4j" if password else None)
-        database = database or db_in_uri or env.get("NEO4J_DATABASE") or "neo4j"
-        extra = {} if timeout is None else {"timeout": float(timeout)}
-        return cls(uri=f"{scheme}://{host}", user=user, password=password, database=database,
-                   **extra)

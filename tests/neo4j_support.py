@@ -15,9 +15,9 @@ import os
 
 import pytest
 
+from graphrisk.domain.glossary import NODE_KINDS, RELATIONSHIPS
 from graphrisk.errors import StoreError
-from graphrisk.glossary import NODE_KINDS, RELATIONSHIPS
-from graphrisk.params import Neo4jParams
+from graphrisk.neo4j.connection import Neo4jParams
 
 __all__ = ["require_services", "neo4j_params", "neo4j_store", "snapshot", "unreachable_params"]
 
@@ -49,8 +49,8 @@ def unreachable_params() -> Neo4jParams:
 
 @pytest.fixture(scope="module")
 def neo4j_store():
-    """An open :class:`~graphrisk.neo4j_store.Store` on a wiped database (per module)."""
-    from graphrisk.neo4j_store import connect
+    """An open :class:`~graphrisk.neo4j.connection.Store` on a wiped database (per module)."""
+    from graphrisk.neo4j.connection import connect
 
     params = neo4j_params()
     try:

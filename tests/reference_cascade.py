@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from graphrisk.graph import Network
+from graphrisk.network.graph import Network
 
 KIND = {"E": 0, "P": 1, "B": 2}
 

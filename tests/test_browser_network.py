@@ -16,9 +16,9 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
 from graphrisk.params import ReportParams
-from graphrisk.report import build_report
+from graphrisk.report.build import build_report
 from graphrisk.report.network_page import network_page
 
 from .browser_support import Browser, chromium_or_skip

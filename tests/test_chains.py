@@ -6,10 +6,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graphrisk.chains import chain_hops, guarantee_chains, link_graph, reach
 from graphrisk.errors import ParameterError, UnknownEntityError
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.network.chains import chain_hops, guarantee_chains, link_graph, reach
+from graphrisk.network.graph import build_network
 from graphrisk.params import ChainParams
 
 from .conftest import DEMO

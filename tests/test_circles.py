@@ -6,8 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graphrisk.circle_metrics import analyze_circles, circle_metrics, group_metrics, label_ids
-from graphrisk.circles import (
+from graphrisk.domain.glossary import PATTERNS
+from graphrisk.io.load import load_dataset
+from graphrisk.network.circles import (
     circle_labels,
     edge_patterns,
     guarantee_circles,
@@ -17,9 +18,8 @@ from graphrisk.circles import (
     mutual_pairs,
     pattern_lists,
 )
-from graphrisk.glossary import PATTERNS
-from graphrisk.graph import Network, build_network
-from graphrisk.io import load_dataset
+from graphrisk.network.graph import Network, build_network
+from graphrisk.network.metrics import analyze_circles, circle_metrics, group_metrics, label_ids
 from graphrisk.params import CircleParams
 
 from .conftest import DEMO

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphrisk.contagion import (
+from graphrisk.contagion.cascade import (
     capacities,
     cascade,
     compile_model,
@@ -17,8 +17,8 @@ from graphrisk.contagion import (
     simulate_defaults,
 )
 from graphrisk.errors import ParameterError, UnknownEntityError
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import build_network
 from graphrisk.params import ContagionParams
 
 from .conftest import DEMO, SMALL

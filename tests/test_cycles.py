@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graphrisk.cycles import (
+from graphrisk.errors import ParameterError
+from graphrisk.network.cycles import (
     circle_cycles,
     csr_neighbours,
     induced_subgraph,
@@ -13,7 +14,6 @@ from graphrisk.cycles import (
     simple_cycles_bounded,
     sorted_unique,
 )
-from graphrisk.errors import ParameterError
 
 
 def adj(edges, n):

@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from graphrisk.contagion import compile_model
-from graphrisk.debtrank import debtrank, debtrank_importance, impact_matrix, resonant
+from graphrisk.contagion.cascade import compile_model
+from graphrisk.contagion.debtrank import debtrank, debtrank_importance, impact_matrix, resonant
 from graphrisk.errors import ParameterError
 
 from .reference_cascade import make_network, random_network

@@ -4,9 +4,9 @@ structures the data dictionary promises."""
 import networkx as nx
 import pytest
 
-from graphrisk.glossary import GUARANTEES
-from graphrisk.graph import to_networkx
-from graphrisk.io import load_dataset
+from graphrisk.domain.glossary import GUARANTEES
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import to_networkx
 
 from .conftest import DEMO, DEMO_GBK, DEMO_XLSX
 

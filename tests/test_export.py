@@ -1,8 +1,8 @@
 import pytest
 
 from graphrisk.errors import ParameterError
-from graphrisk.export import write_dataset
-from graphrisk.io import load_dataset
+from graphrisk.io.export import write_dataset
+from graphrisk.io.load import load_dataset
 
 from .conftest import run
 

@@ -3,9 +3,9 @@
 import pytest
 
 from graphrisk.errors import ParameterError, UnknownEntityError
-from graphrisk.exposure import borrower_exposure, lender_exposure
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.network.exposure import borrower_exposure, lender_exposure
+from graphrisk.network.graph import build_network
 from graphrisk.params import ChainParams
 
 from .conftest import DEMO

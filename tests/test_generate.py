@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graphrisk.errors import ParameterError
-from graphrisk.generate import GeneratorParams, generate, write_dataset
-from graphrisk.glossary import (
+from graphrisk.domain.glossary import (
     CLASSIFICATION,
     GUARANTEE_TYPE,
     INSTITUTION_TYPE,
@@ -24,6 +22,8 @@ from graphrisk.glossary import (
     TABLES,
     TAGS,
 )
+from graphrisk.errors import ParameterError
+from graphrisk.synth.generate import GeneratorParams, generate, write_dataset
 
 N = 5000
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -333,7 +333,7 @@ def test_cli_generate(tmp_path):
 
 # ------------------------------------------------------------------------ loading
 def test_generated_dataset_loads_without_errors(tmp_path):
-    from graphrisk.io import load_dataset
+    from graphrisk.io.load import load_dataset
 
     out = tmp_path / "g2k"
     counts = write_dataset(generate(2000, seed=21), out)

@@ -1,5 +1,5 @@
-from graphrisk import glossary as g
-from graphrisk.io import normalise_header
+from graphrisk.domain import glossary as g
+from graphrisk.io.read import normalise_header
 
 
 def test_aliases_unique_within_each_table():

@@ -2,10 +2,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from graphrisk.domain.glossary import BORROWED, GUARANTEES, HOLDS_POSITION, HOLDS_SHARES, LENT_BY
 from graphrisk.errors import UnknownEntityError
-from graphrisk.glossary import BORROWED, GUARANTEES, HOLDS_POSITION, HOLDS_SHARES, LENT_BY
-from graphrisk.graph import build_network, loan_key, to_networkx
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import build_network, loan_key, to_networkx
 
 
 @pytest.fixture

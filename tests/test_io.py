@@ -4,8 +4,9 @@ import pytest
 from openpyxl import Workbook
 
 from graphrisk.errors import DatasetError
-from graphrisk.io import detect_encoding, load_dataset, read_tables
-from graphrisk.params import LoadOptions
+from graphrisk.io.dataset import LoadOptions
+from graphrisk.io.load import load_dataset
+from graphrisk.io.read import detect_encoding, read_tables
 
 from .conftest import SMALL, write_tables
 

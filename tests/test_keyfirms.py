@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from graphrisk.errors import ParameterError
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
-from graphrisk.keyfirms import CRITERIA, credit_usage, key_enterprises
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import build_network
 from graphrisk.params import KeyFirmParams
+from graphrisk.watch.key_enterprises import CRITERIA, credit_usage, key_enterprises
 
 from .conftest import DEMO
 

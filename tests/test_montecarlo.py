@@ -8,9 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from graphrisk.contagion import cascade, compile_model
-from graphrisk.io import load_dataset
-from graphrisk.montecarlo import (
+from graphrisk.contagion.cascade import cascade, compile_model
+from graphrisk.contagion.montecarlo import (
     draw_scenarios,
     monte_carlo,
     pd_vector,
@@ -18,6 +17,7 @@ from graphrisk.montecarlo import (
     systemic_importance,
     tail_stats,
 )
+from graphrisk.io.load import load_dataset
 from graphrisk.params import TAIL_KEYS, ContagionParams
 
 from .conftest import SMALL
@@ -184,8 +184,8 @@ def test_tail_levels_are_consistent_with_ceil():
 
 def test_cascade_result_matches_single_run(small):
     ds = load_dataset(small)
-    from graphrisk.contagion import capacities
-    from graphrisk.graph import build_network
+    from graphrisk.contagion.cascade import capacities
+    from graphrisk.network.graph import build_network
     net = build_network(ds)
     cap, _ = capacities(ds, net)
     model = compile_model(net, cap)

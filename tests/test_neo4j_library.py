@@ -8,14 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from graphrisk.cli import main
+from graphrisk.domain.glossary import NODE_KINDS, NON_PERFORMING, RELATIONSHIPS
 from graphrisk.errors import ParameterError, StoreError
-from graphrisk.glossary import NODE_KINDS, NON_PERFORMING, RELATIONSHIPS
-from graphrisk.neo4j_batches import column_text
-from graphrisk.neo4j_load import store_dataset
-from graphrisk.neo4j_query import QueryParam, coerce_params, get_query, list_queries, parse_query
-from graphrisk.neo4j_read import cell_text
-from graphrisk.neo4j_store import connect, cypher_dir, schema_statements
-from graphrisk.params import Neo4jParams
+from graphrisk.neo4j._batches import column_text
+from graphrisk.neo4j.connection import Neo4jParams, connect, cypher_dir, schema_statements
+from graphrisk.neo4j.load import store_dataset
+from graphrisk.neo4j.queries import QueryParam, coerce_params, get_query, list_queries, parse_query
+from graphrisk.neo4j.read import cell_text
 
 from .conftest import SMALL
 from .neo4j_support import unreachable_params
@@ -93,7 +92,7 @@ def test_every_query_file_parses_and_is_documented():
 
 
 def test_query_files_use_only_the_glossary_vocabulary():
-    """Labels and relationship types in the Cypher text come from graphrisk.glossary."""
+    """Labels and relationship types in the Cypher text come from graphrisk.domain.glossary."""
     allowed_labels, allowed_rels = set(NODE_KINDS), set(RELATIONSHIPS)
     texts = [q.text for q in list_queries()] + schema_statements()
     for text in texts:

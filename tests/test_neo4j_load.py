@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import graphrisk.neo4j_load as nl
+import graphrisk.neo4j.load as nl
 from graphrisk.cli import main
 from graphrisk.errors import DatasetError, StoreError
-from graphrisk.io import load_dataset
-from graphrisk.neo4j_load import rollback_load, store_dataset
-from graphrisk.neo4j_read import read_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.neo4j.load import rollback_load, store_dataset
+from graphrisk.neo4j.read import read_dataset
 
 from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, SMALL
 from .neo4j_support import neo4j_store, snapshot  # noqa: F401  (fixture)
@@ -77,7 +77,7 @@ def test_round_trip_of_the_demo_in_every_form(store, source, tmp_path):
 
 
 def test_round_trip_keeps_every_value_of_a_generated_dataset(store, tmp_path):
-    from graphrisk.generate import generate, write_dataset
+    from graphrisk.synth.generate import generate, write_dataset
 
     write_dataset(generate(800, seed=7), tmp_path / "g")
     ds = load_dataset(tmp_path / "g")
@@ -162,7 +162,7 @@ def test_a_failed_update_restores_the_previous_dataset(store, monkeypatch, tmp_p
     extra = pd.DataFrame({"id": ["E_NEW"], "name": ["新公司"]})
     e = pd.concat([e, extra], ignore_index=True)
     t["enterprises"] = e
-    from graphrisk.export import write_dataset
+    from graphrisk.io.export import write_dataset
 
     path = write_dataset(t, tmp_path / "changed")
     changed = load_dataset(path)

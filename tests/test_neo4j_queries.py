@@ -12,12 +12,12 @@ from collections import defaultdict
 import networkx as nx
 import pytest
 
+from graphrisk.domain.glossary import NON_PERFORMING
 from graphrisk.errors import UnknownEntityError
-from graphrisk.glossary import NON_PERFORMING
-from graphrisk.io import load_dataset
-from graphrisk.neo4j_annotate import annotate
-from graphrisk.neo4j_load import store_dataset
-from graphrisk.neo4j_query import run_query
+from graphrisk.io.load import load_dataset
+from graphrisk.neo4j.annotate import annotate
+from graphrisk.neo4j.load import store_dataset
+from graphrisk.neo4j.queries import run_query
 
 from .conftest import DEMO
 from .neo4j_support import neo4j_store  # noqa: F401  (fixture)
@@ -58,7 +58,7 @@ def world(request, neo4j_store, tmp_path_factory):  # noqa: F811
     if request.param == "demo":
         ds = load_dataset(DEMO)
     else:
-        from graphrisk.generate import generate, write_dataset
+        from graphrisk.synth.generate import generate, write_dataset
 
         path = tmp_path_factory.mktemp("gen") / "g5k"
         write_dataset(generate(5000, seed=1), path)
@@ -196,7 +196,7 @@ def test_equity_holdings_equal_brute_force_paths(world, depth):
 
 
 def test_equity_holdings_agree_with_graphrisk_ownership(world):
-    import graphrisk.ownership as ownership
+    import graphrisk.ownership.holdings as ownership
     from graphrisk.params import OwnershipParams
 
     params = OwnershipParams(mode="multiply", floor=0.0, max_depth=6)
@@ -350,8 +350,8 @@ def test_annotated_groups_and_circles_equal_networkx_components(world):
 
 
 def test_key_enterprises_query_equals_the_watchlist(world):
-    import graphrisk.watchlist as watchlist
-    levels = watchlist.watchlist(world.ds).levels
+    from graphrisk.watch.watchlist import watchlist
+    levels = watchlist(world.ds).levels
     listed = levels[(levels["key"]) | (levels["level"] != "none")]
     rows = world.q("key_enterprises")
     assert {r["id"]: (r["key_enterprise"], r["warning_level"] or "none") for r in rows} == \

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from graphrisk.errors import ParameterError, UnknownEntityError
-from graphrisk.graph import KIND_CODES, Network
-from graphrisk.io import load_dataset
-from graphrisk.owners import owners_of
-from graphrisk.ownership import holding_closure, holding_paths, holdings_of
-from graphrisk.ownership_paths import holding_csr, passthrough_closure, path_layers
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import KIND_CODES, Network
+from graphrisk.ownership._paths import holding_csr, passthrough_closure, path_layers
+from graphrisk.ownership.holdings import holding_closure, holding_paths, holdings_of
+from graphrisk.ownership.owners import owners_of
 from graphrisk.params import OwnershipParams
 
 PT, MUL, WL = "passthrough", "multiply", "weakest_link"

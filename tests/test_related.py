@@ -10,16 +10,16 @@ import random
 import networkx as nx
 import pytest
 
+from graphrisk.domain.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
 from graphrisk.errors import ParameterError
-from graphrisk.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
-from graphrisk.io import load_dataset
-from graphrisk.params import OwnershipParams, RelatedParams
-from graphrisk.related import (
+from graphrisk.io.load import load_dataset
+from graphrisk.ownership.related import (
     iter_related_pairs,
     parse_rules,
     related_pairs_frame,
     related_parties,
 )
+from graphrisk.params import OwnershipParams, RelatedParams
 
 from .test_ownership import brute, python_fixed_point
 
@@ -209,7 +209,7 @@ def test_pairs_frame(small):
     assert list(zip(f["a_id"], f["b_id"], strict=True)) == [("E1", "E2"), ("E1", "E3"),
                                                              ("E1", "E4"), ("E2", "E3")]
     assert f["rules"].iloc[2] == ["lending"]
-    from graphrisk.graph import build_network
+    from graphrisk.network.graph import build_network
     net = build_network(ds)
     e4 = int(net.positions("E4")[0])
     assert list(related_pairs_frame(ds, net=net, among=[e4])["b_id"]) == ["E4"]

@@ -2,6 +2,7 @@
 
 import json
 import re
+import subprocess
 import sys
 
 import networkx as nx
@@ -11,10 +12,10 @@ from openpyxl import load_workbook
 
 from graphrisk.cli import main
 from graphrisk.errors import ParameterError
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.io.summary import summarize
 from graphrisk.params import ReportParams
-from graphrisk.report import SECTIONS, build_report
-from graphrisk.summary import summarize
+from graphrisk.report.build import SECTIONS, build_report
 
 from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run
 
@@ -99,17 +100,13 @@ def test_english_report(small, tmp_path):
     assert '"lang":"en"' in net
 
 
-def test_missing_module_gives_a_note_not_a_failure(small, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "graphrisk.circle_metrics", None)   # import fails
-    monkeypatch.setitem(sys.modules, "graphrisk.watchlist", None)
-    res = build_report(load_dataset(small), tmp_path / "r", params=FAST)
-    assert res.sections["circles"] is False and res.sections["watchlist"] is False
-    assert "graphrisk.circle_metrics" in res.notes["circles"]
-    assert res.sections["summary"] is True and res.circle_pages == 0
-    html = (res.path / "index.html").read_text("utf-8")
-    assert "graphrisk.circle_metrics" in html and not (res.path / "json" / "circles.json").exists()
-    # the network page still has its circles (computed for the layout)
-    assert (res.path / "network.html").exists()
+def test_a_broken_analysis_module_fails_the_report_import():
+    """Issue: "Remove the ImportError guards …: a broken import must fail" — the report no
+    longer turns a missing analysis module into a note."""
+    code = ("import sys; sys.modules['graphrisk.network.metrics'] = None\n"
+            "import graphrisk.report.build")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode != 0 and "ModuleNotFoundError: import of graphrisk.network.metrics" in run.stderr
 
 
 def test_failure_leaves_nothing_and_keeps_the_old_report(small, tmp_path, monkeypatch):
@@ -121,7 +118,7 @@ def test_failure_leaves_nothing_and_keeps_the_old_report(small, tmp_path, monkey
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("graphrisk.report.write_workbook", boom)
+    monkeypatch.setattr("graphrisk.report.build.write_workbook", boom)
     with pytest.raises(RuntimeError):
         build_report(ds, out, params=FAST)
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before

@@ -1,6 +1,6 @@
 import json
 
-from graphrisk.report_format import csv_text, display_width, text_table, to_json
+from graphrisk.report.formats import csv_text, display_width, text_table, to_json
 
 
 def test_display_width_counts_cjk_double():

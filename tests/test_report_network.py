@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import build_network
 from graphrisk.params import ReportParams
 from graphrisk.report.network_page import RELS, network_page, page_data
 
@@ -95,7 +95,7 @@ def test_groups_and_circles_match_networkx():
 
 
 def test_group_mode_and_budget(make_dataset):
-    from graphrisk.generate import generate, write_dataset
+    from graphrisk.synth.generate import generate, write_dataset
     path = make_dataset(enterprises="id,name\nX,x\n")
     write_dataset(generate(600, seed=3), path)
     ds = load_dataset(path)

@@ -9,17 +9,17 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graphrisk.graph import build_network
-from graphrisk.io import load_dataset
-from graphrisk.netfacts import (
+from graphrisk.io.load import load_dataset
+from graphrisk.network.graph import build_network
+from graphrisk.params import RelatedParams, WarningParams
+from graphrisk.watch._facts import (
     cascade_facts,
     circle_facts,
     network_facts,
     npl_guarantee_calls,
     related_pairs,
 )
-from graphrisk.params import RelatedParams, WarningParams
-from graphrisk.signals import SIGNALS, NetworkFacts, condition, network_signals, own_signals
+from graphrisk.watch.signals import SIGNALS, NetworkFacts, condition, network_signals, own_signals
 
 from .conftest import SMALL
 
@@ -244,7 +244,7 @@ def test_related_signals_skip_guarantee_only_pairs(make_dataset):
 
 
 def test_related_pairs_equal_the_public_stream(small):
-    from graphrisk.related import related_parties
+    from graphrisk.ownership.related import related_parties
 
     ds = load_dataset(small)
     net = build_network(ds)

@@ -8,13 +8,10 @@ import itertools
 import numpy as np
 import pytest
 
-from graphrisk.feedback_arcs import feedback_arc_set, is_acyclic
-from graphrisk.io import load_dataset
-from graphrisk.montecarlo import draw_scenarios, run_scenarios
-from graphrisk.params import ContagionParams, StrategyParams
-from graphrisk.recommend import baseline_choices, greedy_plan, recommend
-from graphrisk.rescore import Evaluator
-from graphrisk.strategies import (
+from graphrisk.contagion.montecarlo import draw_scenarios, run_scenarios
+from graphrisk.io.load import load_dataset
+from graphrisk.mitigation._evaluator import Evaluator
+from graphrisk.mitigation.actions import (
     Action,
     apply_action,
     candidate_actions,
@@ -22,6 +19,9 @@ from graphrisk.strategies import (
     edge_pressure,
     initial_state,
 )
+from graphrisk.mitigation.feedback_arcs import feedback_arc_set, is_acyclic
+from graphrisk.mitigation.plan import baseline_choices, greedy_plan, recommend
+from graphrisk.params import ContagionParams, StrategyParams
 
 from .conftest import DEMO
 from .reference_cascade import make_network, random_network

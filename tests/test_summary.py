@@ -1,7 +1,7 @@
 import pytest
 
-from graphrisk.io import load_dataset
-from graphrisk.summary import summarize
+from graphrisk.io.load import load_dataset
+from graphrisk.io.summary import summarize
 
 
 def test_summary_totals(small):

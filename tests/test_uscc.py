@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from graphrisk.uscc import check_char, is_valid, looks_like_uscc, make_codes
+from graphrisk.domain.uscc import check_char, is_valid, looks_like_uscc, make_codes
 
 # a published example code (GB 32100-2015 check character 3)
 KNOWN = "91350100M000100Y43"

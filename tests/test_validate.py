@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from graphrisk.errors import DatasetError
-from graphrisk.io import load_dataset
-from graphrisk.params import LoadOptions
-from graphrisk.validate import uscc_mask
+from graphrisk.io.dataset import LoadOptions
+from graphrisk.io.load import load_dataset
+from graphrisk.io.validate import uscc_mask
 
 from .conftest import SMALL
 

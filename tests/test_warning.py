@@ -9,8 +9,7 @@ import pytest
 
 from graphrisk.errors import ParameterError
 from graphrisk.params import WarningParams
-from graphrisk.signals import SIGNALS
-from graphrisk.warning import (
+from graphrisk.watch.levels import (
     LEVELS,
     describe,
     enterprise_levels,
@@ -18,6 +17,7 @@ from graphrisk.warning import (
     level_rules,
     signal_levels,
 )
+from graphrisk.watch.signals import SIGNALS
 
 
 def levels_of(rows, params=None) -> list[str]:

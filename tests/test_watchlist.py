@@ -8,10 +8,10 @@ import json
 import pytest
 
 from graphrisk.errors import ParameterError
-from graphrisk.io import load_dataset
+from graphrisk.io.load import load_dataset
 from graphrisk.params import KeyFirmParams, WarningParams
-from graphrisk.report_format import to_json
-from graphrisk.watchlist import watchlist
+from graphrisk.report.formats import to_json
+from graphrisk.watch.watchlist import watchlist
 
 from .conftest import DEMO
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import main
+from graphrisk.cli.base import main
 
 __all__ = ["main"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
-from ..errors import DatasetError, GraphRiskError
-from ..report_format import csv_text, text_table, to_json
+from graphrisk import __version__
+from graphrisk.errors import DatasetError, GraphRiskError
+from graphrisk.report.formats import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
            "open_dataset", "read_source", "echo_err", "DatasetSource"]
@@ -99,7 +99,7 @@ class DatasetSource(click.ParamType):
     name = "dataset"
 
     def convert(self, value, param, ctx):
-        from ..params import Neo4jParams
+        from graphrisk.neo4j.connection import Neo4jParams
 
         if isinstance(value, Path) or not Neo4jParams.is_uri(value):
             path = Path(value)
@@ -130,13 +130,14 @@ def load_options(func: Callable) -> Callable:
 
 def read_source(path: Path | str, encoding: str | None = None, strict: bool = False):
     """Load and validate a dataset from files or, for a Neo4j URI (``bolt://…``), from the
-    store (:func:`graphrisk.neo4j_read.read_dataset`, validated the same way); raises
+    store (:func:`graphrisk.neo4j.read.read_dataset`, validated the same way); raises
     :class:`~graphrisk.errors.DatasetError` with every problem."""
-    from ..io import load_dataset
-    from ..params import LoadOptions, Neo4jParams
+    from graphrisk.io.dataset import LoadOptions
+    from graphrisk.io.load import load_dataset
+    from graphrisk.neo4j.connection import Neo4jParams
 
     if not isinstance(path, Path) and Neo4jParams.is_uri(path):
-        from ..neo4j_read import read_dataset
+        from graphrisk.neo4j.read import read_dataset
 
         return read_dataset(Neo4jParams.from_env(str(path)), LoadOptions(strict=strict))
     return load_dataset(path, LoadOptions(encoding=encoding, strict=strict))

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import click
 
-from ..glossary import STRATEGIES
-from ..params import TAIL_KEYS
-from .base import Output, dataset_argument, emit, load_options, main, open_dataset, output_options
+from graphrisk.cli.base import (
+    Output,
+    dataset_argument,
+    emit,
+    load_options,
+    main,
+    open_dataset,
+    output_options,
+)
+from graphrisk.domain.glossary import STRATEGIES
+from graphrisk.params import TAIL_KEYS
 
 
 def _capacity(values) -> dict[str, float]:
@@ -72,20 +80,20 @@ def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, c
 
     Example:  graphrisk simulate datasets/demo --default 91331122MA2C1M4R7M
     """
-    from ..params import ContagionParams
+    from graphrisk.params import ContagionParams
 
     params = ContagionParams(recovery=recovery, runs=1 if runs is None else runs, seed=seed,
                              model=model)
     ds = open_dataset(dataset, encoding, strict)
     cap = _capacity(capacity)
     if runs is None:
-        from ..contagion import simulate_defaults
+        from graphrisk.contagion.cascade import simulate_defaults
 
         rep = simulate_defaults(ds, defaults, params=params, from_status=from_status,
                                 capacity=cap)
         emit(_cascade_output(rep), fmt, output)
     else:
-        from ..montecarlo import monte_carlo
+        from graphrisk.contagion.montecarlo import monte_carlo
 
         rep = monte_carlo(ds, params, defaults=defaults, from_status=from_status,
                           capacity=cap, top=top)
@@ -170,8 +178,8 @@ def recommend(dataset, budget, amount_budget, runs, seed, recovery, strategies, 
 
     Example:  graphrisk recommend datasets/demo --budget 5 --seed 1
     """
-    from ..params import ContagionParams, StrategyParams
-    from ..recommend import recommend as plan
+    from graphrisk.mitigation.plan import recommend as plan
+    from graphrisk.params import ContagionParams, StrategyParams
 
     chosen = tuple(s.strip() for s in strategies.split(",") if s.strip())
     params = ContagionParams(recovery=recovery, runs=runs, seed=seed)

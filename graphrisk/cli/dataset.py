@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import DatasetError
-from .base import (
+from graphrisk.cli.base import (
     Output,
     dataset_argument,
     echo_err,
@@ -19,6 +18,7 @@ from .base import (
     output_options,
     read_source,
 )
+from graphrisk.errors import DatasetError
 
 
 @main.command()
@@ -65,7 +65,7 @@ def summary(dataset, encoding, strict, fmt, output):
 
     Example:  graphrisk summary datasets/demo
     """
-    from ..summary import summarize
+    from graphrisk.io.summary import summarize
 
     ds = open_dataset(dataset, encoding, strict)
     s = summarize(ds)
@@ -105,7 +105,7 @@ def export(dataset, encoding, strict, output, lang, out_encoding):
 
     Example:  graphrisk export datasets/demo_gbk -o demo.xlsx --lang zh
     """
-    from ..export import write_dataset
+    from graphrisk.io.export import write_dataset
 
     ds = open_dataset(dataset, encoding, strict)
     write_dataset(ds, output, lang=lang, encoding=out_encoding)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .base import (
+from graphrisk.cli.base import (
     CONTEXT,
     DatasetSource,
     Output,
@@ -57,7 +57,7 @@ def connection_options(func: Callable) -> Callable:
                   help="Ask for the password (default: $NEO4J_PASSWORD; never an option value).")
     @functools.wraps(func)
     def wrapper(*args, uri, user, database, password_prompt, **kwargs):
-        from ..params import Neo4jParams
+        from graphrisk.neo4j.connection import Neo4jParams
 
         password = None
         if password_prompt:
@@ -95,7 +95,7 @@ def load_cmd(dataset, encoding, strict, params, wipe, batch_size, progress, fmt,
 
     Example:  graphrisk neo4j load datasets/demo --wipe
     """
-    from ..neo4j_load import store_dataset
+    from graphrisk.neo4j.load import store_dataset
 
     if progress is None:
         progress = sys.stderr.isatty()
@@ -141,7 +141,7 @@ def query_cmd(name, param_values, timeout, params, fmt, output):
 
     Example:  graphrisk neo4j query chain_downstream --param id=91331122MA28B9P05X
     """
-    from ..neo4j_query import run_query
+    from graphrisk.neo4j.queries import run_query
 
     res = run_query(params, name, param_values, timeout=timeout)
     data = {"query": res.query, "params": res.params, "columns": res.columns,
@@ -158,7 +158,7 @@ def queries_cmd(fmt, output):
 
     Example:  graphrisk neo4j queries --format json
     """
-    from ..neo4j_query import list_queries
+    from graphrisk.neo4j.queries import list_queries
 
     qs = list_queries()
     data = {"queries": [{"name": q.name, "title": q.title, "description": q.description,
@@ -193,9 +193,9 @@ def annotate_cmd(dataset, encoding, strict, params, batch_size, fmt, output):
 
     Example:  graphrisk neo4j annotate datasets/demo
     """
-    from ..neo4j_annotate import annotate
-    from ..neo4j_read import read_dataset
-    from ..params import LoadOptions
+    from graphrisk.io.dataset import LoadOptions
+    from graphrisk.neo4j.annotate import annotate
+    from graphrisk.neo4j.read import read_dataset
 
     if dataset is None:
         ds = read_dataset(params, LoadOptions(strict=strict))
@@ -228,9 +228,9 @@ def export_cmd(params, output, lang, out_encoding, strict):
 
     Example:  graphrisk neo4j export -o /tmp/from_neo4j
     """
-    from ..export import write_dataset
-    from ..neo4j_read import read_dataset
-    from ..params import LoadOptions
+    from graphrisk.io.dataset import LoadOptions
+    from graphrisk.io.export import write_dataset
+    from graphrisk.neo4j.read import read_dataset
 
     ds = read_dataset(params, LoadOptions(strict=strict))
     for w in ds.warnings[:20]:
@@ -248,7 +248,7 @@ def info_cmd(params, fmt, output):
 
     Example:  graphrisk neo4j info --uri bolt://127.0.0.1:7688
     """
-    from ..neo4j_store import connect
+    from graphrisk.neo4j.connection import connect
 
     with connect(params) as store:
         counts = store.counts()
@@ -268,8 +268,8 @@ def rollback_cmd(load_id, params):
 
     Example:  graphrisk neo4j rollback 20260301T101500-1a2b3c4d
     """
-    from ..neo4j_load import rollback_load
-    from ..neo4j_store import connect
+    from graphrisk.neo4j.connection import connect
+    from graphrisk.neo4j.load import rollback_load
 
     with connect(params) as store:
         done = rollback_load(store, load_id)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .base import Output, dataset_argument, emit, load_options, main, open_dataset, output_options
+from graphrisk.cli.base import (
+    Output,
+    dataset_argument,
+    emit,
+    load_options,
+    main,
+    open_dataset,
+    output_options,
+)
 
 _MAX_LISTED = 4  # members shown in one table cell
 
@@ -46,9 +54,9 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
 
     Example:  graphrisk circles datasets/demo --format json -o circles.json
     """
-    from ..circle_metrics import analyze_circles
-    from ..graph import build_network
-    from ..params import CircleParams
+    from graphrisk.network.graph import build_network
+    from graphrisk.network.metrics import analyze_circles
+    from graphrisk.params import CircleParams
 
     params = CircleParams(max_cycle_length=max_cycle_length, max_cycles=max_cycles,
                           focus_exposure=focus_exposure, committee_banks=committee_banks,
@@ -106,9 +114,9 @@ def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fm
 
     Example:  graphrisk chains datasets/demo E001 --direction down --depth 4
     """
-    from ..chains import guarantee_chains
-    from ..graph import build_network
-    from ..params import ChainParams
+    from graphrisk.network.chains import guarantee_chains
+    from graphrisk.network.graph import build_network
+    from graphrisk.params import ChainParams
 
     params = ChainParams(depth=depth, max_paths=max_paths)
     ds = open_dataset(dataset, encoding, strict)
@@ -159,9 +167,9 @@ def exposure(dataset, lender, borrower, depth, top, encoding, strict, fmt, outpu
 
     Example:  graphrisk exposure datasets/demo --lender B001 --depth 3
     """
-    from ..exposure import borrower_exposure, lender_exposure
-    from ..graph import build_network
-    from ..params import ChainParams
+    from graphrisk.network.exposure import borrower_exposure, lender_exposure
+    from graphrisk.network.graph import build_network
+    from graphrisk.params import ChainParams
 
     if bool(lender) == bool(borrower):
         raise click.UsageError("give exactly one of --lender BANK or --borrower ID")

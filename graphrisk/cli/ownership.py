@@ -8,9 +8,7 @@ import unicodedata
 
 import click
 
-from ..glossary import OWNERSHIP_MODES, RELATED_RULES
-from ..report_format import csv_text, to_json
-from .base import (
+from graphrisk.cli.base import (
     Output,
     dataset_argument,
     echo_err,
@@ -20,6 +18,8 @@ from .base import (
     open_dataset,
     output_options,
 )
+from graphrisk.domain.glossary import OWNERSHIP_MODES, RELATED_RULES
+from graphrisk.report.formats import csv_text, to_json
 
 _MODES = click.Choice(list(OWNERSHIP_MODES))
 
@@ -40,7 +40,7 @@ def ownership_options(func):
 
 
 def _params(mode, threshold, floor, max_depth):
-    from ..params import OwnershipParams
+    from graphrisk.params import OwnershipParams
 
     return OwnershipParams(mode=mode, threshold=threshold, floor=floor, max_depth=max_depth)
 
@@ -78,8 +78,8 @@ def holdings(dataset, holder, mode, threshold, floor, max_depth, min_pct, max_pa
 
     Example:  graphrisk holdings datasets/demo P001 --mode multiply --format json
     """
-    from ..graph import build_network
-    from ..ownership import holdings_of
+    from graphrisk.network.graph import build_network
+    from graphrisk.ownership.holdings import holdings_of
 
     ds = open_dataset(dataset, encoding, strict)
     holder = _entity_id(holder)
@@ -122,8 +122,8 @@ def owners(dataset, company, mode, threshold, floor, max_depth, max_paths, encod
 
     Example:  graphrisk owners datasets/demo 91331122MA2J0Q7L5Q --format json
     """
-    from ..graph import build_network
-    from ..owners import owners_of
+    from graphrisk.network.graph import build_network
+    from graphrisk.ownership.owners import owners_of
 
     ds = open_dataset(dataset, encoding, strict)
     company = _entity_id(company)
@@ -194,9 +194,9 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
 
     Example:  graphrisk related datasets/demo --rules equity,guarantee --format json
     """
-    from ..graph import build_network
-    from ..params import RelatedParams
-    from ..related import related_parties
+    from graphrisk.network.graph import build_network
+    from graphrisk.ownership.related import related_parties
+    from graphrisk.params import RelatedParams
 
     ds = open_dataset(dataset, encoding, strict)
     params = RelatedParams(ownership=_params(mode, threshold, floor, max_depth),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .base import dataset_argument, echo_err, load_options, main, open_dataset
+from graphrisk.cli.base import dataset_argument, echo_err, load_options, main, open_dataset
 
 
 @main.command()
@@ -41,8 +41,8 @@ def report(dataset, encoding, strict, output, lang, top, runs, seed, budget, max
 
     Example:  graphrisk report datasets/demo -o out --lang zh
     """
-    from ..params import ReportParams
-    from ..report import build_report
+    from graphrisk.params import ReportParams
+    from graphrisk.report.build import build_report
 
     params = ReportParams(lang=lang, top=top, runs=runs, seed=seed, budget=budget,
                           full_max_nodes=max_nodes, skip=tuple(skip))

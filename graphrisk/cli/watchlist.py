@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .base import Output, dataset_argument, echo_err, emit, load_options, main, open_dataset
+from graphrisk.cli.base import (
+    Output,
+    dataset_argument,
+    echo_err,
+    emit,
+    load_options,
+    main,
+    open_dataset,
+)
 
 LEVEL_NAMES = ("blue", "yellow", "orange", "red")
 #: fill colours of the level cells in the workbook
@@ -130,8 +138,8 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
     """
     from dataclasses import replace
 
-    from ..params import KeyFirmParams, WarningParams
-    from ..watchlist import watchlist as run
+    from graphrisk.params import KeyFirmParams, WarningParams
+    from graphrisk.watch.watchlist import watchlist as run
 
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs -o FILE.xlsx")

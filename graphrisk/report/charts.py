@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from markupsafe import Markup, escape
 
-from .render import FONT_STACK
+from graphrisk.report.render import FONT_STACK
 
 __all__ = ["bar_chart", "histogram", "network_svg", "PALETTE"]
 

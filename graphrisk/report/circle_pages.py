@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
-from ..glossary import UNIT
-from ..graph import Network
-from .charts import network_svg
-from .i18n import enum_label, text
-from .layout import pack_layout
-from .render import render, static_text
-from .tables import Table, col
+from graphrisk import __version__
+from graphrisk.domain.glossary import UNIT
+from graphrisk.network.graph import Network
+from graphrisk.report.charts import network_svg
+from graphrisk.report.i18n import enum_label, text
+from graphrisk.report.layout import pack_layout
+from graphrisk.report.render import render, static_text
+from graphrisk.report.tables import Table, col
 
 __all__ = ["circle_page", "circle_tables"]
 
@@ -22,7 +22,7 @@ _CLS_COLOR = {"normal": "#38a169", "special_mention": "#d69e2e", "substandard": 
 
 def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Table]:
     """Members, guarantees inside and creditors of one circle record of
-    :func:`graphrisk.circle_metrics.analyze_circles`."""
+    :func:`graphrisk.network.metrics.analyze_circles`."""
     members = [[m["id"], m["name"], m["loan_balance"], m["guarantees_given"], m["exposure"],
                 m["focus"]] for m in circle["member_details"]]
     inside = [[e["id"], e["guarantor_id"], names.get(e["guarantor_id"], ""), e["borrower_id"],

@@ -1,12 +1,12 @@
 """Labels of the report and the network page in Chinese (default) and English.
 
-Domain labels (node kinds, relationships, enums) come from :mod:`graphrisk.glossary`;
+Domain labels (node kinds, relationships, enums) come from :mod:`graphrisk.domain.glossary`;
 this module only adds the words of the user interface.
 """
 
 from __future__ import annotations
 
-from ..glossary import (
+from graphrisk.domain.glossary import (
     CLASSIFICATION,
     GUARANTEES,
     HOLDS_POSITION,
@@ -80,8 +80,6 @@ UI: dict[str, tuple[str, str]] = {
     "contents": ("目录", "Contents"),
     "overview": ("总体情况", "Overview"),
     "not_available": ("本节未生成", "Section not available"),
-    "module_missing": ("分析模块 {module} 尚未提供，本节略去。",
-                       "The analysis module {module} is not available yet; section left out."),
     "skipped": ("按要求略过（--skip）。", "Skipped on request (--skip)."),
     "section_failed": ("本节计算失败：{error}", "This section failed: {error}"),
     "more_rows": ("仅显示前 {top} 行，共 {total} 行；全部见 report.xlsx 与 json/。",

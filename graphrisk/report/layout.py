@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 
+import igraph as ig
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
@@ -108,7 +109,6 @@ def _ring(unit: np.ndarray, nodes: np.ndarray, deg: np.ndarray, size: int,
 
 def _big(members: np.ndarray, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
     """igraph layout of one unit; returns (len(members), 2) scaled to SPACING."""
-    import igraph as ig
 
     s = len(members)
     g = ig.Graph(n=s, edges=list(zip(src.tolist(), dst.tolist(), strict=True)))

@@ -27,11 +27,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse import csgraph
 
-from ..dataset import Dataset
-from ..glossary import (
+from graphrisk.domain.glossary import (
     BORROWED,
     CLASSIFICATION,
     ENTERPRISE,
@@ -43,17 +40,19 @@ from ..glossary import (
     ROLE,
     WARNING_LEVELS,
 )
-from ..graph import Network, build_network
-from ..params import ReportParams
-from .i18n import UI, enum_label, text
-from .layout import attach_units, pack_layout
-from .render import json_script, render, static_text, vis_network_js
+from graphrisk.io.dataset import Dataset
+from graphrisk.network.circles import circle_labels, guarantee_groups
+from graphrisk.network.graph import Network, build_network
+from graphrisk.params import ReportParams
+from graphrisk.report.i18n import UI, enum_label, text
+from graphrisk.report.layout import attach_units, pack_layout
+from graphrisk.report.render import json_script, render, static_text, vis_network_js
 
 __all__ = ["page_data", "network_page", "RELS", "KINDS"]
 
 #: relationship codes of the page, in the order of ``edges.rel``
 RELS = (GUARANTEES, HOLDS_SHARES, HOLDS_POSITION, BORROWED)
-#: node kind codes (as :data:`graphrisk.graph.KIND_CODES`)
+#: node kind codes (as :data:`graphrisk.network.graph.KIND_CODES`)
 KINDS = (ENTERPRISE, PERSON, INSTITUTION)
 _CLS = tuple(CLASSIFICATION)
 _ROLES = tuple(ROLE)
@@ -69,29 +68,8 @@ def _roles(mask: int, lang: str) -> str:
 _LEVELS = tuple(WARNING_LEVELS)
 
 
-def _ranked(a: sp.spmatrix, connection: str, min_size: int, weight: np.ndarray) -> np.ndarray:
-    """Component labels ranked like :mod:`graphrisk.circles` (fallback when absent)."""
-    _, raw = csgraph.connected_components(a, directed=True, connection=connection)
-    sizes = np.bincount(raw)
-    w = np.bincount(raw, weights=weight, minlength=len(sizes))
-    _, first = np.unique(raw, return_index=True)
-    keep = np.flatnonzero(sizes >= min_size)
-    order = keep[np.lexsort((first[keep], -sizes[keep], -w[keep]))]
-    rank = np.full(len(sizes), -1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[raw]
-
-
 def _labels(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Guarantee groups and circles, from graphrisk.circles when it is there."""
-    try:
-        from ..circles import circle_labels, guarantee_groups
-    except ImportError:
-        a = net.guarantee_matrix(weight=None)
-        a.setdiag(0)
-        a.eliminate_zeros()
-        w = net.borrowings()
-        return _ranked(a, "weak", 2, w), _ranked(a, "strong", 2, w)
+    """Guarantee groups and circles (:mod:`graphrisk.network.circles`)."""
     return guarantee_groups(net), circle_labels(net)
 
 
@@ -264,7 +242,7 @@ def page_data(ds: Dataset, net: Network | None = None, *, levels: dict | None = 
     if (c_sel0 >= 0).any():
         pairs = np.unique(np.c_[g_sel[c_sel0 >= 0], c_sel0[c_sel0 >= 0]], axis=0)
         g_circ = np.bincount(pairs[:, 0], minlength=k)
-    # display ids as graphrisk.circle_metrics.label_ids: C001 …, wider past 999
+    # display ids as graphrisk.network.metrics.label_ids: C001 …, wider past 999
     gw = max(3, len(str(int(group.max()) + 1 if n else 0)))
     cw = max(3, len(str(int(circle.max()) + 1 if n else 0)))
     groups = []

@@ -1,6 +1,6 @@
 """HTML plumbing shared by the report, the circle pages and the network page.
 
-* One jinja2 environment over ``graphrisk/templates`` with autoescape **on** for
+* One jinja2 environment over ``graphrisk/report/templates`` with autoescape **on** for
   every template: anything put into HTML is escaped unless it is a
   :class:`markupsafe.Markup` made here (inline SVG charts, inlined static files).
 * :func:`json_script` embeds data in ``<script type="application/json">``: the JSON
@@ -11,11 +11,10 @@
 
 vis-network
 -----------
-The graph library is vis-network 9.1.2 (Apache-2.0 / MIT, its licence header is kept).
-It is read at build time from the copy that ships inside the installed ``pyvis``
-package (a dependency of graphrisk), so no minified third-party file is committed;
-a file ``graphrisk/static/vis-network.min.js`` takes precedence when present (for an
-installation without pyvis).
+The graph library is vis-network 9.1.2 (Apache-2.0 / MIT, its licence header is kept),
+shipped unchanged in ``graphrisk/report/static/`` (``vis-network.min.js`` and
+``.min.css``, with ``VIS-NETWORK-LICENSE.txt``) as package data, so the page needs no
+CDN and no other package.
 """
 
 from __future__ import annotations
@@ -26,10 +25,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..errors import GraphRiskError
-from ..report_format import _clean, _default
+from graphrisk.errors import GraphRiskError
+from graphrisk.report.formats import _clean, _default
 
 __all__ = ["environment", "render", "json_script", "static_text", "vis_network_js",
            "script_safe", "FONT_STACK"]
@@ -72,7 +72,7 @@ def script_safe(code: str) -> str:
 
 @cache
 def _static_dir() -> Path:
-    return Path(str(resources.files("graphrisk") / "static"))
+    return Path(str(resources.files("graphrisk.report") / "static"))
 
 
 def static_text(name: str) -> Markup:
@@ -80,24 +80,11 @@ def static_text(name: str) -> Markup:
     return Markup(script_safe((_static_dir() / name).read_text(encoding="utf-8")))
 
 
-def _find_vis() -> tuple[Path, Path | None]:
+def _find_vis() -> tuple[Path, Path]:
     own = _static_dir() / "vis-network.min.js"
-    if own.exists():
-        css = _static_dir() / "vis-network.min.css"
-        return own, css if css.exists() else None
-    try:
-        import pyvis
-    except ImportError:
-        pyvis = None
-    if pyvis is not None:
-        lib = Path(pyvis.__file__).parent / "templates" / "lib"
-        found = sorted(lib.glob("vis-*/vis-network.min.js"),
-                       key=lambda p: tuple(int(x) for x in re.findall(r"\d+", p.parent.name)))
-        if found:
-            css = found[-1].parent / "vis-network.css"
-            return found[-1], css if css.exists() else None
-    raise GraphRiskError("vis-network is missing: install pyvis (pip install 'pyvis>=0.3.2') "
-                         "or put vis-network.min.js into graphrisk/static/")
+    if not own.exists():  # pragma: no cover - part of the package data
+        raise GraphRiskError(f"vis-network is missing from the installation ({own})")
+    return own, _static_dir() / "vis-network.min.css"
 
 
 @cache
@@ -112,9 +99,8 @@ def vis_network_js() -> tuple[Markup, Markup]:
 @cache
 def environment():
     """The jinja2 environment (autoescape on for every template)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("graphrisk", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("graphrisk.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["FONT_STACK"] = Markup(FONT_STACK)
     env.filters["amount"] = _amount

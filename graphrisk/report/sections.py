@@ -1,6 +1,5 @@
 """Report sections: each runs one analysis and turns its result into figures, tables
-and charts.  A section whose analysis module is not installed yet is kept with a
-note (the import is inside the function and only ``ImportError`` is caught).
+and charts.
 
 This module holds the framework and the sections on the structure of the network
 (overview, guarantee circles, chains); :mod:`.sections_risk` holds related parties,
@@ -16,15 +15,19 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from ..dataset import Dataset
-from ..glossary import PATTERNS, UNIT
-from ..graph import Network
-from ..params import ReportParams
-from .charts import bar_chart
-from .i18n import enum_label, text
-from .tables import Table, col
+from graphrisk.domain.glossary import PATTERNS, UNIT
+from graphrisk.io.dataset import Dataset
+from graphrisk.io.summary import summarize
+from graphrisk.network.chains import link_graph, reach
+from graphrisk.network.exposure import lender_exposure
+from graphrisk.network.graph import Network
+from graphrisk.network.metrics import analyze_circles
+from graphrisk.params import ChainParams, ReportParams
+from graphrisk.report.charts import bar_chart
+from graphrisk.report.i18n import enum_label
+from graphrisk.report.tables import Table, col
 
-__all__ = ["Context", "Section", "missing", "overview_section", "circles_section",
+__all__ = ["Context", "Section", "overview_section", "circles_section",
            "chains_section", "exposure_section", "STRUCTURE_SECTIONS", "MAX_LENDERS",
            "TITLES"]
 
@@ -82,20 +85,13 @@ TITLES = {"summary": ("总体情况", "Overview"), "circles": ("担保圈与担�
           "watchlist": ("重点企业名单与预警", "Key enterprises and early warning")}
 
 
-def missing(key: str, zh: str, en: str, module: str, lang: str) -> Section:
-    """The placeholder of a section whose analysis module is not there yet."""
-    return Section(key, zh, en, available=False,
-                   note=text("module_missing", lang, module=f"graphrisk.{module}"))
-
-
 def _amt(v: float) -> str:
     return f"{float(v):,.2f} {UNIT}"
 
 
 # ------------------------------------------------------------------------- overview
 def overview_section(ctx: Context) -> Section:
-    """Counts and totals (graphrisk.summary) and the exposure per lender."""
-    from ..summary import summarize
+    """Counts and totals (graphrisk.io.summary) and the exposure per lender."""
 
     s = summarize(ctx.ds)
     t = ctx.t
@@ -138,10 +134,6 @@ def overview_section(ctx: Context) -> Section:
 def circles_section(ctx: Context) -> Section:
     """Guarantee groups and circles, ranked, with metrics and committee flags."""
     key, zh, en = "circles", *TITLES["circles"]
-    try:
-        from ..circle_metrics import analyze_circles
-    except ImportError:
-        return missing(key, zh, en, "circle_metrics", ctx.lang)
     doc = analyze_circles(ctx.ds, ctx.net)
     ctx.shared["circles"] = doc
     t = ctx.t
@@ -216,14 +208,9 @@ def chains_section(ctx: Context) -> Section:
 
     Candidates are the ``4 × top`` entities with the largest guarantees given (and
     every guarantor when there are at most 5,000), searched together by
-    :func:`graphrisk.chains.reach` to ``ChainParams.depth`` links.
+    :func:`graphrisk.network.chains.reach` to ``ChainParams.depth`` links.
     """
     key, zh, en = "chains", *TITLES["chains"]
-    try:
-        from ..chains import link_graph, reach
-        from ..params import ChainParams
-    except ImportError:
-        return missing(key, zh, en, "chains", ctx.lang)
     net, p, t = ctx.net, ChainParams(), ctx.t
     given = np.bincount(net.g_src, weights=net.g_amount, minlength=net.n)
     guarantors = np.flatnonzero(np.bincount(net.g_src, minlength=net.n) > 0)
@@ -279,12 +266,8 @@ MAX_LENDERS = 30
 
 def exposure_section(ctx: Context) -> Section:
     """Each lender's book through the network: concentration in guarantee groups and
-    circles, and its largest chain (graphrisk.exposure.lender_exposure)."""
+    circles, and its largest chain (graphrisk.network.exposure.lender_exposure)."""
     key, zh, en = "exposure", *TITLES["exposure"]
-    try:
-        from ..exposure import lender_exposure
-    except ImportError:
-        return missing(key, zh, en, "exposure", ctx.lang)
     net, t = ctx.net, ctx.t
     bal = np.bincount(net.l_lender, weights=net.l_balance, minlength=net.n)
     lenders = np.flatnonzero((bal > 0) & (net.kind == 2))

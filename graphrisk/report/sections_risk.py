@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..glossary import UNIT, WARNING_LEVELS
-from .charts import PALETTE, bar_chart, histogram
-from .i18n import enum_label
-from .sections import TITLES, Context, Section, missing
-from .tables import Table, col
+from graphrisk.contagion.cascade import capacities, compile_model, simulate_defaults
+from graphrisk.contagion.montecarlo import draw_scenarios, monte_carlo, pd_vector, run_scenarios
+from graphrisk.domain.glossary import UNIT, WARNING_LEVELS
+from graphrisk.mitigation.plan import recommend
+from graphrisk.ownership.related import related_parties
+from graphrisk.params import ContagionParams, StrategyParams
+from graphrisk.report.charts import PALETTE, bar_chart, histogram
+from graphrisk.report.i18n import enum_label
+from graphrisk.report.sections import TITLES, Context, Section
+from graphrisk.report.tables import Table, col
+from graphrisk.watch.watchlist import watchlist
 
 __all__ = ["related_section", "contagion_section", "strategies_section",
            "watchlist_section", "RISK_SECTIONS", "MAX_PAIRS"]
@@ -27,10 +33,6 @@ def _amt(v: float) -> str:
 def related_section(ctx: Context) -> Section:
     """Related-party groups (关联企业群) and pairs with the rules that hold."""
     key, zh, en = "related", *TITLES["related"]
-    try:
-        from ..related import related_parties
-    except ImportError:
-        return missing(key, zh, en, "related", ctx.lang)
     t, lang = ctx.t, ctx.lang
     rp = related_parties(ctx.ds, net=ctx.net)
     doc = rp.as_dict(max_pairs=MAX_PAIRS)
@@ -65,8 +67,6 @@ def related_section(ctx: Context) -> Section:
 # ------------------------------------------------------------------------ contagion
 def _run_losses(ds, net, cp):
     """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
-    from ..contagion import capacities, compile_model
-    from ..montecarlo import draw_scenarios, pd_vector, run_scenarios
 
     cap, _ = capacities(ds, net, None)
     model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
@@ -79,12 +79,6 @@ def contagion_section(ctx: Context) -> Section:
     """Monte Carlo expected and tail loss, systemic importance, and the cascade
     seeded by the enterprises already in default."""
     key, zh, en = "contagion", *TITLES["contagion"]
-    try:
-        from ..contagion import simulate_defaults
-        from ..montecarlo import monte_carlo
-        from ..params import ContagionParams
-    except ImportError:
-        return missing(key, zh, en, "montecarlo", ctx.lang)
     t = ctx.t
     cp = ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed)
     mc = monte_carlo(ctx.ds, cp)
@@ -152,11 +146,6 @@ _BASELINES = {"random": ("随机", "random"), "largest_amount": ("金额最大",
 def strategies_section(ctx: Context) -> Section:
     """The recommended cutting plan with loss before and after, against baselines."""
     key, zh, en = "strategies", *TITLES["strategies"]
-    try:
-        from ..params import ContagionParams, StrategyParams
-        from ..recommend import recommend
-    except ImportError:
-        return missing(key, zh, en, "recommend", ctx.lang)
     t, lang = ctx.t, ctx.lang
     doc = recommend(ctx.ds, ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed),
                     StrategyParams(budget=ctx.params.budget))
@@ -206,10 +195,6 @@ def strategies_section(ctx: Context) -> Section:
 def watchlist_section(ctx: Context) -> Section:
     """Key enterprises (重点企业) and warning levels (预警) with their reasons."""
     key, zh, en = "watchlist", *TITLES["watchlist"]
-    try:
-        from ..watchlist import watchlist
-    except ImportError:
-        return missing(key, zh, en, "watchlist", ctx.lang)
     t, lang = ctx.t, ctx.lang
     wl = watchlist(ctx.ds, ctx.net)
     doc = wl.as_dict()

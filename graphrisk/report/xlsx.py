@@ -11,7 +11,12 @@ import math
 import re
 from pathlib import Path
 
-from .tables import Table
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from graphrisk.report.tables import Table
 
 __all__ = ["write_workbook", "sheet_name"]
 
@@ -54,9 +59,6 @@ def write_workbook(tables: list[Table], path: str | Path) -> Path:
     -----
     O(cells); openpyxl in write-only mode streams rows, so memory stays small.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
 
     path = Path(path)
     wb = Workbook(write_only=True)
@@ -94,5 +96,4 @@ def write_workbook(tables: list[Table], path: str | Path) -> Path:
 
 
 def _letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
     return get_column_letter(i + 1)

@@ -1,0 +1,113 @@
+"""The in-memory dataset: one typed pandas DataFrame per input table.
+
+A :class:`Dataset` is what :func:`graphrisk.io.load_dataset` returns once every rule
+of SPEC §1 holds.  Columns carry the canonical English names of
+:mod:`graphrisk.domain.glossary`; amounts are float 万元 (NaN when missing), percentages are
+0–100, enum values canonical English, dates ISO text (empty when missing), and each
+row keeps ``line``, its line in the source file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from graphrisk.domain.glossary import TABLE_ORDER, Table
+from graphrisk.errors import Problem, UnknownEntityError
+from graphrisk.errors import check as _check
+
+__all__ = ["Dataset", "RawTable", "LoadOptions"]
+
+
+@dataclass
+class Dataset:
+    """A validated dataset.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        Every table of SPEC §1 (an absent optional file gives an empty frame).
+    source : str
+        Where it was read from.
+    files, encodings : dict
+        Per table present: the name problems use (``loans.csv``, ``demo.xlsx[贷款]``) and
+        the encoding detected or forced (None for Excel).
+    entity_kind : Series
+        Index: entity id; value: ``Enterprise``, ``Person`` or ``Institution``.
+    warnings : list of Problem
+    """
+
+    tables: dict[str, pd.DataFrame]
+    source: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    encodings: dict[str, str | None] = field(default_factory=dict)
+    entity_kind: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        # ds.enterprises, ds.loans, … (only called when normal lookup fails)
+        tables = self.__dict__.get("tables")
+        if tables is not None and name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, in loading order."""
+        return {name: int(len(self.tables[name])) for name in TABLE_ORDER}
+
+    def kind(self, entity_id: str) -> str:
+        """Node kind of an entity id; raises :class:`UnknownEntityError` when unknown.
+
+        >>> Dataset({}, entity_kind=pd.Series({"E1": "Enterprise"})).kind("E1")
+        'Enterprise'
+        """
+        try:
+            return self.entity_kind[entity_id]
+        except KeyError:
+            raise UnknownEntityError(f"{entity_id!r} is not an enterprise, person or "
+                                     f"institution of {self.source or 'the dataset'}") from None
+
+    def names(self) -> pd.Series:
+        """Entity id → display name for enterprises, persons and institutions."""
+        parts = [self.tables[t].set_index("id")["name"] for t in
+                 ("enterprises", "persons", "institutions") if len(self.tables[t])]
+        return pd.concat(parts) if parts else pd.Series(dtype=object)
+
+    def capital(self) -> pd.Series:
+        """Enterprise id → own capital: ``paid_in_capital``, else ``registered_capital``."""
+        e = self.tables["enterprises"].set_index("id")
+        return e["paid_in_capital"].fillna(e["registered_capital"])
+
+
+@dataclass
+class RawTable:
+    """One table as read: text cells under canonical column names, plus ``line``."""
+
+    table: Table
+    frame: pd.DataFrame  # canonical columns (str) + "line" (int64)
+    file: str  # how problems name it: "guarantees.csv" or "demo.xlsx[担保]"
+    encoding: str | None  # None for xlsx
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read a dataset.
+
+    Parameters
+    ----------
+    encoding : str or None
+        Force a CSV encoding (``utf-8``, ``utf-8-sig``, ``gbk``, ``gb18030`` …);
+        None detects UTF-8 (with or without BOM) or GB18030.
+    strict : bool
+        Turn warnings about malformed credit codes into errors.
+    share_slack : float
+        How far the shares held in one company may sum past 100 (rounding).
+    """
+
+    encoding: str | None = None
+    strict: bool = False
+    share_slack: float = 0.5
+
+    def __post_init__(self):
+        _check(self.share_slack >= 0, "share_slack must be >= 0")

@@ -1,0 +1,317 @@
+"""Reading a dataset: a folder of CSV files or one ``.xlsx`` workbook (SPEC §1).
+
+This stage only *reads*: it finds the files (or sheets), detects the encoding
+(UTF-8, UTF-8 with BOM, GBK/GB18030), maps English or Chinese headers to the
+canonical column names of :mod:`graphrisk.domain.glossary`, normalises every cell (NFKC,
+stripped) and keeps each row's line number as an editor shows it (header = line 1).
+Parsing values and checking them is :mod:`graphrisk.io.validate`'s job;
+:func:`load_dataset` runs both and returns a :class:`~graphrisk.io.dataset.Dataset`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+from graphrisk.domain.glossary import TABLE_ORDER, TABLES, Table
+from graphrisk.errors import DatasetError, Problem
+from graphrisk.io.dataset import LoadOptions, RawTable
+
+__all__ = ["read_tables", "detect_encoding", "normalise_header"]
+
+_SEP = "\x1f"  # unit separator: NFKC leaves it alone and it never occurs in cells
+# whitespace that NFKC leaves as it is (it maps U+3000, U+00A0, U+2000… to a space)
+_OTHER_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u1680",
+                "\u2028", "\u2029")
+
+
+def normalise_header(text: str) -> str:
+    """Canonical form of a header cell: NFKC, stripped, lower-case, no BOM.
+
+    >>> normalise_header("\\ufeff Share_PCT ")
+    'share_pct'
+    """
+    return unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip().lower()
+
+
+def _header_map(table: Table) -> dict[str, str]:
+    m = {}
+    for c in table.columns:
+        m[c.name.lower()] = c.name
+        for a in c.aliases:
+            m[normalise_header(a)] = c.name
+    return m
+
+
+def detect_encoding(data: bytes) -> str:
+    """``utf-8-sig`` (BOM), ``utf-8``, or ``gb18030`` (a superset of GBK).
+
+    >>> detect_encoding("企业".encode("gbk")), detect_encoding("企业".encode("utf-8"))
+    ('gb18030', 'utf-8')
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return "utf-8"  # decoding will report where it fails
+
+
+def _normalise_column(values: pd.Series) -> list[str]:
+    """NFKC + strip every cell, in a few C-level passes instead of one call per cell."""
+    if len(values) == 0:
+        return []
+    joined = _SEP.join(values.tolist())
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    parts = joined.split(_SEP)
+    if _needs_strip(joined):
+        return [v.strip() for v in parts]
+    return parts
+
+
+def _needs_strip(joined: str) -> bool:
+    """Whether any cell of a joined column has leading or trailing white space
+    (substring searches in C: much faster than a regular expression here)."""
+    if not joined:
+        return False
+    if joined[0].isspace() or joined[-1].isspace():
+        return True
+    if " " + _SEP in joined or _SEP + " " in joined:
+        return True
+    return any(ch in joined for ch in _OTHER_SPACE)
+
+
+def _decode(data: bytes, encoding: str, file: str) -> tuple[str | None, list[Problem]]:
+    try:
+        return data.decode(encoding), []
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        return None, [Problem(file, line, "", f"cannot be decoded as {encoding} "
+                              f"(byte {e.start}); save it as UTF-8 or GBK, or pass --encoding")]
+    except LookupError:
+        return None, [Problem(file, 0, "", f"unknown encoding {encoding!r}")]
+
+
+def _csv_frame(text: str, file: str) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Problem]]:
+    """Parse CSV text; return the frame (all text) and the line number of each row."""
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                         skip_blank_lines=False, na_filter=False)
+    except pd.errors.EmptyDataError:
+        return None, None, [Problem(file, 1, "", "the file is empty (no header line)")]
+    except pd.errors.ParserError as e:
+        msg = str(e).strip()
+        line = 0
+        m = re.search(r"line (\d+)", msg)
+        if m:
+            line = int(m.group(1))
+        return None, None, [Problem(file, line, "", f"cannot be parsed as CSV: {msg}")]
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if n_lines == len(df) + 1:
+        lines = np.arange(2, len(df) + 2, dtype=np.int64)
+    else:  # quoted fields spanning lines: ask the csv module where each record starts
+        lines = []
+        reader = csv.reader(io.StringIO(text))
+        prev = 0
+        for _ in reader:
+            lines.append(prev + 1)
+            prev = reader.line_num
+        lines = np.asarray(lines[1:], dtype=np.int64)
+        if len(lines) != len(df):  # blank lines are skipped by csv: fall back
+            lines = np.arange(2, len(df) + 2, dtype=np.int64)
+    return df, lines, []
+
+
+def _xlsx_cell(cell) -> str:
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (int, float)):
+        fmt = getattr(cell, "number_format", "") or ""
+        if "%" in fmt:
+            return f"{v * 100:.10g}%"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return f"{v:.15g}" if isinstance(v, float) else str(v)
+    return str(v)
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, tuple[pd.DataFrame, np.ndarray, str]], list[Problem]]:
+
+    problems: list[Problem] = []
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a broken file
+        return {}, [Problem(path.name, 0, "", f"cannot be read as an Excel workbook: {e}")]
+    names = {}
+    for t in TABLES.values():
+        names[normalise_header(t.name)] = t.name
+        names[normalise_header(t.zh)] = t.name
+    out = {}
+    try:
+        for ws in wb.worksheets:
+            key = names.get(normalise_header(ws.title))
+            file = f"{path.name}[{ws.title}]"
+            if key is None:
+                problems.append(Problem(file, 0, "", "sheet ignored: not a known table name",
+                                        "warning"))
+                continue
+            if key in out:
+                problems.append(Problem(file, 0, "", f"a second sheet for table {key!r}"))
+                continue
+            rows = ws.iter_rows()
+            header = next(rows, None)
+            if header is None:
+                problems.append(Problem(file, 1, "", "the sheet is empty (no header row)"))
+                continue
+            head = [_xlsx_cell(c) for c in header]
+            while head and head[-1] == "":
+                head.pop()
+            data, lines = [], []
+            for r in rows:
+                vals = [_xlsx_cell(c) for c in r][: len(head)]
+                if not any(vals):
+                    continue
+                vals += [""] * (len(head) - len(vals))
+                data.append(vals)
+                lines.append(r[0].row if r and hasattr(r[0], "row") and r[0].row else len(lines) + 2)
+            df = pd.DataFrame(data, columns=head, dtype=object) if data else \
+                pd.DataFrame(columns=head, dtype=object)
+            out[key] = (df, np.asarray(lines, dtype=np.int64), file)
+    finally:
+        wb.close()
+    return out, problems
+
+
+def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
+                 ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    problems: list[Problem] = []
+    hmap = _header_map(table)
+    rename, seen = {}, {}
+    for i, h in enumerate(df.columns):
+        key = hmap.get(normalise_header(h))
+        label = str(h).strip()
+        if key is None:
+            if label and not label.lower().startswith("unnamed:"):
+                problems.append(Problem(file, 1, label, f"column {label!r} is not part of "
+                                        f"{table.name} and is ignored", "warning"))
+            continue
+        if key in seen:
+            problems.append(Problem(file, 1, key, f"columns {seen[key]!r} and {label!r} both "
+                                    f"mean {key!r}"))
+            continue
+        seen[key] = label
+        rename[i] = key
+    for c in table.columns:
+        if c.required and c.name not in seen:
+            problems.append(Problem(file, 1, c.name, f"required column {c.name!r} ({c.zh}) "
+                                    "is missing"))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    cols = {}
+    for i, key in rename.items():
+        cols[key] = _normalise_column(df.iloc[:, i].astype(str))
+    n = len(df)
+    for c in table.columns:
+        if c.name not in cols:
+            cols[c.name] = [""] * n
+    frame = pd.DataFrame(cols, columns=[c.name for c in table.columns], dtype=object)
+    frame["line"] = lines
+    blank = (frame.drop(columns="line") == "").all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+    return frame, problems
+
+
+def read_tables(path: str | Path, options: LoadOptions | None = None,
+                ) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Read every table of a dataset as text, without checking values.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``<table>.csv`` files or an ``.xlsx`` workbook.
+    options : LoadOptions, optional
+        ``encoding`` forces the CSV encoding.
+
+    Returns
+    -------
+    tables : dict
+        :class:`RawTable` per table present (missing optional tables are absent).
+    problems : list of Problem
+        What could not be read (errors) and what was ignored (warnings).
+    """
+    options = options or LoadOptions()
+    path = Path(path)
+    problems: list[Problem] = []
+    found: dict[str, tuple[pd.DataFrame, np.ndarray, str, str | None]] = {}
+    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets, probs = _read_xlsx(path)
+        problems += probs
+        for key, (df, lines, file) in sheets.items():
+            found[key] = (df, lines, file, None)
+    elif path.is_dir():
+        files = {normalise_header(p.name): p for p in path.iterdir() if p.is_file()}
+        names = {}
+        for t in TABLES.values():
+            for n in (t.name, t.zh):
+                names[normalise_header(n + ".csv")] = t.name
+        for key_name, p in sorted(files.items()):
+            if p.suffix.lower() != ".csv":
+                continue
+            key = names.get(key_name)
+            if key is None:
+                problems.append(Problem(p.name, 0, "", "file ignored: not a known table name",
+                                        "warning"))
+                continue
+            if key in found:
+                problems.append(Problem(p.name, 0, "", f"a second file for table {key!r}"))
+                continue
+            data = p.read_bytes()
+            enc = options.encoding or detect_encoding(data)
+            text, probs = _decode(data, enc, p.name)
+            problems += probs
+            if text is None:
+                continue
+            df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
+            problems += probs
+            if df is not None:
+                found[key] = (df, lines, p.name, enc)
+    else:
+        raise DatasetError([Problem(str(path), 0, "", "is neither a folder of CSV files nor "
+                                    "an .xlsx workbook")], "cannot read the dataset")
+    tables: dict[str, RawTable] = {}
+    present = set(found)
+    for key in TABLE_ORDER:
+        if key not in found:
+            continue
+        df, lines, file, enc = found.pop(key)  # free each source frame once mapped
+        frame, probs = _map_columns(TABLES[key], df, lines, file)
+        problems += probs
+        if frame is not None:
+            tables[key] = RawTable(TABLES[key], frame, file, enc)
+    if "enterprises" not in present and not any(p.file.startswith("enterprises") for p in problems):
+        where = path.name if path.is_file() else "enterprises.csv"
+        problems.append(Problem(where, 0, "", "the mandatory table 'enterprises' (企业) is missing"))
+    return tables, problems

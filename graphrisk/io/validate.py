@@ -1,0 +1,372 @@
+"""Validation: parse every cell into its type and check the rules of SPEC §1.
+
+All problems are collected, each with file, line and column, before anything is
+reported.  Errors stop the load; warnings do not (``strict`` turns malformed credit
+codes into errors).  Checks are vectorised (pandas), so 1M-row tables take seconds.
+
+Rules
+-----
+* required columns present and required cells non-empty;
+* ids unique across enterprises, persons and institutions, and unique within loans
+  and within guarantees;
+* every reference known and of an allowed kind (holder, company, person, borrower,
+  lender, guarantor, loan_id, enterprise_id); a ``loan_id`` must belong to the
+  guarantee's borrower;
+* numbers: amounts non-negative (``net_assets`` may be negative), ``share_pct`` in
+  (0, 100], ``pd`` in [0, 1], counts whole and non-negative, ``severity`` 1–4;
+  thousands separators and a trailing ``万元``/``万`` are accepted;
+* shares held in one company sum to at most 100 + ``share_slack``;
+* enum values in English or Chinese; dates as ``2025-03-01``, ``2025/3/1``,
+  ``20250301`` or ``2025年3月1日``;
+* no self-holding, self-guarantee or self-loan;
+* warnings: wrong check character of an 18-character credit code, unknown tags,
+  repeated holder/company pairs, start dates after end dates, ignored columns/files.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from graphrisk.domain.glossary import ENTITY_KINDS, ENUM_SYNONYMS, ENUMS, LOAN, TABLES, Column
+from graphrisk.domain.uscc import ALPHABET, WEIGHTS
+from graphrisk.errors import Problem
+from graphrisk.io.dataset import Dataset, LoadOptions, RawTable
+
+__all__ = ["validate_tables", "uscc_mask"]
+
+_DEFAULTS = {("enterprises", "status"): "normal", ("institutions", "type"): "bank",
+             ("loans", "classification"): "normal", ("guarantees", "type"): "joint_several"}
+_MAX_PER_RULE = 1000  # problems listed per (file, rule) before summarising
+
+
+class _Collector:
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self._counts: dict[tuple, int] = {}
+
+    def add(self, file, line, column, message, severity="error", rule=None):
+        key = (file, column, rule or message[:20], severity)
+        n = self._counts.get(key, 0)
+        self._counts[key] = n + 1
+        if n < _MAX_PER_RULE:
+            self.problems.append(Problem(file, int(line), column, message, severity))
+        elif n == _MAX_PER_RULE:
+            self.problems.append(Problem(file, int(line), column,
+                                         f"{column}: more problems of this kind follow; "
+                                         "only the first 1000 are listed", severity))
+
+    def each(self, raw: RawTable, mask, column, fmt, severity="error", rule=None):
+        """Add one problem per row where *mask* is true; *fmt* gets (row)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        f = raw.frame
+        for i in np.flatnonzero(mask):
+            self.add(raw.file, f["line"].iat[i], column, fmt(f.iloc[i]), severity, rule)
+
+
+def uscc_mask(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(looks like a credit code, has a wrong check character) for each id, vectorised.
+
+    >>> uscc_mask(pd.Series(["91350100M000100Y43", "91350100M000100Y44", "E1"]))
+    (array([ True,  True, False]), array([False,  True, False]))
+    """
+    s = ids.astype(str)
+    shaped = (s.str.len() == 18) & s.str.fullmatch(r"[0-9A-Z]{18}")
+    shaped = shaped.fillna(False).to_numpy(dtype=bool)
+    wrong = np.zeros(len(s), dtype=bool)
+    if shaped.any():
+        codes = np.frombuffer("".join(s[shaped]).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        lut = np.full(256, -1, dtype=np.int64)
+        for i, ch in enumerate(ALPHABET):
+            lut[ord(ch)] = i
+        vals = lut[codes]
+        bad_symbol = (vals < 0).any(axis=1)
+        total = (np.where(vals[:, :17] < 0, 0, vals[:, :17]) * np.array(WEIGHTS)).sum(axis=1)
+        check = (31 - total % 31) % 31
+        wrong[np.flatnonzero(shaped)] = bad_symbol | (check != vals[:, 17])
+    return shaped, wrong
+
+
+_NUM_CLEAN = re.compile(r"[,\s]|万元$|万$")
+
+
+def _numbers(values: pd.Series, empty: np.ndarray, percent: bool = False,
+             ) -> tuple[pd.Series, np.ndarray]:
+    """Parse text as numbers; returns (values, had-a-percent-sign).
+
+    Plain numbers take one C-level pass; only cells that fail it (thousands separators,
+    ``%``, ``万元``) go through the slower cleaning.
+    """
+    s = values.astype(object)
+    num = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+    pct = np.zeros(len(s), dtype=bool)
+    retry = num.isna().to_numpy() & ~empty
+    if retry.any():
+        sub = s[retry].astype(str).str.replace(_NUM_CLEAN, "", regex=True)
+        has_pct = sub.str.endswith("%").to_numpy(dtype=bool)
+        if percent:
+            pct[np.flatnonzero(retry)] = has_pct
+            sub = sub.str.rstrip("%")
+        num[retry] = pd.to_numeric(sub.where(sub != ""), errors="coerce").astype("float64")
+    return num, pct
+
+
+def _parse_dates(values: pd.Series, empty: np.ndarray) -> pd.Series:
+    """ISO text for each date cell ("" when empty or unreadable); ISO input takes the
+    fast path, other forms (``2025/3/1``, ``20250301``, ``2025年3月1日``) the slow one."""
+    s = values.astype(object)
+    iso = pd.to_datetime(s.where(~empty), format="%Y-%m-%d", errors="coerce")
+    ok = iso.notna().to_numpy() & (s.str.len() == 10).to_numpy()
+    out = s.where(ok, "").astype(object)
+    retry = ~ok & ~empty
+    if retry.any():
+        r = s[retry].astype(str)
+        r = r.str.replace(r"[/.年月]", "-", regex=True).str.replace("日", "", regex=False)
+        r = r.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+        d = pd.to_datetime(r, format="%Y-%m-%d", errors="coerce")
+        out[retry] = d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
+    return out
+
+
+def _enum_lookup(enum: str) -> dict[str, str]:
+    m = {}
+    for value, zh in ENUMS[enum].items():
+        m[value] = value
+        m[value.replace("_", " ")] = value
+        m[zh] = value
+    for k, v in ENUM_SYNONYMS.get(enum, {}).items():
+        m[k] = v
+    return m
+
+
+def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
+    f = raw.frame
+    s = f[col.name]
+    empty = (s == "").to_numpy(dtype=bool)
+    name = col.name
+    if col.required:
+        out.each(raw, empty, name, lambda r: f"{name} is empty but required ({col.zh})",
+                 rule="required")
+    if col.kind in ("amount", "signed_amount", "pct", "prob", "int", "severity"):
+        num, pct = _numbers(s, empty, percent=col.kind in ("pct", "prob"))
+        bad = ~empty & num.isna().to_numpy()
+        out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a number", rule="nan")
+        v = num.to_numpy()
+        with np.errstate(invalid="ignore"):
+            if col.kind == "amount":
+                out.each(raw, v < 0, name, lambda r: f"{name} {r[name]!r} is negative", rule="neg")
+            elif col.kind == "pct":
+                out.each(raw, (v <= 0) | (v > 100), name,
+                         lambda r: f"{name} {r[name]!r} is outside (0, 100]", rule="range")
+            elif col.kind == "prob":
+                v = np.where(pct, v / 100.0, v)
+                num = pd.Series(v, index=s.index)
+                out.each(raw, (v < 0) | (v > 1), name,
+                         lambda r: f"{name} {r[name]!r} is outside [0, 1]", rule="range")
+            elif col.kind in ("int", "severity"):
+                lo, hi = (1, 4) if col.kind == "severity" else (0, np.inf)
+                badint = ~np.isnan(v) & ((v != np.floor(v)) | (v < lo) | (v > hi))
+                what = "a whole number from 1 to 4" if col.kind == "severity" else \
+                    "a whole number >= 0"
+                out.each(raw, badint, name, lambda r: f"{name} {r[name]!r} is not {what}",
+                         rule="int")
+                return num.round().astype("Int64")
+        return num
+    if col.kind == "date":
+        d = _parse_dates(s, empty)
+        bad = ~empty & (d == "").to_numpy(dtype=bool)
+        out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a date (use YYYY-MM-DD)",
+                 rule="date")
+        return d
+    if col.kind == "enum":
+        lookup = _enum_lookup(col.enum)
+        mapped = s.str.lower().map(lookup)
+        bad = ~empty & mapped.isna().to_numpy()
+        allowed = ", ".join(f"{k} {v}" for k, v in ENUMS[col.enum].items())
+        out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not one of: {allowed}",
+                 rule="enum")
+        default = _DEFAULTS.get((raw.table.name, name), "")
+        return mapped.fillna(default).astype(object)
+    if col.kind == "tags":
+        lookup = _enum_lookup("tag")
+        nonempty = np.flatnonzero(~empty)
+        result = pd.Series([""] * len(s), index=s.index, dtype=object)
+        for i in nonempty:
+            parts = [p.strip() for p in re.split(r"[;,、|]", s.iat[i]) if p.strip()]
+            tags = []
+            for p in parts:
+                t = lookup.get(p.lower())
+                if t is None:
+                    out.add(raw.file, f["line"].iat[i], name, f"{name}: unknown tag {p!r} is kept "
+                            f"as it is (known: {', '.join(ENUMS['tag'])})", "warning", "tag")
+                    t = p
+                if t not in tags:
+                    tags.append(t)
+            result.iat[i] = ";".join(tags)
+        return result
+    return s.astype(object)
+
+
+def _typed(raw: RawTable, out: _Collector) -> pd.DataFrame:
+    cols = {c.name: _parse_column(c, raw, out) for c in raw.table.columns}
+    frame = pd.DataFrame(cols)
+    frame["line"] = raw.frame["line"].to_numpy()
+    return frame
+
+
+def _empty_frame(name: str) -> pd.DataFrame:
+    cols = {}
+    for c in TABLES[name].columns:
+        if c.kind in ("amount", "signed_amount", "pct", "prob"):
+            cols[c.name] = pd.Series([], dtype="float64")
+        elif c.kind in ("int", "severity"):
+            cols[c.name] = pd.Series([], dtype="Int64")
+        else:
+            cols[c.name] = pd.Series([], dtype=object)
+    cols["line"] = pd.Series([], dtype="int64")
+    return pd.DataFrame(cols)
+
+
+def _where(raws: dict[str, RawTable], table: str, line: int) -> str:
+    return f"{raws[table].file}:{line}"
+
+
+def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: str = "",
+                    ) -> tuple[Dataset, list[Problem]]:
+    """Parse and check the raw tables; return the dataset and every problem found.
+
+    The returned dataset is only meaningful when no problem is an error.
+    """
+    out = _Collector()
+    typed = {}
+    for name, raw in raws.items():
+        typed[name] = _typed(raw, out)
+        # later checks read the typed values; the text cells can go (halves peak memory)
+        raw.frame = typed[name]
+    for name in TABLES:
+        if name not in typed:
+            typed[name] = _empty_frame(name)
+
+    # ids unique across the entity tables --------------------------------------------
+    decl = []
+    for name in ("enterprises", "persons", "institutions"):
+        t = typed[name]
+        if len(t):
+            decl.append(pd.DataFrame({"id": t["id"], "table": name, "line": t["line"]}))
+    decl = pd.concat(decl, ignore_index=True) if decl else \
+        pd.DataFrame({"id": [], "table": [], "line": []})
+    decl = decl[decl["id"] != ""]
+    dup = decl["id"].duplicated(keep="first").to_numpy()
+    if dup.any():
+        first = decl.drop_duplicates("id").set_index("id")
+        for i in np.flatnonzero(dup):
+            r = decl.iloc[i]
+            f = first.loc[r["id"]]
+            out.add(raws[r["table"]].file, r["line"], "id",
+                    f"id {r['id']!r} is already declared at {_where(raws, f['table'], f['line'])}",
+                    rule="dupid")
+    kinds = {"enterprises": ENTITY_KINDS[0], "persons": ENTITY_KINDS[1],
+             "institutions": ENTITY_KINDS[2]}
+    first = decl.drop_duplicates("id")
+    kind_of = pd.Series(first["table"].map(kinds).to_numpy(), index=first["id"].to_numpy())
+
+    for name in ("loans", "guarantees"):
+        t = typed[name]
+        if name in raws and len(t):
+            d = ((t["id"] != "") & t["id"].duplicated(keep="first")).to_numpy()
+            if d.any():
+                firsts = t.drop_duplicates("id").set_index("id")["line"]
+                out.each(raws[name], d, "id", lambda r, fl=firsts, n=name:
+                         f"id {r['id']!r} is already used at {raws[n].file}:{fl[r['id']]}",
+                         rule="dupid")
+
+    # references -----------------------------------------------------------------------
+    loan_ids = typed["loans"].drop_duplicates("id").set_index("id")["borrower_id"]
+    for name, raw in raws.items():
+        t = typed[name]
+        for col in raw.table.columns:
+            if col.kind != "ref" or not len(t):
+                continue
+            vals = t[col.name]
+            present = (vals != "").to_numpy()
+            if col.refs == (LOAN,):
+                known = vals.isin(loan_ids.index).to_numpy()
+                out.each(raw, present & ~known, col.name,
+                         lambda r, c=col.name: f"{c} {r[c]!r} is not a known loan", rule="ref")
+                continue
+            k = vals.map(kind_of)
+            unknown = present & k.isna().to_numpy()
+            out.each(raw, unknown, col.name,
+                     lambda r, c=col.name: f"{c} {r[c]!r} is not a known entity", rule="ref")
+            wrong = present & k.notna().to_numpy() & ~k.isin(col.refs).to_numpy()
+            allowed = " or ".join(col.refs)
+            out.each(raw, wrong, col.name, lambda r, c=col.name, a=allowed:
+                     f"{c} {r[c]!r} is a {kind_of[r[c]]}, expected {a}", rule="refkind")
+
+    g = typed["guarantees"]
+    if "guarantees" in raws and len(g):
+        has = (g["loan_id"] != "") & g["loan_id"].isin(loan_ids.index)
+        lb = g["loan_id"].map(loan_ids)
+        mism = (has & (lb != g["borrower_id"])).to_numpy()
+        out.each(raws["guarantees"], mism, "loan_id", lambda r:
+                 f"loan_id {r['loan_id']!r} belongs to {loan_ids[r['loan_id']]!r}, "
+                 f"not to the borrower {r['borrower_id']!r}", rule="loanborrower")
+        out.each(raws["guarantees"], (g["guarantor_id"] == g["borrower_id"]).to_numpy()
+                 & (g["guarantor_id"] != "").to_numpy(), "guarantor_id",
+                 lambda r: f"guarantor_id {r['guarantor_id']!r} guarantees itself", rule="self")
+        _order_warning(raws["guarantees"], g, "start_date", "end_date", out)
+    lo = typed["loans"]
+    if "loans" in raws and len(lo):
+        out.each(raws["loans"], (lo["borrower_id"] == lo["lender_id"]).to_numpy()
+                 & (lo["lender_id"] != "").to_numpy(), "lender_id",
+                 lambda r: f"lender_id {r['lender_id']!r} lends to itself", rule="self")
+        _order_warning(raws["loans"], lo, "start_date", "maturity_date", out)
+
+    sh = typed["shareholdings"]
+    if "shareholdings" in raws and len(sh):
+        raw = raws["shareholdings"]
+        out.each(raw, (sh["holder_id"] == sh["company_id"]).to_numpy()
+                 & (sh["holder_id"] != "").to_numpy(), "holder_id",
+                 lambda r: f"holder_id {r['holder_id']!r} holds shares in itself", rule="self")
+        pair_dup = sh.duplicated(["holder_id", "company_id"], keep="first").to_numpy()
+        out.each(raw, pair_dup, "holder_id", lambda r:
+                 f"holder_id {r['holder_id']!r} holds {r['company_id']!r} on an earlier line "
+                 "too; the shares are added", "warning", rule="pairdup")
+        ok = sh[(sh["share_pct"] > 0) & (sh["share_pct"] <= 100)]  # others reported above
+        sums = ok.groupby("company_id", sort=False)["share_pct"].sum()
+        over = sums[sums > 100 + options.share_slack]
+        for company, total in over.items():
+            lines = ok.loc[ok["company_id"] == company, "line"].tolist()
+            shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+            out.add(raw.file, lines[-1], "share_pct",
+                    f"share_pct: the shares held in {company!r} sum to {total:.2f} % "
+                    f"(> 100 + {options.share_slack}) over lines {shown}", rule="sum")
+
+    # credit codes -------------------------------------------------------------------
+    severity = "error" if options.strict else "warning"
+    for name in ("enterprises", "persons", "institutions"):
+        t = typed[name]
+        if name in raws and len(t):
+            _, wrong = uscc_mask(t["id"])
+            out.each(raws[name], wrong, "id", lambda r:
+                     f"id {r['id']!r} looks like a unified social credit code but its check "
+                     "character is wrong (GB 32100-2015)", severity, rule="uscc")
+
+    ds = Dataset(
+        tables=typed, source=source,
+        files={n: r.file for n, r in raws.items()},
+        encodings={n: r.encoding for n, r in raws.items()},
+        entity_kind=kind_of,
+    )
+    return ds, out.problems
+
+
+def _order_warning(raw, t, start, end, out):
+    both = (t[start] != "") & (t[end] != "")
+    bad = (both & (t[start] > t[end])).to_numpy()
+    out.each(raw, bad, end, lambda r: f"{end} {r[end]!r} is before {start} {r[start]!r}",
+             "warning", rule="order")

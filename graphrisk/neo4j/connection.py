@@ -1,0 +1,392 @@
+"""The Neo4j store: the property graph of SPEC §2 in a Neo4j 5 database.
+
+A *store* is one Neo4j database holding the graph with the labels and relationship
+types of :mod:`graphrisk.domain.glossary` — ``Enterprise``, ``Person``, ``Institution`` and
+``Loan`` nodes; ``HOLDS_SHARES``, ``HOLDS_POSITION``, ``BORROWED``, ``LENT_BY`` and
+``GUARANTEES`` relationships — so that analysts can explore it in Neo4j Browser or
+Bloom and run the query library of ``cypher/``.  This module holds the connection
+and the schema; the stages live in sibling modules and are re-exported here:
+
+* :func:`~graphrisk.neo4j.load.store_dataset` (:mod:`graphrisk.neo4j.load`) — write a
+  validated :class:`~graphrisk.io.dataset.Dataset`, idempotently and atomically;
+* :func:`~graphrisk.neo4j.read.read_dataset` (:mod:`graphrisk.neo4j.read`) — read it
+  back as the same validated ``Dataset``;
+* :mod:`graphrisk.neo4j.queries` — the documented query library of ``cypher/``;
+* :func:`~graphrisk.neo4j.annotate.annotate` — write analysis results onto nodes.
+
+How the tables map to the graph
+-------------------------------
+Every entity and loan is a node keyed by ``id`` (a uniqueness constraint per label);
+its columns are properties: amounts and percentages as floats (万元, %), counts as
+integers, dates as Neo4j ``Date``, ``tags`` as a list of strings, ids as strings.  A
+missing value is an absent property, never ``""``.  Shareholdings and posts are
+relationships; a loan is a node between ``BORROWED`` and ``LENT_BY``; a guarantee is a
+``GUARANTEES`` relationship with its ``id`` (unique).  Risk events (which have no
+node kind in the glossary) are kept on their enterprise as ``events``, a list of JSON
+objects.  Bookkeeping properties start with ``_``: ``_load`` (the load that created
+the element), ``_line`` (its line in the source file, so that a read-back keeps the
+row order) and ``_seq`` (which repetition of an id-less row it is).
+
+Credentials come from the environment (``NEO4J_URI``, ``NEO4J_USER``,
+``NEO4J_PASSWORD``, ``NEO4J_DATABASE``) through :class:`~graphrisk.neo4j.connection.Neo4jParams`;
+every driver failure becomes a :class:`~graphrisk.errors.StoreError` with a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphrisk.domain.glossary import ENTITY_KINDS, LOAN, NODE_KINDS, RELATIONSHIPS
+from graphrisk.errors import ParameterError, StoreError
+from graphrisk.errors import check as _check
+
+__all__ = ["NEO4J_SCHEMES", "Neo4jParams", "Store", "connect", "open_store", "chunks",
+           "cypher_dir", "schema_statements", "translate_errors", "DELETE_BATCH"]
+
+#: URI schemes of the Neo4j drivers (``+s``: TLS with a CA-signed certificate,
+#: ``+ssc``: TLS accepting a self-signed one)
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+@dataclass(frozen=True)
+class Neo4jParams:
+    """Where the Neo4j store is and how to log in (SPEC §2).
+
+    Credentials never live in code or on the command line: :meth:`from_env` reads
+    ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``; explicit
+    arguments override them.  The password is left out of ``repr``.
+
+    Parameters
+    ----------
+    uri : str
+        ``bolt://host:7687``, ``neo4j://…``, ``neo4j+s://…`` (Aura) …  A path part
+        names the database: ``bolt://127.0.0.1:7688/risk`` is database ``risk``.
+    user, password : str or None
+        No password: connect without authentication.
+    database : str
+        Target database (Community edition has one user database, ``neo4j``).
+    timeout : float
+        Seconds to wait for a connection before giving up.
+
+    Examples
+    --------
+    >>> p = Neo4jParams.from_env(env={"NEO4J_URI": "bolt://db:7687/risk", "NEO4J_PASSWORD": "x"})
+    >>> p.uri, p.database, p.user
+    ('bolt://db:7687', 'risk', 'neo4j')
+    >>> "x" in repr(p)
+    False
+    """
+
+    uri: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str = "neo4j"
+    timeout: float = 10.0
+
+    def __post_init__(self):
+        _check(self.is_uri(self.uri),
+               f"{self.uri!r} is not a Neo4j URI; use bolt://host:port or neo4j://host:port "
+               "(neo4j+s:// for TLS)")
+        _check(bool(self.database), "the database name is empty")
+        _check(self.timeout > 0, "timeout must be > 0")
+
+    @staticmethod
+    def is_uri(text) -> bool:
+        """True when *text* is a Neo4j URI rather than a path.
+
+        >>> Neo4jParams.is_uri("neo4j+s://x.databases.neo4j.io"), Neo4jParams.is_uri("demo")
+        (True, False)
+        """
+        text = str(text)
+        return "://" in text and text.split("://", 1)[0].lower() in NEO4J_SCHEMES
+
+    @classmethod
+    def from_env(cls, uri: str | None = None, *, user: str | None = None,
+                 password: str | None = None, database: str | None = None,
+                 timeout: float | None = None, env=None) -> Neo4jParams:
+        """Build the parameters from arguments, falling back on the environment.
+
+        Raises
+        ------
+        ParameterError
+            When no URI is given and ``NEO4J_URI`` is not set, or the URI is malformed.
+        """
+
+        env = os.environ if env is None else env
+        uri = str(uri or env.get("NEO4J_URI") or "")
+        _check(bool(uri), "no Neo4j server given: set NEO4J_URI (e.g. bolt://127.0.0.1:7687) "
+               "or pass --uri")
+        _check(cls.is_uri(uri), f"{uri!r} is not a Neo4j URI; use bolt://host:port or "
+               "neo4j://host:port (neo4j+s:// for TLS)")
+        scheme, _, rest = uri.partition("://")
+        host, _, db_in_uri = rest.partition("/")
+        db_in_uri = db_in_uri.strip("/")
+        _check(bool(host) and not any(c in db_in_uri for c in "?/#"),
+               f"cannot read host and database from {uri!r}")
+        password = password if password is not None else (env.get("NEO4J_PASSWORD") or None)
+        user = user or env.get("NEO4J_USER") or ("neo4j" if password else None)
+        database = database or db_in_uri or env.get("NEO4J_DATABASE") or "neo4j"
+        extra = {} if timeout is None else {"timeout": float(timeout)}
+        return cls(uri=f"{scheme}://{host}", user=user, password=password, database=database,
+                   **extra)
+
+
+#: batch of rows per transaction for deletions (``CALL {…} IN TRANSACTIONS``)
+DELETE_BATCH = 10_000
+
+
+def cypher_dir() -> Path:
+    """The folder of ``.cypher`` files (the schema and the query library).
+
+    ``$GRAPHRISK_CYPHER_DIR`` when set; else the top-level ``cypher/`` folder of a
+    checkout; else the copy shipped inside the installed package
+    (``graphrisk/cypher/``, built from the same folder).
+    """
+    env = os.environ.get("GRAPHRISK_CYPHER_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    checkout = here.parent.parent / "cypher"
+    if (checkout / "schema.cypher").is_file():
+        return checkout
+    return here.parent / "cypher"
+
+
+def schema_statements() -> list[str]:
+    """The statements of ``cypher/schema.cypher`` (constraints and indexes), in order.
+
+    Each is idempotent (``IF NOT EXISTS``).  Comments (``//``) are dropped and the text
+    is split on ``;``.
+    """
+    path = cypher_dir() / "schema.cypher"
+    try:
+        text = path.read_text("utf-8")
+    except OSError as e:
+        raise StoreError(f"cannot read the schema file {path}: {e.strerror}") from None
+    text = re.sub(r"//[^\n]*", "", text)
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def _message(e: Exception) -> str:
+    msg = getattr(e, "message", None) or str(e) or type(e).__name__
+    return " ".join(str(msg).split())
+
+
+@contextlib.contextmanager
+def translate_errors(params: Neo4jParams, what: str = "") -> Iterator[None]:
+    """Turn driver and network exceptions into :class:`StoreError` with a clear message."""
+    from neo4j import exceptions as nx
+
+    where = f"Neo4j at {params.uri} (database {params.database!r})"
+    doing = f" while {what}" if what else ""
+    try:
+        yield
+    except StoreError:
+        raise
+    except nx.AuthError as e:
+        who = f"user {params.user!r}" if params.user else "no credentials"
+        raise StoreError(f"authentication failed at {params.uri} ({who}): {_message(e)}; set "
+                         "NEO4J_USER and NEO4J_PASSWORD, or use --password-prompt") from None
+    except (nx.ServiceUnavailable, nx.SessionExpired, nx.IncompleteCommit, OSError) as e:
+        raise StoreError(f"cannot reach {where}{doing}: {_message(e)}") from None
+    except nx.ConfigurationError as e:
+        raise StoreError(f"bad Neo4j configuration for {params.uri}: {_message(e)}") from None
+    except nx.Neo4jError as e:
+        code = getattr(e, "code", "") or ""
+        if code.endswith("DatabaseNotFound"):
+            raise StoreError(f"{where}: the database does not exist (set NEO4J_DATABASE or "
+                             "--database)") from None
+        if "TransactionTimedOut" in code or code.endswith("Terminated"):
+            raise StoreError(f"{where}: stopped by the server's time limit{doing}; lower the "
+                             "search bounds (or raise --timeout)") from None
+        if "Forbidden" in code or "Security" in code:
+            raise StoreError(f"{where}: not allowed{doing}: {_message(e)}") from None
+        raise StoreError(f"{where}{doing}: {code or 'error'}: {_message(e)}") from None
+    except nx.DriverError as e:
+        raise StoreError(f"{where}{doing}: {_message(e)}") from None
+
+
+class Store:
+    """An open connection to one Neo4j database (use :func:`connect`).
+
+    ``run`` executes one managed, retried transaction (``driver.execute_query``) and
+    returns the records as dicts; ``stream`` reads large results row by row;
+    ``run_batched`` runs an auto-commit statement such as ``CALL {…} IN TRANSACTIONS``.
+    Close it (or use it as a context manager) when done.
+    """
+
+    def __init__(self, params: Neo4jParams, driver):
+        self.params = params
+        self.driver = driver
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.driver.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.params.uri!r}, database={self.params.database!r})"
+
+    def run(self, query: str, parameters: dict | None = None, *, write: bool = True,
+            what: str = "") -> list[dict]:
+        """Run *query* with *parameters* in one managed transaction; records as dicts."""
+        return self.run_summary(query, parameters, write=write, what=what)[0]
+
+    def run_summary(self, query: str, parameters: dict | None = None, *, write: bool = True,
+                    what: str = ""):
+        """Like :meth:`run`, also returning the summary counters (created nodes …)."""
+        from neo4j import RoutingControl
+
+        with translate_errors(self.params, what):
+            res = self.driver.execute_query(
+                query, parameters or {}, database_=self.params.database,
+                routing_=RoutingControl.WRITE if write else RoutingControl.READ)
+        return [r.data() for r in res.records], res.summary.counters
+
+    def stream(self, query: str, parameters: dict | None = None, *, what: str = "",
+               ) -> Iterator[list]:
+        """Yield the value lists of a read query's records one by one (low memory)."""
+        from neo4j import READ_ACCESS
+
+        with translate_errors(self.params, what), \
+                self.driver.session(database=self.params.database,
+                                    default_access_mode=READ_ACCESS, fetch_size=5000) as s:
+            yield from (r.values() for r in s.run(query, parameters or {}))
+
+    def run_batched(self, query: str, parameters: dict | None = None, *, what: str = ""):
+        """Run an auto-commit statement (needed by ``CALL {…} IN TRANSACTIONS``)."""
+        with translate_errors(self.params, what), \
+                self.driver.session(database=self.params.database) as s:
+            return s.run(query, parameters or {}).consume().counters
+
+    # ----------------------------------------------------------------- schema, counts
+    def ensure_schema(self, which: str = "all") -> list[str]:
+        """Create the constraints and indexes of ``cypher/schema.cypher`` (idempotent).
+
+        ``which`` is ``"constraints"``, ``"indexes"`` (the plain indexes) or ``"all"``:
+        a load creates the constraints first (MERGE needs them) and the other indexes
+        at the end, when they are populated in bulk rather than row by row.
+        """
+        statements = [st for st in schema_statements()
+                      if which == "all" or (which == "constraints") == st.upper().startswith(
+                          "CREATE CONSTRAINT")]
+        for st in statements:
+            self.run(st, what="creating the schema")
+        # wait for the indexes (an index still populating would slow the first load)
+        with contextlib.suppress(StoreError):
+            self.run("CALL db.awaitIndexes(300)", what="waiting for the indexes")
+        return statements
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per graphrisk label and relationships per type."""
+        out = {}
+        for label in NODE_KINDS:
+            out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c", write=False,
+                                  what="counting nodes")[0]["c"]
+        for rel in RELATIONSHIPS:
+            out[rel] = self.run(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS c", write=False,
+                                what="counting relationships")[0]["c"]
+        return out
+
+    def is_empty(self) -> bool:
+        """True when no node carries a graphrisk label."""
+        return not any(self.run(f"MATCH (n:{label}) RETURN n LIMIT 1", write=False,
+                                what="inspecting the database") for label in NODE_KINDS)
+
+    def wipe(self) -> dict[str, int]:
+        """Delete every graphrisk node (the four labels) with its relationships.
+
+        Nodes with other labels are left alone.  Runs in transactions of
+        :data:`DELETE_BATCH` rows, so it works on graphs larger than the heap.
+        Returns the counts deleted per label.
+        """
+        deleted = {}
+        for label in (LOAN, *ENTITY_KINDS):
+            c = self.run_batched(
+                f"MATCH (n:{label}) CALL {{ WITH n DETACH DELETE n }} "
+                f"IN TRANSACTIONS OF {DELETE_BATCH} ROWS", what="wiping the database")
+            deleted[label] = c.nodes_deleted
+        return deleted
+
+
+def connect(params: Neo4jParams | None = None, *, verify: bool = True) -> Store:
+    """Open a :class:`Store`; checks that the server answers and accepts the credentials.
+
+    Parameters
+    ----------
+    params : Neo4jParams, optional
+        Default: :meth:`Neo4jParams.from_env` (``NEO4J_URI`` …).
+    verify : bool
+        Contact the server now (fails fast with a clear :class:`StoreError`).
+
+    Raises
+    ------
+    StoreError
+        The server cannot be reached, the credentials are refused, or the database
+        does not exist.
+
+    Examples
+    --------
+    >>> with connect(Neo4jParams.from_env()) as store:        # doctest: +SKIP
+    ...     store.counts()["Enterprise"]
+    60
+    """
+    import neo4j
+
+    params = params or Neo4jParams.from_env()
+    # the driver logs every server notification (deprecations, unknown labels in an
+    # empty database) as a warning; they are noise for a command-line user
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    auth = (params.user or "neo4j", params.password) if params.password is not None else None
+    with translate_errors(params, "connecting"):
+        driver = neo4j.GraphDatabase.driver(
+            params.uri, auth=auth, connection_timeout=params.timeout,
+            max_transaction_retry_time=15.0, notifications_min_severity="OFF",
+            user_agent="graphrisk")
+    store = Store(params, driver)
+    if verify:
+        try:
+            with translate_errors(params, "connecting"):
+                driver.verify_connectivity()
+            store.run("RETURN 1 AS ok", write=False, what="opening the database")
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+# the stages, re-exported (imported at the end: they use Store)
+
+
+def open_store(target) -> tuple[Store, bool]:
+    """The store to use for *target* and whether the caller owns (and must close) it.
+
+    *target* is an open :class:`Store` (used as it is), :class:`Neo4jParams`, or None
+    (connect with :meth:`Neo4jParams.from_env`).
+    """
+    if isinstance(target, Store):
+        return target, False
+    if target is None or isinstance(target, Neo4jParams):
+        return connect(target), True
+    raise ParameterError(f"expected Neo4jParams or a Store, got {type(target).__name__}")
+
+
+def chunks(seq: list, size: int):
+    """Consecutive slices of *seq* of at most *size* items.
+
+    >>> list(chunks([1, 2, 3], 2))
+    [[1, 2], [3]]
+    """
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]

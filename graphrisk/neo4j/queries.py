@@ -1,0 +1,336 @@
+"""The Cypher query library: the documented ``.cypher`` files of ``cypher/``.
+
+Each query file starts with a header of ``//`` comments::
+
+    // guarantee_circles — 担保圈 guarantee circles: simple cycles, one row per cycle
+    // … free text: what it computes, the rules, the cost …
+    // @param max_length int = 6 (2..8, bound)  longest cycle, in guarantees
+    // @param limit int = 1000 (1..)             rows returned at most
+    // @param id entity                          an enterprise, person or institution
+    // @returns members, length, hop_amounts, total_amount
+    // @example graphrisk neo4j query guarantee_circles --param max_length=4
+
+followed by plain Cypher (no APOC, no GDS).  A parameter without ``= default`` is
+required.  Types: ``int``, ``float``, ``str``, ``bool`` and ``entity`` (the id of an
+enterprise, person or institution: a string that must exist in the database).  A
+range ``(lo..hi)`` or a choice ``(a|b|c)`` is checked before anything is sent.
+
+Values always travel as query parameters (``$name``), never spliced into the text —
+with one exception Cypher forces on us: the bounds of variable-length patterns
+(``*1..6``, ``{1,6}``) cannot be parameters.  Such a parameter is declared ``bound``;
+the file writes its default as ``/*name*/6`` (valid Cypher, runnable as it is in
+Neo4j Browser), and the runner replaces the number after the marker with the value,
+which is first parsed as an integer and checked against the declared range.
+Nothing else of a user's input reaches the query text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphrisk.domain.glossary import ENTITY_KINDS
+from graphrisk.errors import ParameterError, StoreError, UnknownEntityError
+from graphrisk.neo4j.connection import cypher_dir, translate_errors
+from graphrisk.neo4j.connection import open_store as _open
+
+__all__ = ["QueryParam", "Query", "QueryResult", "list_queries", "get_query", "parse_query",
+           "run_query", "coerce_params"]
+
+TYPES = ("int", "float", "str", "bool", "entity")
+_PARAM = re.compile(r"@param\s+(\w+)\s+(\w+)(?:\s*=\s*(\S+))?(?:\s*\(([^)]*)\))?\s*(.*)")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One declared parameter of a query file."""
+
+    name: str
+    type: str
+    default: object = None
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    bound: bool = False
+    doc: str = ""
+
+    def coerce(self, value) -> object:
+        """Parse a command-line string (or check a Python value) into the declared type.
+
+        >>> QueryParam("depth", "int", low=1, high=10).coerce("3")
+        3
+        >>> QueryParam("id", "str").coerce("0001")
+        '0001'
+        """
+        name = self.name
+        try:
+            if self.type == "int":
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                v = int(value) if not isinstance(value, str) else int(value.strip(), 10)
+            elif self.type == "float":
+                if isinstance(value, bool):
+                    raise ValueError
+                v = float(value)
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise ValueError
+            elif self.type == "bool":
+                if isinstance(value, bool):
+                    v = value
+                else:
+                    text = str(value).strip().lower()
+                    if text not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError
+                    v = text in ("true", "1", "yes")
+            else:
+                v = str(value)
+                if self.type == "entity" and not v:
+                    raise ValueError
+        except (TypeError, ValueError):
+            raise ParameterError(f"parameter {name!r} must be {_article(self.type)}, got "
+                                 f"{value!r}") from None
+        if self.low is not None and v < self.low or self.high is not None and v > self.high:
+            lo = "" if self.low is None else _num(self.low)
+            hi = "" if self.high is None else _num(self.high)
+            raise ParameterError(f"parameter {name!r} must be in {lo}..{hi}, got {v!r}")
+        if self.choices and v not in self.choices:
+            raise ParameterError(f"parameter {name!r} must be one of {', '.join(self.choices)}, "
+                                 f"got {v!r}")
+        return v
+
+    def describe(self) -> str:
+        kind = self.type + (" (bound)" if self.bound else "")
+        if self.choices:
+            kind += " " + "|".join(self.choices)
+        elif self.low is not None or self.high is not None:
+            kind += f" {'' if self.low is None else _num(self.low)}.." \
+                    f"{'' if self.high is None else _num(self.high)}"
+        default = "required" if self.required else f"default {self.default!r}"
+        return f"{self.name}: {kind}, {default} — {self.doc}".rstrip(" —")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _article(t: str) -> str:
+    return {"int": "a whole number", "float": "a number", "bool": "true or false",
+            "entity": "an entity id", "str": "text"}[t]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query of the library: its header, parameters and Cypher text."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[QueryParam, ...]
+    returns: tuple[str, ...]
+    examples: tuple[str, ...]
+    text: str
+    path: Path | None = None
+
+    def param(self, name: str) -> QueryParam:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ParameterError(f"query {self.name!r} has no parameter {name!r}; it takes "
+                             f"{', '.join(p.name for p in self.params) or 'none'}")
+
+    def render(self, values: dict) -> str:
+        """The Cypher text with the ``bound`` parameters substituted (values coerced)."""
+        text = self.text
+        for p in self.params:
+            if p.bound:
+                v = int(values[p.name])
+                text = re.sub(rf"/\*{p.name}\*/\s*\d+", f"/*{p.name}*/{v}", text)
+        return text
+
+
+@dataclass
+class QueryResult:
+    """Rows of a query: ``columns`` and ``rows`` (lists), plus the values used."""
+
+    query: str
+    params: dict
+    columns: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+
+    def records(self) -> list[dict]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+def _parse_param(line: str, where: str) -> QueryParam:
+    m = _PARAM.match(line)
+    if not m:
+        raise ParameterError(f"{where}: cannot read the parameter declaration {line!r}")
+    name, typ, default, spec, doc = m.groups()
+    if typ not in TYPES:
+        raise ParameterError(f"{where}: unknown parameter type {typ!r} (use {', '.join(TYPES)})")
+    low = high = None
+    choices: tuple[str, ...] = ()
+    bound = False
+    for part in (s.strip() for s in (spec or "").split(",") if s.strip()):
+        if part == "bound":
+            bound = True
+        elif ".." in part:
+            lo, hi = part.split("..", 1)
+            low = float(lo) if lo else None
+            high = float(hi) if hi else None
+        elif "|" in part:
+            choices = tuple(c.strip() for c in part.split("|"))
+        else:
+            raise ParameterError(f"{where}: cannot read {part!r} in {line!r}")
+    p = QueryParam(name, typ, None, default is None, low, high, choices, bound, doc.strip())
+    if default is not None:
+        p = QueryParam(name, typ, p.coerce(default), False, low, high, choices, bound, p.doc)
+    if bound and (typ != "int" or p.required or high is None):
+        raise ParameterError(f"{where}: bound parameter {name!r} needs type int, a default "
+                             "and an upper limit")
+    return p
+
+
+def parse_query(text: str, name: str, path: Path | None = None) -> Query:
+    """Parse a query file's header and body (see the module notes)."""
+    lines = text.splitlines()
+    header = []
+    i = 0
+    while i < len(lines) and (lines[i].startswith("//") or not lines[i].strip()):
+        if lines[i].startswith("//"):
+            header.append(lines[i][2:].strip())
+        i += 1
+    body = "\n".join(lines[i:]).strip()
+    where = str(path or name)
+    if not header or not body:
+        raise ParameterError(f"{where}: a query file needs a // header and a body")
+    first = header[0]
+    title = first.split("—", 1)[1].strip() if "—" in first else first
+    desc, params, returns, examples = [], [], (), []
+    for h in header[1:]:
+        if h.startswith("@param"):
+            params.append(_parse_param(h, where))
+        elif h.startswith("@returns"):
+            returns = tuple(c.strip() for c in h[len("@returns"):].split(",") if c.strip())
+        elif h.startswith("@example"):
+            examples.append(h[len("@example"):].strip())
+        else:
+            desc.append(h)
+    for p in params:
+        if p.bound and not re.search(rf"/\*{p.name}\*/\s*\d+", body):
+            raise ParameterError(f"{where}: bound parameter {p.name!r} has no /*{p.name}*/ marker")
+    return Query(name, title, "\n".join(desc).strip(), tuple(params), returns, tuple(examples),
+                 body, path)
+
+
+def list_queries(folder: Path | None = None) -> list[Query]:
+    """Every query of the library (``cypher/*.cypher`` except ``schema.cypher``), by name."""
+
+    folder = Path(folder) if folder else cypher_dir()
+    if not folder.is_dir():
+        raise StoreError(f"the query library {folder} is missing")
+    out = []
+    for path in sorted(folder.glob("*.cypher")):
+        if path.stem == "schema":
+            continue
+        out.append(parse_query(path.read_text("utf-8"), path.stem, path))
+    return out
+
+
+def get_query(name: str, folder: Path | None = None) -> Query:
+    """The query called *name*; :class:`ParameterError` naming the others when unknown."""
+    queries = {q.name: q for q in list_queries(folder)}
+    if name not in queries:
+        raise ParameterError(f"unknown query {name!r}; the library has: "
+                             f"{', '.join(queries)} (graphrisk neo4j queries lists them)")
+    return queries[name]
+
+
+def coerce_params(query: Query, given: dict) -> dict:
+    """Declared types, ranges and defaults applied to *given* (strings or values)."""
+    values = {}
+    for name, raw in given.items():
+        values[name] = query.param(name).coerce(raw)
+    missing = [p.name for p in query.params if p.required and p.name not in values]
+    if missing:
+        raise ParameterError(f"query {query.name!r} needs --param " +
+                             ", --param ".join(f"{m}=…" for m in missing))
+    for p in query.params:
+        values.setdefault(p.name, p.default)
+    return values
+
+
+def _plain(value):
+    """Driver values as JSON-friendly Python (dates as ISO text)."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def _check_entities(store, query: Query, values: dict) -> None:
+    for p in query.params:
+        if p.type != "entity":
+            continue
+        union = " UNION ".join(f"MATCH (n:{k} {{id: $id}}) RETURN n.id AS id"
+                               for k in ENTITY_KINDS)
+        if not store.run(f"CALL {{ {union} }} RETURN id LIMIT 1", {"id": values[p.name]},
+                         write=False, what="looking up the entity"):
+            raise UnknownEntityError(f"{p.name}: {values[p.name]!r} is not an enterprise, person "
+                                     f"or institution in the database")
+
+
+def run_query(target, name: str | Query, params: dict | None = None, *,
+              timeout: float | None = 600.0) -> QueryResult:
+    """Run a query of the library with its parameters (strings are parsed as declared).
+
+    Parameters
+    ----------
+    target : Neo4jParams or Store
+    name : str or Query
+    params : dict, optional
+        ``{"id": "E001", "max_depth": "4"}`` — unknown names, wrong types, out-of-range
+        values and unknown entity ids raise :class:`ParameterError` /
+        :class:`UnknownEntityError` before the query runs.
+    timeout : float or None
+        Seconds after which the server terminates the query (a transaction timeout,
+        so that a search with too large a bound cannot run on forever); None: the
+        server's default.
+
+    Returns
+    -------
+    QueryResult
+
+    Examples
+    --------
+    >>> run_query(Neo4jParams.from_env(), "mutual_pairs").rows[:1]     # doctest: +SKIP
+    [['E002', '青山钢铁', 'E005', '青山建材', 800.0, 600.0, 2]]
+    """
+
+    query = name if isinstance(name, Query) else get_query(name)
+    values = coerce_params(query, dict(params or {}))
+    text = query.render(values)
+    store, owned = _open(target)
+    try:
+        _check_entities(store, query, values)
+        from neo4j import Query as Query_
+        from neo4j import RoutingControl
+
+
+        if timeout is not None and not timeout > 0:
+            raise ParameterError("timeout must be > 0 seconds")
+        with translate_errors(store.params, f"running {query.name}"):
+            res = store.driver.execute_query(Query_(text, timeout=timeout), values,
+                                             database_=store.params.database,
+                                             routing_=RoutingControl.READ)
+        columns = list(res.keys)
+        rows = [[_plain(v) for v in r.values()] for r in res.records]
+    finally:
+        if owned:
+            store.close()
+    return QueryResult(query.name, values, columns, rows)

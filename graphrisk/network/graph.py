@@ -1,0 +1,226 @@
+"""The property graph of SPEC §2, in two forms built from one :class:`Dataset`.
+
+* :func:`to_networkx` — a ``networkx.MultiDiGraph`` with typed node and edge
+  attributes, for exploration and small subgraphs.  Entities are keyed by their id;
+  loans by :func:`loan_key` (``"loan:<id>"``) because loan ids have a namespace of
+  their own.  Every edge carries ``rel`` (a relationship name of the glossary;
+  ``type`` stays free for the guarantee type).
+* :func:`build_network` — a :class:`Network` of integer-indexed numpy arrays (and
+  scipy sparse matrices on demand) that the analyses use at 1M-enterprise scale.
+  It is about 60× smaller in memory than the networkx graph.
+
+Direction is the same in both: guarantor → borrower, holder → company,
+borrower → loan → lender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from graphrisk.domain.glossary import (
+    BORROWED,
+    ENTERPRISE,
+    ENTITY_KINDS,
+    GUARANTEES,
+    HOLDS_POSITION,
+    HOLDS_SHARES,
+    INSTITUTION,
+    LENT_BY,
+    LOAN,
+    NON_PERFORMING,
+    PERSON,
+)
+from graphrisk.errors import UnknownEntityError
+from graphrisk.io.dataset import Dataset
+
+__all__ = ["Network", "build_network", "to_networkx", "loan_key", "KIND_CODES"]
+
+#: integer code of each entity kind in :attr:`Network.kind`
+KIND_CODES = {ENTERPRISE: 0, PERSON: 1, INSTITUTION: 2}
+
+
+def loan_key(loan_id: str) -> str:
+    """networkx node key of a loan.
+
+    >>> loan_key("L001")
+    'loan:L001'
+    """
+    return f"loan:{loan_id}"
+
+
+def _records(frame: pd.DataFrame, drop=("line",)) -> list[dict]:
+    cols = [c for c in frame.columns if c not in drop]
+    out = []
+    for rec in frame[cols].to_dict("records"):
+        out.append({k: v for k, v in rec.items()
+                    if not (v is None or v == "" or (isinstance(v, float) and np.isnan(v))
+                            or v is pd.NA)})
+    return out
+
+
+def to_networkx(ds: Dataset, *, loans: bool = True) -> nx.MultiDiGraph:
+    """The property graph as a networkx ``MultiDiGraph``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    loans : bool
+        Include ``Loan`` nodes with ``BORROWED``/``LENT_BY`` edges (default True).
+
+    Returns
+    -------
+    MultiDiGraph
+        Node attribute ``kind`` is ``Enterprise``, ``Person``, ``Institution`` or
+        ``Loan``; the other attributes are the input columns (missing values left out).
+        Edge attribute ``rel`` is the relationship name (``GUARANTEES`` …); the other
+        attributes are the input columns.  ``GUARANTEES`` edges are keyed by the
+        guarantee id.
+
+    Examples
+    --------
+    >>> from graphrisk.io import load_dataset
+    >>> G = to_networkx(load_dataset("datasets/demo"))        # doctest: +SKIP
+    >>> G.nodes["P001"]["kind"]                               # doctest: +SKIP
+    'Person'
+    """
+    G = nx.MultiDiGraph()
+    for table, kind in (("enterprises", ENTERPRISE), ("persons", PERSON),
+                        ("institutions", INSTITUTION)):
+        for rec in _records(ds.tables[table]):
+            G.add_node(rec.pop("id"), kind=kind, **rec)
+    for rec in _records(ds.tables["shareholdings"]):
+        G.add_edge(rec.pop("holder_id"), rec.pop("company_id"), rel=HOLDS_SHARES, **rec)
+    for rec in _records(ds.tables["positions"]):
+        G.add_edge(rec.pop("person_id"), rec.pop("company_id"), rel=HOLDS_POSITION, **rec)
+    if loans:
+        for rec in _records(ds.tables["loans"]):
+            key = loan_key(rec["id"])
+            borrower, lender = rec.pop("borrower_id"), rec.pop("lender_id")
+            G.add_node(key, kind=LOAN, borrower_id=borrower, lender_id=lender, **rec)
+            G.add_edge(borrower, key, rel=BORROWED)
+            G.add_edge(key, lender, rel=LENT_BY)
+    for rec in _records(ds.tables["guarantees"]):
+        gid = rec.pop("id")
+        G.add_edge(rec.pop("guarantor_id"), rec.pop("borrower_id"), key=gid, rel=GUARANTEES,
+                   id=gid, **rec)
+    return G
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Integer-indexed arrays of the graph; entity ``i`` is ``ids[i]``.
+
+    Attributes
+    ----------
+    ids : ndarray of object
+        Entity ids: enterprises first, then persons, then institutions.
+    kind : ndarray of int8
+        :data:`KIND_CODES` of each entity.
+    g_src, g_dst, g_amount, g_loan, g_id
+        Guarantees: guarantor index, borrower index, amount (万元), index of the loan
+        secured (``-1`` for none), guarantee id.
+    h_src, h_dst, h_pct
+        Shareholdings: holder, company, share in percent.
+    l_borrower, l_lender, l_balance, l_npl, l_id
+        Loans: borrower, lender, balance (万元), non-performing flag, loan id.
+    """
+
+    ids: np.ndarray
+    kind: np.ndarray
+    g_src: np.ndarray
+    g_dst: np.ndarray
+    g_amount: np.ndarray
+    g_loan: np.ndarray
+    g_id: np.ndarray
+    h_src: np.ndarray
+    h_dst: np.ndarray
+    h_pct: np.ndarray
+    l_borrower: np.ndarray
+    l_lender: np.ndarray
+    l_balance: np.ndarray
+    l_npl: np.ndarray
+    l_id: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of entities."""
+        return len(self.ids)
+
+    @cached_property
+    def index(self) -> pd.Index:
+        return pd.Index(self.ids)
+
+    def positions(self, ids) -> np.ndarray:
+        """Indices of entity ids; raises :class:`UnknownEntityError` for an unknown one."""
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        pos = self.index.get_indexer(ids)
+        if (pos < 0).any():
+            bad = [i for i, p in zip(ids, pos, strict=True) if p < 0]
+            raise UnknownEntityError(f"unknown entity id(s): {', '.join(map(repr, bad[:5]))}")
+        return pos
+
+    def guarantee_matrix(self, weight: str | None = "amount") -> sp.csr_matrix:
+        """n×n CSR matrix, guarantor (row) → borrower (column); parallel edges summed.
+
+        ``weight=None`` gives the edge count per pair instead of the amount.
+        """
+        data = self.g_amount if weight == "amount" else np.ones(len(self.g_src))
+        return sp.csr_matrix((data, (self.g_src, self.g_dst)), shape=(self.n, self.n))
+
+    def holding_matrix(self) -> sp.csr_matrix:
+        """n×n CSR matrix, holder (row) → company (column), share as a fraction."""
+        return sp.csr_matrix((self.h_pct / 100.0, (self.h_src, self.h_dst)),
+                             shape=(self.n, self.n))
+
+    def borrowings(self) -> np.ndarray:
+        """Total loan balance owed by each entity (万元)."""
+        return np.bincount(self.l_borrower, weights=self.l_balance, minlength=self.n)
+
+
+def build_network(ds: Dataset) -> Network:
+    """Compact array form of a dataset (see :class:`Network`).
+
+    Runs in O(rows) with pandas hash joins: about 2 s for 1M enterprises.
+
+    Examples
+    --------
+    >>> net = build_network(load_dataset("datasets/demo"))    # doctest: +SKIP
+    >>> net.guarantee_matrix().shape                          # doctest: +SKIP
+    (95, 95)
+    """
+    t = ds.tables
+    ids = np.concatenate([t["enterprises"]["id"].to_numpy(dtype=object),
+                          t["persons"]["id"].to_numpy(dtype=object),
+                          t["institutions"]["id"].to_numpy(dtype=object)])
+    kind = np.concatenate([np.full(len(t[name]), KIND_CODES[k], dtype=np.int8) for name, k in
+                           zip(("enterprises", "persons", "institutions"), ENTITY_KINDS,
+                               strict=True)])
+    index = pd.Index(ids)
+
+    def pos(col: pd.Series) -> np.ndarray:
+        return index.get_indexer(col.to_numpy(dtype=object)).astype(np.int32)
+
+    g, h, lo = t["guarantees"], t["shareholdings"], t["loans"]
+    loan_index = pd.Index(lo["id"].to_numpy(dtype=object))
+    g_loan = np.where(g["loan_id"].to_numpy(dtype=object) == "", -1,
+                      loan_index.get_indexer(g["loan_id"].to_numpy(dtype=object))).astype(np.int32)
+    net = Network(
+        ids=ids, kind=kind,
+        g_src=pos(g["guarantor_id"]), g_dst=pos(g["borrower_id"]),
+        g_amount=g["amount"].to_numpy(dtype=np.float64), g_loan=g_loan,
+        g_id=g["id"].to_numpy(dtype=object),
+        h_src=pos(h["holder_id"]), h_dst=pos(h["company_id"]),
+        h_pct=h["share_pct"].to_numpy(dtype=np.float64),
+        l_borrower=pos(lo["borrower_id"]), l_lender=pos(lo["lender_id"]),
+        l_balance=lo["balance"].to_numpy(dtype=np.float64),
+        l_npl=lo["classification"].isin(NON_PERFORMING).to_numpy(dtype=bool),
+        l_id=lo["id"].to_numpy(dtype=object),
+    )
+    object.__setattr__(net, "index", index)  # reuse the index built above
+    return net

@@ -1,0 +1,270 @@
+"""The risk committee's report (``graphrisk report``): every analysis in one folder.
+
+:func:`build_report` runs the analyses and writes::
+
+    OUT/index.html          the report: overview, circles, chains, bank exposure,
+                            related parties, contagion, cutting plan, key
+                            enterprises and warnings
+    OUT/network.html        the interactive network (self-contained, offline)
+    OUT/circles/<id>.html   one page per guarantee circle
+    OUT/report.xlsx         every table, Chinese headers
+    OUT/json/<name>.json    the document of each analysis, plus report.json (index)
+
+Each section consumes one analysis' result (:mod:`.sections`, :mod:`.sections_risk`);
+a section whose analysis module is not installed is kept with a note.  The folder is
+written under a temporary name beside OUT and renamed at the end, so a failure
+leaves nothing half-written (an existing report folder is replaced only then).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from graphrisk import __version__
+from graphrisk.domain.glossary import CLASSIFICATION
+from graphrisk.errors import ParameterError
+from graphrisk.io.dataset import Dataset
+from graphrisk.network.graph import build_network
+from graphrisk.params import ReportParams
+from graphrisk.report.circle_pages import circle_page
+from graphrisk.report.formats import _default, to_json
+from graphrisk.report.i18n import text
+from graphrisk.report.network_page import network_page
+from graphrisk.report.render import render, static_text
+from graphrisk.report.sections import STRUCTURE_SECTIONS, TITLES, Context, Section
+from graphrisk.report.sections_risk import RISK_SECTIONS
+from graphrisk.report.xlsx import write_workbook
+
+__all__ = ["build_report", "ReportResult", "SECTIONS", "run_sections"]
+
+#: every section, in report order: (key, function(Context) -> Section)
+SECTIONS = STRUCTURE_SECTIONS + RISK_SECTIONS
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build_report` wrote."""
+
+    path: Path
+    sections: dict[str, bool] = field(default_factory=dict)  # key → available
+    notes: dict[str, str] = field(default_factory=dict)
+    circle_pages: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _progress(enabled: bool, total: int):
+
+    return tqdm(total=total, file=sys.stderr, disable=not enabled, unit="step",
+                bar_format="{desc:<28}{bar}| {n_fmt}/{total_fmt} [{elapsed}]")
+
+
+def run_sections(ctx: Context, bar=None, seconds: dict | None = None) -> list[Section]:
+    """Run every section in order (see :data:`SECTIONS`)."""
+    out = []
+    unknown = set(ctx.params.skip) - {k for k, _ in SECTIONS}
+    if unknown:
+        raise ParameterError(f"unknown section(s) {', '.join(sorted(unknown))}; use "
+                             f"{', '.join(k for k, _ in SECTIONS)}")
+    for key, fn in SECTIONS:
+        if bar is not None:
+            bar.set_description_str(key)
+        t0 = time.perf_counter()
+        if key in ctx.params.skip:
+            out.append(_skipped(key, ctx.lang))
+        else:
+            out.append(fn(ctx))
+        if seconds is not None:
+            seconds[key] = round(time.perf_counter() - t0, 3)
+        if bar is not None:
+            bar.update(1)
+    return out
+
+
+def _skipped(key: str, lang: str) -> Section:
+    zh, en = TITLES.get(key, (key, key))
+    return Section(key, zh, en, available=False, note=text("skipped", lang))
+
+
+def _generated() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = time.gmtime(int(epoch)) if epoch and epoch.isdigit() else time.localtime()
+    return time.strftime("%Y-%m-%d %H:%M", t)
+
+
+def _is_report_dir(path: Path) -> bool:
+    return (path / "index.html").is_file() and (path / "json").is_dir()
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not _is_report_dir(out):
+        raise ParameterError(f"{out} is not empty and holds no graphrisk report; "
+                             "choose another folder or empty it")
+
+
+def _worst_classification(ds: Dataset) -> dict:
+    lo = ds.tables["loans"]
+    if not len(lo):
+        return {}
+    order = list(CLASSIFICATION)
+    rank = lo["classification"].map({c: i for i, c in enumerate(order)}).fillna(0)
+    worst = rank.groupby(lo["borrower_id"]).max()
+    return {k: order[int(v)] for k, v in worst.items()}
+
+
+def build_report(ds: Dataset, out_dir: str | Path, *, lang: str = "zh",
+                 progress: bool = False, params: ReportParams | None = None) -> ReportResult:
+    """Run every analysis and write the report folder (see the module docstring).
+
+    Parameters
+    ----------
+    ds : Dataset
+    out_dir : path
+        The folder to write; an existing graphrisk report there is replaced, any other
+        non-empty folder is refused.
+    lang : {"zh", "en"}
+        Overrides ``params.lang``.
+    progress : bool
+        Show a progress bar on standard error.
+    params : ReportParams, optional
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ParameterError
+        ``out_dir`` is a file, or a non-empty folder that is not a report.
+
+    Examples
+    --------
+    >>> from graphrisk.io import load_dataset
+    >>> r = build_report(load_dataset("datasets/demo"), "out")   # doctest: +SKIP
+    >>> sorted(p.name for p in r.path.iterdir())                 # doctest: +SKIP
+    ['circles', 'index.html', 'json', 'network.html', 'report.xlsx']
+
+    Notes
+    -----
+    The cost is that of the analyses (see each module; the Monte Carlo runs dominate)
+    plus the page layout (:mod:`graphrisk.report.layout`) and O(rows) writing.
+    """
+    p = replace(params or ReportParams(), lang=lang)
+    out = Path(out_dir)
+    _check_target(out)
+    net = build_network(ds)
+    ctx = Context(ds, net, p)
+    result = ReportResult(out)
+    bar = _progress(progress, len(SECTIONS) + 4)
+    try:
+        sections = run_sections(ctx, bar, result.seconds)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        try:
+            _write(ctx, sections, tmp, bar, result)
+            _swap(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        bar.close()
+    result.sections = {s.key: s.available for s in sections}
+    result.notes = {s.key: s.note for s in sections if s.note}
+    return result
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Put the finished folder in place; the old report goes only once the new is there."""
+    os.chmod(tmp, 0o755)
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def _write_json(data, path: Path) -> None:
+    """Indented JSON when small (readable, diffable), compact above 1 MB."""
+    try:  # fast path: no NaN anywhere
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default,
+                          allow_nan=False)
+    except ValueError:
+        text = to_json(data, indent=None)
+    if len(text) < 1_000_000:
+        text = to_json(data)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _step(bar, name: str) -> None:
+    bar.set_description_str(name)
+
+
+def _write(ctx: Context, sections: list[Section], tmp: Path, bar, result: ReportResult) -> None:
+    p, ds, lang = ctx.params, ctx.ds, ctx.lang
+    t0 = time.perf_counter()
+    _step(bar, "network.html")
+    title = f"{text('page_title', lang)} — {Path(ds.source).name or ds.source}"
+    (tmp / "network.html").write_text(
+        network_page(ds, ctx.net, levels=ctx.shared.get("levels"), params=p, title=title),
+        encoding="utf-8")
+    result.seconds["network_page"] = round(time.perf_counter() - t0, 3)
+    bar.update(1)
+
+    _step(bar, "circles/*.html")
+    t0 = time.perf_counter()
+    doc = ctx.shared.get("circles")
+    circle_ids = []
+    if doc and doc["circles"]:
+        (tmp / "circles").mkdir()
+        names, worst = ds.names(), _worst_classification(ds)
+        by_circle: dict[str, list] = {}
+        for e in doc["edges"]:
+            if e["circle"]:
+                by_circle.setdefault(e["circle"], []).append(e)
+        for c in doc["circles"]:
+            html = circle_page(c, by_circle.get(c["id"], []), ctx.net, names, worst,
+                               lang=lang, seed=p.seed)
+            (tmp / "circles" / f"{c['id']}.html").write_text(html, encoding="utf-8")
+            circle_ids.append(c["id"])
+    result.circle_pages = len(circle_ids)
+    result.seconds["circle_pages"] = round(time.perf_counter() - t0, 3)
+    bar.update(1)
+
+    _step(bar, "index.html")
+    html = render("report.html.j2", lang=lang, title=text("report_title", lang),
+                  source=ds.source, generated=_generated(), version=__version__,
+                  sections=sections, circle_links=circle_ids, top=p.top,
+                  css=static_text("report.css"), t=lambda k, **f: text(k, lang, **f))
+    (tmp / "index.html").write_text(html, encoding="utf-8")
+    bar.update(1)
+
+    _step(bar, "report.xlsx + json")
+    t0 = time.perf_counter()
+    write_workbook([tb for s in sections if s.available for tb in s.tables], tmp / "report.xlsx")
+    (tmp / "json").mkdir()
+    for s in sections:
+        if s.available and s.data is not None:
+            _write_json(s.data, tmp / "json" / f"{s.key}.json")
+    index = {"version": __version__, "source": ds.source, "lang": lang,
+             "generated": _generated(),
+             "params": {k: getattr(p, k) for k in p.__dataclass_fields__},
+             "sections": [{"key": s.key, "title_zh": s.zh, "title_en": s.en,
+                           "available": s.available, "note": s.note,
+                           "json": f"json/{s.key}.json" if s.available and s.data is not None
+                           else None} for s in sections],
+             "circle_pages": [f"circles/{c}.html" for c in circle_ids]}
+    _write_json(index, tmp / "json" / "report.json")
+    result.seconds["workbook_json"] = round(time.perf_counter() - t0, 3)
+    bar.update(1)

@@ -1,0 +1,141 @@
+"""Plain output formatting shared by the CLI: aligned text tables that respect the
+double width of Chinese characters, CSV and JSON.  No analysis logic here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["display_width", "text_table", "csv_text", "to_json", "fmt_amount", "safe_cell",
+           "FORMULA_START"]
+
+#: first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """*value* as a spreadsheet cell that is never taken for a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe (OWASP's advice against CSV injection); numbers and other
+    values are returned as they are, so they stay numbers.
+
+    >>> safe_cell('=HYPERLINK("http://x","x")'), safe_cell("-3"), safe_cell(-3.5)
+    ('\'=HYPERLINK("http://x","x")', "'-3", -3.5)
+    >>> safe_cell("青山五金")
+    '青山五金'
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two).
+
+    >>> display_width("担保圈 A")
+    8
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:,.2f}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ";".join(_cell(v) for v in value)
+    return str(value)
+
+
+def fmt_amount(value: float) -> str:
+    """Amount in 万元 with thousands separators and two decimals.
+
+    >>> fmt_amount(12345.678)
+    '12,345.68'
+    """
+    return _cell(float(value))
+
+
+def text_table(headers: Sequence[str], rows: Iterable[Sequence], *, limit: int | None = None) -> str:
+    """An aligned text table; numbers right-aligned.
+
+    >>> print(text_table(["编号", "金额"], [["E1", 1.5], ["E22", 10.0]]))
+    编号  金额
+    ----  -----
+    E1     1.50
+    E22   10.00
+    """
+    rows = [list(r) for r in rows]
+    shown = rows if limit is None else rows[:limit]
+    cells = [[_cell(v) for v in r] for r in shown]
+    numeric = [all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool)
+                   for r in shown if r[i] is not None) and bool(shown)
+               for i in range(len(headers))]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells])
+              for i, h in enumerate(headers)]
+
+    def line(values, align=True):
+        out = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - display_width(v))
+            out.append(pad + v if (align and numeric[i]) else v + pad)
+        return "  ".join(out).rstrip()
+
+    lines = [line(headers, align=False), "  ".join("-" * w for w in widths)]
+    lines += [line(r) for r in cells]
+    if limit is not None and len(rows) > limit:
+        lines.append(f"… {len(rows) - limit} more rows (use --format csv or json for all)")
+    return "\n".join(lines)
+
+
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """CSV text (UTF-8; the CLI adds a BOM when writing a file so that Excel reads it)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    for r in rows:
+        w.writerow([_cell(v) if isinstance(v, (list, tuple, set, frozenset)) else
+                    ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                    for v in r])
+    return buf.getvalue()
+
+
+def _default(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    if hasattr(o, "as_dict"):
+        return o.as_dict()
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def _clean(o):
+    if isinstance(o, float) and (math.isnan(o) or math.isinf(o)):
+        return None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
+def to_json(data, *, indent: int | None = 2) -> str:
+    """JSON with Chinese kept readable (``ensure_ascii=False``), NaN as null."""
+    return json.dumps(_clean(data), ensure_ascii=False, indent=indent, default=_default)

@@ -1,0 +1,260 @@
+"""Early-warning levels (预警等级) and their reasons (SPEC §8).
+
+Levels, lowest first: ``blue`` 蓝 < ``yellow`` 黄 < ``orange`` 橙 < ``red`` 红
+(:data:`~graphrisk.domain.glossary.WARNING_LEVELS`).  Each risk signal of
+:mod:`graphrisk.watch.signals` gives one level by the rules below; an enterprise takes the
+**highest** level of its signals, and every signal is one reason, naming the signal
+and its figure, in Chinese and English.  A key enterprise (重点企业) without any
+signal is ``blue`` (on the list, watched); an enterprise that is not key and has no
+signal has no level (``none``).
+
+Default rules (thresholds are fields of :class:`~graphrisk.params.WarningParams`):
+
+=================== ============================================================
+level               signals
+=================== ============================================================
+red 红              status defaulted; loss or doubtful loan; overdue > 90 days;
+                    event of severity 4; falls in the contagion cascade seeded
+                    by the defaulted firms
+orange 橙           status distressed; substandard loan; overdue 31–90 days;
+                    event of severity 3; guarantee calls >= 1,000 万元; a
+                    guarantor, a guaranteed/borrowing firm or a related party
+                    defaulted; member of a circle with a defaulted or troubled
+                    member
+yellow 黄           special-mention loan; overdue 1–30 days; >= 2 overdue
+                    payments; extensions / 借新还旧; event of severity 2; guarantee
+                    calls below 1,000 万元; a troubled guarantor, guaranteed or
+                    borrowing firm or related party; member of a circle
+blue 蓝             event of severity 1; a single overdue payment; a key
+                    enterprise without other signals
+=================== ============================================================
+
+The reasoning follows the five-tier loan classification (关注 ≈ yellow, 次级 ≈
+orange, 可疑/损失 ≈ red; overdue 90 days is the usual non-performing line, 30 days
+the special-mention one) and the event categories of SPEC §8, whose severity is
+taken as given.  ``WarningParams.levels`` overrides the level of any signal code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS, label_zh
+from graphrisk.params import WarningParams
+from graphrisk.watch.signals import SIGNALS
+
+__all__ = ["LEVELS", "level_rank", "signal_levels", "enterprise_levels", "describe",
+           "level_rules"]
+
+#: level names by rank: 0 none, 1 blue, 2 yellow, 3 orange, 4 red
+LEVELS = ("none", *WARNING_LEVELS)
+_RANK = {name: i for i, name in enumerate(LEVELS)}
+NONE, BLUE, YELLOW, ORANGE, RED = range(5)
+
+#: level of the signals that do not depend on their figure
+FIXED = {
+    "status_defaulted": RED, "status_distressed": ORANGE,
+    "loan_loss": RED, "loan_doubtful": RED, "loan_substandard": ORANGE,
+    "loan_special_mention": YELLOW, "cascade_default": RED,
+    "guarantor_defaulted": ORANGE, "guarantor_troubled": YELLOW,
+    "borrower_defaulted": ORANGE, "borrower_troubled": YELLOW,
+    "related_defaulted": ORANGE, "related_troubled": YELLOW,
+    "circle_member": YELLOW, "circle_npl": ORANGE,
+}
+
+
+def level_rank(level: str) -> int:
+    """Rank of a level name (0 for ``none`` … 4 for ``red``).
+
+    >>> level_rank("orange")
+    3
+    """
+    return _RANK[level]
+
+
+def signal_levels(signals: pd.DataFrame, params: WarningParams | None = None) -> np.ndarray:
+    """Level rank (0–4) that each signal row gives.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        Rows of :func:`graphrisk.watch.signals.own_signals` / ``network_signals``.
+    params : WarningParams, optional
+
+    Returns
+    -------
+    ndarray of int8
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"code": ["overdue_days", "overdue_days", "event_credit"],
+    ...                   "value": [95.0, 40.0, 2.0]})
+    >>> signal_levels(f).tolist()
+    [4, 3, 2]
+
+    Notes
+    -----
+    O(rows × signal codes), vectorised.
+    """
+    p = params or WarningParams()
+    code = signals["code"].to_numpy(object)
+    v = signals["value"].to_numpy(float)
+    lv = np.zeros(len(code), dtype=np.int8)
+    for c, level in FIXED.items():
+        lv[code == c] = level
+    m = code == "overdue_days"
+    lv[m] = np.where(v[m] > p.overdue_red_days, RED,
+                     np.where(v[m] > p.overdue_orange_days, ORANGE, YELLOW))
+    m = code == "overdue_count"
+    lv[m] = np.where(v[m] >= p.overdue_count, YELLOW, BLUE)
+    m = code == "extensions"
+    lv[m] = np.where(v[m] >= p.extensions, YELLOW, BLUE)
+    m = code == "guarantee_calls"
+    lv[m] = np.where(v[m] >= p.call_orange, ORANGE, YELLOW)
+    sev = np.array([_RANK[x] for x in p.severity_levels], dtype=np.int8)
+    m = np.array([isinstance(c, str) and c.startswith("event_") for c in code], dtype=bool)
+    lv[m] = sev[np.clip(v[m].astype(int), 1, 4) - 1]
+    for c, level in p.levels.items():
+        lv[code == c] = _RANK[level]
+    return lv
+
+
+def enterprise_levels(pos: np.ndarray, levels: np.ndarray, n: int,
+                      key: np.ndarray | None = None) -> np.ndarray:
+    """Highest signal level per entity (a key entity is at least blue).
+
+    >>> enterprise_levels(np.array([0, 0, 2]), np.array([2, 4, 1]), 4,
+    ...                   key=np.array([False, True, False, False])).tolist()
+    [4, 1, 1, 0]
+    """
+    out = np.zeros(n, dtype=np.int8)
+    if len(pos):
+        np.maximum.at(out, np.asarray(pos, dtype=np.int64), np.asarray(levels, dtype=np.int8))
+    if key is not None:
+        out[np.asarray(key, dtype=bool) & (out == NONE)] = BLUE
+    return out
+
+
+def _amt(v: float) -> str:
+    return f"{v:,.2f}"
+
+
+def _names(ids, names) -> str:
+    ids = list(ids or [])
+    return "、".join(str(names.get(i, i)) if names is not None else str(i) for i in ids)
+
+
+def _names_en(ids, names) -> str:
+    return _names(ids, names).replace("、", ", ")
+
+
+def describe(code: str, value: float, count: int, detail: dict | None,
+             names: pd.Series | dict | None = None) -> tuple[str, str]:
+    """The reason a signal gives, in Chinese and English, with its figure.
+
+    Parameters
+    ----------
+    code, value, count, detail
+        One signal row.
+    names : Series or dict, optional
+        Entity id → name, to name the counterparties.
+
+    Examples
+    --------
+    >>> describe("overdue_days", 95, 1, {"loans": ["L7"]})
+    ('贷款逾期 95 天（L7）', 'loan overdue 95 days (L7)')
+    >>> describe("guarantor_defaulted", 800, 1, {"ids": ["E3"]}, {"E3": "丙公司"})[0]
+    '担保人违约：丙公司（担保金额 800.00 万元）'
+    """
+    d = detail or {}
+    zh, en = SIGNALS[code][0], SIGNALS[code][1]
+    loans = "、".join(d.get("loans", [])[:5])
+    more = "等" if count > 5 else ""
+    ids = d.get("ids", [])
+    if code.startswith("status_"):
+        return f"企业状态为{label_zh('status', d.get('status', code[7:]))}", \
+            f"status is {d.get('status', code[7:])}"
+    if code.startswith("loan_"):
+        return (f"{zh} {count} 笔，余额 {_amt(value)} 万元（{loans}{more}）",
+                f"{count} {en[:-1] if count == 1 else en}, balance {_amt(value)} 万元 "
+                f"({loans.replace('、', ', ')})")
+    if code == "overdue_days":
+        return (f"贷款逾期 {value:.0f} 天（{loans}{more}）",
+                f"loan overdue {value:.0f} days ({loans.replace('、', ', ')})")
+    if code == "overdue_count":
+        return (f"逾期 {value:.0f} 次（{count} 笔贷款：{loans}{more}）",
+                f"{value:.0f} overdue payment(s) on {count} loan(s) ({loans.replace('、', ', ')})")
+    if code == "extensions":
+        return (f"展期/借新还旧 {value:.0f} 次（{loans}{more}）",
+                f"{value:.0f} extension(s)/refinancing(s) ({loans.replace('、', ', ')})")
+    if code.startswith("event_"):
+        extra_zh = f"，共 {count} 起" if count > 1 else ""
+        extra_en = f"; {count} events" if count > 1 else ""
+        desc = d.get("description", "")
+        return (f"{zh}（严重程度 {value:.0f}，{d.get('date', '')}）：{desc}{extra_zh}",
+                f"{en} (severity {value:.0f}, {d.get('date', '')}): {desc}{extra_en}")
+    if code == "guarantee_calls":
+        src = d.get("source", "")
+        src_zh = {"cascade": "违约传染测算", "npl_guarantees": "按不良贷款担保估算"}.get(src, src)
+        src_en = {"cascade": "contagion cascade", "npl_guarantees":
+                  "estimated from guarantees on non-performing loans"}.get(src, src)
+        return (f"承担担保代偿 {_amt(value)} 万元（{src_zh}）",
+                f"guarantee calls of {_amt(value)} 万元 ({src_en})")
+    if code == "cascade_default":
+        calls = d.get("calls")
+        cz = f"（被代偿追索 {_amt(calls)} 万元）" if calls else ""
+        ce = f" (called for {_amt(calls)} 万元)" if calls else ""
+        return (f"当前违约企业引发的违约传染中第 {value:.0f} 轮违约{cz}",
+                f"defaults in round {value:.0f} of the contagion cascade seeded by the "
+                f"defaulted firms{ce}")
+    if code.startswith(("guarantor_", "borrower_")):
+        what_zh = "担保金额" if code.startswith("guarantor_") else "担保及借出"
+        what_en = "guaranteed" if code.startswith("guarantor_") else "guaranteed or lent"
+        return (f"{zh}：{_names(ids, names)}（{what_zh} {_amt(value)} 万元）",
+                f"{en}: {_names_en(ids, names)} ({what_en} {_amt(value)} 万元)")
+    if code.startswith("related_"):
+        rules = sorted({r for rs in d.get("rules", []) for r in rs})
+        rz = "、".join(RELATED_RULES.get(r, r) for r in rules)
+        return (f"{zh}：{_names(ids, names)}（{rz}）",
+                f"{en}: {_names_en(ids, names)} ({', '.join(rules)})")
+    if code == "circle_member":
+        return (f"担保圈 {d.get('circle', '')} 成员（圈内 {value:.0f} 家）",
+                f"member of guarantee circle {d.get('circle', '')} ({value:.0f} members)")
+    if code == "circle_npl":
+        return (f"所在担保圈 {d.get('circle', '')} 有 {value:.0f} 家违约或不良成员："
+                f"{_names(ids, names)}",
+                f"guarantee circle {d.get('circle', '')} has {value:.0f} defaulted or "
+                f"troubled member(s): {_names_en(ids, names)}")
+    return zh, en  # pragma: no cover - every code is handled above
+
+
+def level_rules(params: WarningParams | None = None) -> list[dict]:
+    """The rules in force, one row per signal code: its labels and the level(s) it gives.
+
+    Used for the documentation table and the ``parameters`` of the watchlist JSON.
+
+    >>> [r["levels"] for r in level_rules() if r["code"] == "overdue_days"]
+    ['red if > 90 days; orange if > 30 days; yellow otherwise']
+    """
+    p = params or WarningParams()
+    tiers = {
+        "overdue_days": f"red if > {p.overdue_red_days} days; orange if > "
+                        f"{p.overdue_orange_days} days; yellow otherwise",
+        "overdue_count": f"yellow if >= {p.overdue_count}; blue otherwise",
+        "extensions": f"yellow if >= {p.extensions}; blue otherwise",
+        "guarantee_calls": f"orange if >= {p.call_orange:,.0f} 万元; yellow otherwise",
+    }
+    sev = "; ".join(f"severity {i + 1}: {lv}" for i, lv in enumerate(p.severity_levels))
+    rows = []
+    for code, (zh, en, kind, _unit) in SIGNALS.items():
+        if code in p.levels:
+            rule = f"{p.levels[code]} (override)"
+        elif code in FIXED:
+            rule = LEVELS[FIXED[code]]
+        elif code.startswith("event_"):
+            rule = sev
+        else:
+            rule = tiers[code]
+        rows.append({"code": code, "label_zh": zh, "label_en": en, "kind": kind, "levels": rule})
+    return rows
