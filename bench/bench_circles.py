@@ -51,7 +51,7 @@ from graphrisk.params import CircleParams  # noqa: E402
 
 
 def dataset_dir(n: int, seed: int, heavy: bool, base: Path) -> Path:
-    from graphrisk.synth.generate import GeneratorParams, generate, write_dataset
+    from graphrisk.synth import GeneratorParams, generate, write_dataset
 
     folder = base / f"gen_{'heavy_' if heavy else ''}{n}_s{seed}"
     if not (folder / "enterprises.csv").exists():
@@ -87,9 +87,9 @@ def bench_one(n: int, seed: int, heavy: bool, args) -> dict:
     fresh(net)
     _cycles.simple_adjacency(net)                    # the CSR both share, built once
     _, r["circles_only_s"] = timed(lambda: circle_labels(net))
-    _, r["patterns_s"] = timed(lambda: edge_patterns(net, p))
+    _, r["patterns_s"] = timed(lambda: edge_patterns(net, params=p))
     fresh(net)
-    doc, r["circles_doc_s"] = timed(lambda: analyze_circles(ds, net, p))
+    doc, r["circles_doc_s"] = timed(lambda: analyze_circles(net, params=p))
     s = doc["summary"]
     r.update(groups=s["groups"], largest_group=s["largest_group_size"], circles=s["circles"],
              largest_circle=s["largest_circle_size"], mutual_pairs=s["mutual_pairs"],
@@ -100,10 +100,8 @@ def bench_one(n: int, seed: int, heavy: bool, args) -> dict:
     out_deg = np.bincount(net.g_src, minlength=net.n)
     in_deg = np.bincount(net.g_dst, minlength=net.n)
     for direction, root in (("down", int(out_deg.argmax())), ("up", int(in_deg.argmax()))):
-        fresh_doc, t_first = timed(lambda d=direction, x=root: guarantee_chains(
-            ds, net, net.ids[x], direction=d))
-        _, t_warm = timed(lambda d=direction, x=root: guarantee_chains(
-            ds, net, net.ids[x], direction=d))
+        fresh_doc, t_first = timed(lambda d=direction, x=root: guarantee_chains(net, net.ids[x], direction=d))
+        _, t_warm = timed(lambda d=direction, x=root: guarantee_chains(net, net.ids[x], direction=d))
         r[f"chain_{direction}_first_s"] = t_first
         r[f"chain_{direction}_s"] = t_warm
         r[f"chain_{direction}_entities"] = fresh_doc["summary"]["entities"]

@@ -94,9 +94,9 @@ def bench(n: int, args) -> dict:
           f"{rep['expected_defaults']:.0f} defaults a run")
     # the cascades alone, vectorised vs dict-based, on the same scenarios
     net = build_network(ds)
-    cap, _ = capacities(ds, net)
+    cap, _ = capacities(net)
     model = compile_model(net, cap)
-    scen = draw_scenarios(pd_vector(ds, params)[0], args.runs, 1)
+    scen = draw_scenarios(pd_vector(ds, params=params)[0], args.runs, 1)
     out, t_vec = timed(run_scenarios, model, scen)
     ref, t_ref = reference_runs(ds, net, cap, scen, args.ref_seconds)
     k = len(ref)

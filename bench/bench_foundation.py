@@ -49,7 +49,7 @@ def report(**kw):
 
 _CHILD = {
     "generate": """
-from graphrisk.synth.generate import generate, write_dataset
+from graphrisk.synth import generate, write_dataset
 t0 = time.perf_counter()
 tables = generate({n}, seed={seed})
 t1 = time.perf_counter()

@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     data = args.data or HERE / "data" / f"neo4j_g{args.enterprises}_s{args.seed}"
     results: list[dict] = []
     if not (data / "enterprises.csv").exists():
-        from graphrisk.synth.generate import generate, write_dataset
+        from graphrisk.synth import generate, write_dataset
 
         timed(results, "generate", lambda: write_dataset(
             generate(args.enterprises, seed=args.seed), data), detail=str(data))

@@ -4,13 +4,16 @@ changing globals; each object checks its values when created."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from graphrisk.domain.glossary import OWNERSHIP_MODES as _MODES
 from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS
 from graphrisk.errors import check as _check
 
-__all__ = ["OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
+__all__ = ["defaults", "OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
            "CircleParams", "ChainParams",
            "KeyFirmParams", "WarningParams",
            "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS", "ReportParams"]
@@ -18,6 +21,34 @@ __all__ = ["OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
 OWNERSHIP_MODES = tuple(_MODES)
 
 
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def defaults(**classes: type) -> Callable[[F], F]:
+    """Decorator: each keyword named in *classes* that is missing or None becomes an
+    instance of its class (the defaults of SPEC.md), so the function always sees its
+    parameters.  :func:`graphrisk.network.graph.analysis` adds the network argument.
+
+    >>> @defaults(params=CircleParams)
+    ... def longest(*, params=None):
+    ...     return params.max_cycle_length
+    >>> longest(), longest(params=CircleParams(max_cycle_length=4))
+    (6, 4)
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for name, cls in classes.items():
+                if kwargs.get(name) is None:
+                    kwargs[name] = cls()
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,7 @@ def test_paths_are_all_simple_paths_when_not_truncated(seed, make_dataset):
     for direction in ("down", "up"):
         H = G if direction == "down" else G.reverse()
         for root in ("E0", "E3"):
-            doc = guarantee_chains(ds, net, root, direction=direction,
-                                   params=ChainParams(depth=4, max_paths=1000))
+            doc = guarantee_chains(net, root, direction=direction, params=ChainParams(depth=4, max_paths=1000))
             assert doc["summary"]["paths_complete"]
             for e in doc["entities"]:
                 ref = sorted(map(tuple, nx.all_simple_paths(H, root, e["id"], cutoff=4)))
@@ -154,7 +153,7 @@ def chain_ds(make_dataset):
 
 def test_downstream_hand_worked(chain_ds):
     ds, net = chain_ds
-    doc = guarantee_chains(ds, net, "X", direction="down")
+    doc = guarantee_chains(net, "X", direction="down")
     assert doc["root"] == "X" and doc["root_name"] == "根" and doc["direction"] == "down"
     e = {x["id"]: x for x in doc["entities"]}
     assert list(e) == ["A", "C", "B", "D"]              # by hops, then amount at stake
@@ -173,7 +172,7 @@ def test_downstream_hand_worked(chain_ds):
 
 def test_upstream_hand_worked(chain_ds):
     ds, net = chain_ds
-    doc = guarantee_chains(ds, net, "C", direction="up")
+    doc = guarantee_chains(net, "C", direction="up")
     e = {x["id"]: x for x in doc["entities"]}
     assert {k: v["hops"] for k, v in e.items()} == {"B": 1, "X": 1, "A": 2}
     assert e["B"]["paths"][0] == [{"guarantee_id": "G3", "guarantee_ids": ["G3"],
@@ -184,10 +183,10 @@ def test_upstream_hand_worked(chain_ds):
 
 def test_depth_and_max_paths(chain_ds):
     ds, net = chain_ds
-    doc = guarantee_chains(ds, net, "X", direction="down", params=ChainParams(depth=1))
+    doc = guarantee_chains(net, "X", direction="down", params=ChainParams(depth=1))
     assert {x["id"] for x in doc["entities"]} == {"A", "C"}
     assert doc["entities"][1]["amount_at_stake"] == 100      # within one link only
-    doc = guarantee_chains(ds, net, "X", direction="down", params=ChainParams(max_paths=1))
+    doc = guarantee_chains(net, "X", direction="down", params=ChainParams(max_paths=1))
     e = {x["id"]: x for x in doc["entities"]}
     assert len(e["C"]["paths"]) == 1 and e["C"]["paths_truncated"]
     assert not doc["summary"]["paths_complete"]
@@ -198,8 +197,7 @@ def test_circle_terminates_and_excludes_root(make_dataset):
     ents = "id,name\n" + "\n".join(f"E{i},e{i}" for i in range(5))
     ds = load_dataset(make_dataset(enterprises=ents,
                                    guarantees="id,guarantor_id,borrower_id,amount\n" + ring))
-    doc = guarantee_chains(ds, build_network(ds), "E0", direction="down",
-                           params=ChainParams(depth=50))
+    doc = guarantee_chains(build_network(ds), "E0", direction="down", params=ChainParams(depth=50))
     assert [(x["id"], x["hops"]) for x in doc["entities"]] == [("E1", 1), ("E2", 2),
                                                               ("E3", 3), ("E4", 4)]
 
@@ -207,16 +205,16 @@ def test_circle_terminates_and_excludes_root(make_dataset):
 def test_errors(chain_ds):
     ds, net = chain_ds
     with pytest.raises(UnknownEntityError):
-        guarantee_chains(ds, net, "NOPE", direction="down")
+        guarantee_chains(net, "NOPE", direction="down")
     with pytest.raises(ParameterError):
-        guarantee_chains(ds, net, "X", direction="sideways")
+        guarantee_chains(net, "X", direction="sideways")
     with pytest.raises(ParameterError):
         ChainParams(depth=0)
 
 
 def test_isolated_root(small):
     ds = load_dataset(small)
-    doc = guarantee_chains(ds, build_network(ds), "E4", direction="up")
+    doc = guarantee_chains(build_network(ds), "E4", direction="up")
     assert doc["entities"] == [] and doc["summary"]["entities"] == 0
 
 
@@ -225,7 +223,7 @@ def test_demo_chain_into_the_big_circle():
     net = build_network(ds)
     names = ds.names()
     lighting = names.index[names == "青山照明有限公司"][0]
-    doc = guarantee_chains(ds, net, lighting, direction="down")
+    doc = guarantee_chains(net, lighting, direction="down")
     reached = {names[e["id"]]: e["hops"] for e in doc["entities"]}
     # 照明 → 电子 → 电器 → 置业, then around the big circle
     assert reached["青山电子有限公司"] == 1 and reached["青山电器有限公司"] == 2

@@ -43,7 +43,7 @@ def network(n, edges, amounts=None, balances=None):
 
 
 def patterns_of(net, params=None):
-    flags = edge_patterns(net, params)
+    flags = edge_patterns(net, params=params)
     return dict(zip(net.g_id.tolist(), map(set, pattern_lists(flags)), strict=True))
 
 
@@ -265,7 +265,7 @@ def circle_ds(make_dataset):
 
 def test_circle_metrics_hand_worked(circle_ds):
     ds, net = circle_ds
-    [c] = circle_metrics(ds, net)
+    [c] = circle_metrics(net)
     assert c["id"] == "C001" and c["members"] == ["A", "B", "C"] and c["size"] == 3
     assert c["names"] == ["甲", "乙", "丙"] and c["group"] == "GRP001"
     assert c["guarantee_total"] == 2000 + 700 + 900 + 300 + 10 and c["edges"] == 5
@@ -288,17 +288,17 @@ def test_circle_metrics_parameters(circle_ds):
     ds, net = circle_ds
     p = CircleParams(committee_banks=4, committee_microloans=1, focus_exposure=10000,
                      max_cycles=2, max_cycle_length=3)
-    [c] = circle_metrics(ds, net, p)
+    [c] = circle_metrics(net, params=p)
     assert c["creditor_committee"] is True      # one microloan company is enough now
     assert c["focus_members"] == []
     assert c["cycles"] == [["A", "B"], ["A", "C"]] and c["cycles_truncated"] is True
     p = CircleParams(committee_banks=4, committee_microloans=2)
-    assert circle_metrics(ds, net, p)[0]["creditor_committee"] is False
+    assert circle_metrics(net, params=p)[0]["creditor_committee"] is False
 
 
 def test_group_metrics(circle_ds):
     ds, net = circle_ds
-    [g] = group_metrics(ds, net)
+    [g] = group_metrics(net)
     assert g["members"] == ["A", "B", "C", "D"] and g["size"] == 4 and g["edges"] == 6
     assert g["circles"] == ["C001"] and g["loan_total"] == 5100
     assert g["guarantee_total"] == 3960
@@ -308,7 +308,7 @@ def test_group_metrics(circle_ds):
 
 def test_analyze_circles_document(circle_ds):
     ds, net = circle_ds
-    doc = analyze_circles(ds, net)
+    doc = analyze_circles(net)
     assert set(doc) >= {"groups", "circles", "edges", "summary"}
     e = {x["id"]: x for x in doc["edges"]}
     assert e["G5"] == {"id": "G5", "guarantor_id": "D", "borrower_id": "A", "amount": 50.0,

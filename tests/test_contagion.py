@@ -210,18 +210,18 @@ def test_capacities_warn_and_clip(make_dataset):
         """
     ds = load_dataset(make_dataset(**tables))
     net = build_network(ds)
-    cap, warnings = capacities(ds, net)
+    cap, warnings = capacities(net)
     assert cap[net.positions(["E1", "E2", "E3", "E4"])].tolist() == [0, 0, 20, 0]
     assert np.isinf(cap[net.positions(["P1", "B1"])]).all()
     # E1, E2, E3 are guarantors; E4 is not, so it is not named
     assert any("no net_assets" in w and "E1" in w and "E4" not in w for w in warnings)
     assert any("negative net_assets" in w and "E2" in w for w in warnings)
-    cap, _ = capacities(ds, net, {"P1": 5, "E1": 7})
+    cap, _ = capacities(net, capacity={"P1": 5, "E1": 7})
     assert cap[net.positions(["P1", "E1"])].tolist() == [5, 7]
     with pytest.raises(UnknownEntityError):
-        capacities(ds, net, {"X9": 1})
+        capacities(net, capacity={"X9": 1})
     with pytest.raises(ParameterError):
-        capacities(ds, net, {"E1": -1})
+        capacities(net, capacity={"E1": -1})
 
 
 def test_simulate_defaults_small(small):
@@ -253,7 +253,7 @@ def test_simulate_defaults_errors_and_status(small):
 def test_demo_vectorised_equals_reference():
     ds = load_dataset(DEMO)
     net = build_network(ds)
-    cap, _ = capacities(ds, net)
+    cap, _ = capacities(net)
     e = ds.tables["enterprises"]
     capd = {net.ids[i]: cap[i] for i in range(net.n) if np.isfinite(cap[i])}
     loans = list(zip(net.l_id, net.ids[net.l_borrower], net.ids[net.l_lender],

@@ -23,7 +23,7 @@ def small_net(small):
 
 def test_lender_book_hand_worked(small_net):
     ds, net = small_net
-    doc = lender_exposure(ds, net, "B1")
+    doc = lender_exposure(net, "B1")
     assert doc["lender"] == {"id": "B1", "name": "青山农商银行", "type": "bank"}
     b = doc["book"]
     assert (b["loans"], b["borrowers"], b["balance"], b["npl_balance"]) == (2, 2, 1500, 500)
@@ -45,14 +45,14 @@ def test_lender_book_hand_worked(small_net):
 
 def test_lender_depth_limits_the_chain(small_net):
     ds, net = small_net
-    doc = lender_exposure(ds, net, "B1", params=ChainParams(exposure_depth=1))
+    doc = lender_exposure(net, "B1", params=ChainParams(exposure_depth=1))
     e1 = next(r for r in doc["borrowers"] if r["id"] == "E1")
     assert [c["id"] for c in e1["chain"]] == ["E2"]
 
 
 def test_enterprise_lender_and_no_groups(small_net):
     ds, net = small_net
-    doc = lender_exposure(ds, net, "E1")           # inter-company loan L5 to E4
+    doc = lender_exposure(net, "E1")           # inter-company loan L5 to E4
     assert doc["lender"]["type"] == "enterprise" and doc["book"]["balance"] == 120
     assert doc["by_group"] == [] and doc["borrowers"][0]["group"] is None
     assert doc["borrowers"][0]["chain"] == []
@@ -61,14 +61,14 @@ def test_enterprise_lender_and_no_groups(small_net):
 def test_lender_errors(small_net):
     ds, net = small_net
     with pytest.raises(UnknownEntityError):
-        lender_exposure(ds, net, "NOPE")
+        lender_exposure(net, "NOPE")
     with pytest.raises(ParameterError, match="lends nothing"):
-        lender_exposure(ds, net, "E2")
+        lender_exposure(net, "E2")
 
 
 def test_borrower_exposure_hand_worked(small_net):
     ds, net = small_net
-    doc = borrower_exposure(ds, net, "E2")
+    doc = borrower_exposure(net, "E2")
     assert doc["borrower"]["circle"] == "C001" and doc["borrower"]["loan_balance"] == 500
     rows = {r["lender_id"]: r for r in doc["lenders"]}
     b1 = rows["B1"]
@@ -88,11 +88,11 @@ def test_borrower_exposure_hand_worked(small_net):
 
 def test_borrower_without_links(small_net):
     ds, net = small_net
-    doc = borrower_exposure(ds, net, "E4")
+    doc = borrower_exposure(net, "E4")
     assert [r["lender_id"] for r in doc["lenders"]] == ["E1"]
     assert doc["lenders"][0]["total_exposure"] == 120
     with pytest.raises(UnknownEntityError):
-        borrower_exposure(ds, net, "E404")
+        borrower_exposure(net, "E404")
 
 
 def test_demo_lender_book_adds_up():
@@ -102,7 +102,7 @@ def test_demo_lender_book_adds_up():
     for lender in ds.tables["institutions"]["id"]:
         if not (loans["lender_id"] == lender).any():
             continue
-        doc = lender_exposure(ds, net, lender)
+        doc = lender_exposure(net, lender)
         mine = loans[loans["lender_id"] == lender]
         assert doc["book"]["balance"] == pytest.approx(mine["balance"].sum())
         assert sum(r["balance"] for r in doc["borrowers"]) == pytest.approx(mine["balance"].sum())
@@ -112,4 +112,4 @@ def test_demo_lender_book_adds_up():
             doc["book"]["in_circles"])
     # the big circle owes I01–I04: each of them sees C001 in its book
     for bank in ("I01", "I02", "I03", "I04"):
-        assert "C001" in [r["id"] for r in lender_exposure(ds, net, bank)["by_circle"]]
+        assert "C001" in [r["id"] for r in lender_exposure(net, bank)["by_circle"]]

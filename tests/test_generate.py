@@ -23,7 +23,7 @@ from graphrisk.domain.glossary import (
     TAGS,
 )
 from graphrisk.errors import ParameterError
-from graphrisk.synth.generate import GeneratorParams, generate, write_dataset
+from graphrisk.synth import GeneratorParams, generate, write_dataset
 
 N = 5000
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

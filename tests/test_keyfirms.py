@@ -222,7 +222,7 @@ def test_every_criterion_has_labels():
 def test_demo_key_enterprises():
     ds = load_dataset(DEMO)
     net = build_network(ds)
-    res = key_enterprises(ds, net)
+    res = key_enterprises(net)
     got = criteria_of(res)
     names = ds.names()
     e = ds.tables["enterprises"].set_index("id")

@@ -49,7 +49,7 @@ def test_pd_vector_mapping(make_dataset):
     assert source.tolist() == ["given", "status", "classification", "classification", "no_loans"]
     assert worst.tolist() == ["loss", "normal", "doubtful", "special_mention", ""]
     p = ContagionParams(pd_no_loans=0.03, pd_by_classification=(("doubtful", 0.4),))
-    assert pd_vector(ds, p)[0].tolist() == [0.02, 1.0, 0.4, 0.03, 0.03]
+    assert pd_vector(ds, params=p)[0].tolist() == [0.02, 1.0, 0.4, 0.03, 0.03]
 
 
 def test_scenarios_are_common_random_numbers():
@@ -144,9 +144,9 @@ def test_systemic_importance_equals_reference(seed):
 def test_monte_carlo_report(small):
     ds = load_dataset(small)
     p = ContagionParams(runs=400, seed=3)
-    rep = monte_carlo(ds, p)
-    assert rep == monte_carlo(ds, p)  # same seed, same numbers
-    assert rep != monte_carlo(ds, ContagionParams(runs=400, seed=4))
+    rep = monte_carlo(ds, params=p)
+    assert rep == monte_carlo(ds, params=p)  # same seed, same numbers
+    assert rep != monte_carlo(ds, params=ContagionParams(runs=400, seed=4))
     assert {"runs", "seed", "expected_loss", "tail", "by_lender", "entities"} <= set(rep)
     assert set(rep["tail"]) == set(TAIL_KEYS)
     assert rep["tail"]["es99"] >= rep["tail"]["var99"] >= rep["tail"]["var95"] >= 0
@@ -160,18 +160,18 @@ def test_monte_carlo_report(small):
         assert 0 <= r["network_pd"] <= 1
     # E3 (pd 0.5) alone brings nobody down: P1 guarantees it and pays in full
     assert ent["E3"]["systemic_importance"] == 0
-    top = monte_carlo(ds, p, top=2)["entities"]
+    top = monte_carlo(ds, params=p, top=2)["entities"]
     assert top == rep["entities"][:2]
 
 
 def test_forced_defaults_and_debtrank_model(small):
     ds = load_dataset(small)
-    rep = monte_carlo(ds, ContagionParams(runs=100, seed=1), defaults=["E2"])
+    rep = monte_carlo(ds, params=ContagionParams(runs=100, seed=1), defaults=["E2"])
     assert rep["forced_defaults"] == ["E2"]
     assert {r["id"]: r["network_pd"] for r in rep["entities"]}["E2"] == 1.0
-    dr = monte_carlo(ds, ContagionParams(runs=100, seed=1, model="debtrank"))
+    dr = monte_carlo(ds, params=ContagionParams(runs=100, seed=1, model="debtrank"))
     assert dr["model"] == "debtrank" and all("debtrank" in r for r in dr["entities"])
-    assert dr["expected_loss"] == monte_carlo(ds, ContagionParams(runs=100,
+    assert dr["expected_loss"] == monte_carlo(ds, params=ContagionParams(runs=100,
                                                                   seed=1))["expected_loss"]
 
 
@@ -187,7 +187,7 @@ def test_cascade_result_matches_single_run(small):
     from graphrisk.contagion.cascade import capacities
     from graphrisk.network.graph import build_network
     net = build_network(ds)
-    cap, _ = capacities(ds, net)
+    cap, _ = capacities(net)
     model = compile_model(net, cap)
     res = cascade(model, net.positions(["E2"]))
     scen = draw_scenarios(np.zeros(net.n), 1, 0, forced=net.positions(["E2"]))

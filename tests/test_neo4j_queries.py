@@ -204,7 +204,7 @@ def test_equity_holdings_agree_with_graphrisk_ownership(world):
         mine = {r["company_id"]: r["share_pct"]
                 for r in world.q("equity_holdings", id=holder, max_depth=6)}
         theirs = {h.company_id: h.share_pct
-                  for h in ownership.holdings_of(world.ds, holder, params)}
+                  for h in ownership.holdings_of(world.ds, holder, params=params)}
         assert mine.keys() == theirs.keys(), holder
         for c in mine:
             assert mine[c] == pytest.approx(theirs[c], abs=1e-6)

@@ -41,7 +41,7 @@ def make_net(edges, persons=()):
 def h(edges, a, c, mode=PT, threshold=25.0, **kw):
     net = make_net(edges)
     i, j = net.positions([a, c])
-    return float(holding_closure(net, OwnershipParams(mode, threshold, **kw))[i, j])
+    return float(holding_closure(net, params=OwnershipParams(mode, threshold, **kw))[i, j])
 
 
 # ------------------------------------------------------------- worked examples
@@ -94,11 +94,11 @@ def test_control_versus_cash_flow():
 @pytest.mark.parametrize("mode", [PT, MUL, WL])
 def test_hundred_percent_loop_terminates(mode):
     net = make_net([("A", "B", 100), ("B", "A", 100)])
-    H = holding_closure(net, OwnershipParams(mode)).toarray()
+    H = holding_closure(net, params=OwnershipParams(mode)).toarray()
     assert H.max() <= 100.0
     assert H[0, 0] == 0 and H[1, 1] == 0  # no holding in itself
     assert H[0, 1] == pytest.approx(100.0) and H[1, 0] == pytest.approx(100.0)
-    assert [x.company_id for x in holdings_of(net, "A", OwnershipParams(mode))] == ["B"]
+    assert [x.company_id for x in holdings_of(net, "A", params=OwnershipParams(mode))] == ["B"]
 
 
 def test_cross_holding_keeps_direct_shares():
@@ -112,7 +112,7 @@ def test_passthrough_via_cross_holding_never_exceeds_100():
     # A controls M; M and N hold each other and both hold C
     edges = [("A", "M", 60), ("M", "N", 50), ("N", "M", 40), ("M", "C", 50), ("N", "C", 50)]
     for mode in (PT, MUL, WL):
-        H = holding_closure(make_net(edges), OwnershipParams(mode)).toarray()
+        H = holding_closure(make_net(edges), params=OwnershipParams(mode)).toarray()
         assert H.max() <= 100.0 + 1e-9
     assert h(edges, "A", "C", PT) == pytest.approx(100.0)
 
@@ -181,7 +181,7 @@ def test_multiply_and_weakest_link_match_brute_force(seed):
     edges = random_edges(rng, rng.randint(3, 8), rng.randint(3, 18))
     net = make_net(edges)
     for mode in (MUL, WL):
-        got = as_dict(net, holding_closure(net, OwnershipParams(mode, floor=0, max_depth=20)))
+        got = as_dict(net, holding_closure(net, params=OwnershipParams(mode, floor=0, max_depth=20)))
         want = brute(edges, mode)
         assert got.keys() == want.keys()
         for k in want:
@@ -194,7 +194,7 @@ def test_passthrough_matches_python_fixed_point(seed):
     edges = random_edges(rng, rng.randint(3, 9), rng.randint(3, 20))
     net = make_net(edges)
     for t in (25.0, 50.0, 10.0):
-        got = as_dict(net, holding_closure(net, OwnershipParams(PT, t)))
+        got = as_dict(net, holding_closure(net, params=OwnershipParams(PT, t)))
         want = python_fixed_point(edges, t)
         assert got.keys() == want.keys()
         for k in want:
@@ -208,9 +208,9 @@ def test_paths_add_up_to_holdings(mode, seed):
     edges = random_edges(rng, 8, 20)
     net = make_net(edges)
     params = OwnershipParams(mode, floor=0, max_depth=20)
-    H = holding_closure(net, params).toarray()
+    H = holding_closure(net, params=params).toarray()
     for a in net.ids:
-        for hold in holdings_of(net, a, params):
+        for hold in holdings_of(net, a, params=params):
             total = sum(p.share_pct for p in hold.paths)
             i, j = net.positions([a, hold.company_id])
             assert min(total, 100.0) == pytest.approx(H[i, j])
@@ -234,9 +234,9 @@ def test_all_holders_at_once_equals_one_by_one():
     net = make_net(edges)
     for mode in (PT, MUL, WL):
         params = OwnershipParams(mode)
-        H = holding_closure(net, params)
+        H = holding_closure(net, params=params)
         rows = np.array([3, 0, 7])
-        sub = holding_closure(net, params, holders=rows)
+        sub = holding_closure(net, params=params, holders=rows)
         assert np.allclose(sub.toarray(), H.toarray()[rows])
 
 
@@ -272,16 +272,16 @@ def test_max_depth_bounds_paths():
 def test_min_pct_and_sorting():
     edges = [("A", "B", 40), ("A", "C", 30), ("B", "D", 50), ("C", "D", 20), ("A", "E", 5)]
     net = make_net(edges)
-    got = holdings_of(net, "A", OwnershipParams(MUL))
+    got = holdings_of(net, "A", params=OwnershipParams(MUL))
     assert [x.company_id for x in got] == ["B", "C", "D", "E"]
     assert [x.share_pct for x in got] == pytest.approx([40, 30, 26, 5])
     d = next(x for x in got if x.company_id == "D")
     assert d.direct_pct == 0 and d.path_count == 2
     assert [p.nodes for p in d.paths] == [("A", "B", "D"), ("A", "C", "D")]
-    assert [x.company_id for x in holdings_of(net, "A", OwnershipParams(MUL), min_pct=26)] \
+    assert [x.company_id for x in holdings_of(net, "A", params=OwnershipParams(MUL), min_pct=26)] \
         == ["B", "C", "D"]
-    assert len(holdings_of(net, "A", OwnershipParams(MUL), max_paths=1)[2].paths) == 1
-    H = holding_closure(net, OwnershipParams(MUL), min_pct=26)
+    assert len(holdings_of(net, "A", params=OwnershipParams(MUL), max_paths=1)[2].paths) == 1
+    H = holding_closure(net, params=OwnershipParams(MUL), min_pct=26)
     assert as_dict(net, H) == pytest.approx({("A", "B"): 40, ("A", "C"): 30, ("A", "D"): 26,
                                              ("B", "D"): 50})
 
@@ -319,11 +319,11 @@ def test_unknown_holder_and_bad_params():
 def test_empty_network():
     net = make_net([])
     for mode in (PT, MUL, WL):
-        assert holding_closure(net, OwnershipParams(mode)).nnz == 0
+        assert holding_closure(net, params=OwnershipParams(mode)).nnz == 0
     D = holding_csr([], [], [], 0)
     H, Q = passthrough_closure(D, 0.25)
     assert H.shape == (0, 0) and Q.nnz == 0
-    assert list(holding_paths(net, [], OwnershipParams(MUL))) == []
+    assert list(holding_paths(net, [], params=OwnershipParams(MUL))) == []
 
 
 # ------------------------------------------------------------------- owners
@@ -338,7 +338,7 @@ def kata_dataset(make_dataset, extra_positions=""):
 
 def test_owners_ubo_kata(make_dataset):
     ds = kata_dataset(make_dataset)
-    out = owners_of(ds, "C", OwnershipParams(MUL))
+    out = owners_of(ds, "C", params=OwnershipParams(MUL))
     owners = {o["holder_id"]: o for o in out["owners"]}
     assert set(owners) == {"I1", "C1"}  # ≥ 25 % in multiply terms
     assert owners["I1"]["share_pct"] == pytest.approx(80) and owners["I1"]["beneficial_owner"]
@@ -355,7 +355,7 @@ def test_owners_ubo_kata(make_dataset):
 
 def test_owners_actual_controller_post_is_beneficial_owner(make_dataset):
     ds = kata_dataset(make_dataset, "I2,C,actual_controller\n")
-    bo = {b["person_id"]: b for b in owners_of(ds, "C", OwnershipParams(MUL))["beneficial_owners"]}
+    bo = {b["person_id"]: b for b in owners_of(ds, "C", params=OwnershipParams(MUL))["beneficial_owners"]}
     assert bo["I2"]["basis"] == ["actual_controller"] and bo["I2"]["multiply_pct"] == pytest.approx(2)
 
 
@@ -376,7 +376,7 @@ def test_owners_loop_without_person_is_circular(make_dataset):
         enterprises="id,name\nA,甲\nB,乙\n",
         shareholdings="holder_id,company_id,share_pct\nA,B,100\nB,A,100\n"))
     for mode in (PT, MUL, WL):
-        out = owners_of(ds, "A", OwnershipParams(mode))
+        out = owners_of(ds, "A", params=OwnershipParams(mode))
         assert [o["holder_id"] for o in out["owners"]] == ["B"]
         assert out["owners"][0]["share_pct"] == pytest.approx(100)
         assert out["ultimate_controllers"] == [] and out["circular"]

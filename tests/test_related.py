@@ -212,7 +212,7 @@ def test_pairs_frame(small):
     from graphrisk.network.graph import build_network
     net = build_network(ds)
     e4 = int(net.positions("E4")[0])
-    assert list(related_pairs_frame(ds, net=net, among=[e4])["b_id"]) == ["E4"]
+    assert list(related_pairs_frame(net, among=[e4])["b_id"]) == ["E4"]
 
 
 # --------------------------------------------------------- random: vs reference
@@ -298,7 +298,7 @@ def test_random_datasets_match_pairwise_reference(make_dataset, seed, mode):
     tables, raw = random_dataset(rng)
     ds = load_dataset(make_dataset(**tables))
     params = RelatedParams(ownership=OwnershipParams(mode, floor=0, max_depth=20))
-    rp = related_parties(ds, params, block_budget=rng.choice([1, 3, 10**6]))
+    rp = related_parties(ds, params=params, block_budget=rng.choice([1, 3, 10**6]))
     got = {(p["a"], p["b"]): p["rules"] for p in rp.pairs()}
     assert got == reference(raw, mode)
     assert rp.pair_count == len(got)

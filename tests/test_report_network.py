@@ -100,11 +100,11 @@ def test_group_mode_and_budget(make_dataset):
     write_dataset(generate(600, seed=3), path)
     ds = load_dataset(path)
     net = build_network(ds)
-    full = page_data(ds, net, params=ReportParams(full_max_nodes=100))
+    full = page_data(net, params=ReportParams(full_max_nodes=100))
     assert full["mode"] == "groups" and full["omitted"]["entities"] == 0
     assert len(full["nodes"]["id"]) == net.n
     limit = 300
-    cut = page_data(ds, net, params=ReportParams(page_max_entities=limit))
+    cut = page_data(net, params=ReportParams(page_max_entities=limit))
     kept = len(cut["nodes"]["id"])
     assert kept <= limit + (net.kind == 2).sum()
     assert cut["omitted"]["entities"] == net.n - kept > 0

@@ -41,7 +41,7 @@ def load(make_dataset, **tables):
 def test_condition_small(small):
     ds = load_dataset(small)
     net = build_network(ds)
-    cond = dict(zip(net.ids, condition(ds, net).tolist(), strict=True))
+    cond = dict(zip(net.ids, condition(net).tolist(), strict=True))
     # E2 distressed and owes a substandard loan; E3 defaulted; E1/E4 clean
     assert cond == {"E1": 0, "E2": 1, "E3": 2, "E4": 0, "P1": 0, "B1": 0, "B2": 0, "M1": 0}
 
@@ -51,7 +51,7 @@ def test_condition_npl_makes_troubled(make_dataset):
                    persons="id,name\nP,p\n",
                    loans="id,borrower_id,lender_id,balance,classification\n"
                          "L1,A,B1,10,doubtful\nL2,P,B1,5,loss\nL3,B,B1,1,special_mention\n")
-    cond = dict(zip(net.ids, condition(ds, net).tolist(), strict=True))
+    cond = dict(zip(net.ids, condition(net).tolist(), strict=True))
     assert cond["A"] == 1 and cond["P"] == 1 and cond["B"] == 0
 
 
@@ -70,7 +70,7 @@ LOANS = """
 def test_own_loan_signals(make_dataset):
     ds, net = load(make_dataset, enterprises="id,name\nA,a\nB,b\nC,c\n",
                    persons="id,name\nP,p\n", institutions=BANK, loans=LOANS)
-    got = by_code(own_signals(ds, net), net)
+    got = by_code(own_signals(net), net)
     assert got[("A", "loan_special_mention")]["value"] == 150
     assert got[("A", "loan_special_mention")]["count"] == 2
     assert got[("A", "loan_special_mention")]["detail"] == {"loans": ["L1", "L2"]}
@@ -98,7 +98,7 @@ def test_status_and_event_signals(make_dataset):
             A,2025-02-01,public_opinion,1,负面报道
             C,2025-05-01,operating,,停产
             """)
-    got = by_code(own_signals(ds, net), net)
+    got = by_code(own_signals(net), net)
     assert got[("A", "status_defaulted")]["value"] == 1
     assert got[("B", "status_distressed")]["value"] == 1
     ev = got[("A", "event_credit")]
@@ -107,16 +107,16 @@ def test_status_and_event_signals(make_dataset):
     assert got[("A", "event_public_opinion")]["value"] == 1
     # a missing severity takes WarningParams.missing_severity
     assert got[("C", "event_operating")]["value"] == 2
-    got = by_code(own_signals(ds, net, WarningParams(missing_severity=3)), net)
+    got = by_code(own_signals(net, params=WarningParams(missing_severity=3)), net)
     assert got[("C", "event_operating")]["value"] == 3
 
 
 def test_empty_dataset_gives_no_signal(make_dataset):
     ds, net = load(make_dataset, enterprises="id,name\nA,a\n")
-    assert len(own_signals(ds, net)) == 0
-    facts = network_facts(ds, net)
-    assert len(network_signals(ds, net, facts)) == 0
-    assert list(own_signals(ds, net).columns) == ["pos", "code", "value", "count", "detail"]
+    assert len(own_signals(net)) == 0
+    facts = network_facts(net)
+    assert len(network_signals(net, facts)) == 0
+    assert list(own_signals(net).columns) == ["pos", "code", "value", "count", "detail"]
 
 
 # --------------------------------------------------------------- network signals
@@ -147,13 +147,13 @@ def test_cascade_signals_hand_worked(make_dataset):
     # D defaults: shortfall 1000 on L1, G is called 800 > its capacity 500: G defaults in
     # round 1; then G's L2 (400) calls H for 300 <= 10,000: H survives.
     ds, net = load(make_dataset, **CASCADE)
-    rounds, calls, source, _ = cascade_facts(ds, net)
+    rounds, calls, source, _ = cascade_facts(net)
     assert source == "cascade"
     got = dict(zip(net.ids, rounds.tolist(), strict=True))
     assert got["D"] == 0 and got["G"] == 1 and got["H"] == -1 and got["X"] == -1
     assert dict(zip(net.ids, calls.tolist(), strict=True))["G"] == pytest.approx(800)
     assert dict(zip(net.ids, calls.tolist(), strict=True))["H"] == pytest.approx(300)
-    sig = by_code(network_signals(ds, net, network_facts(ds, net)), net)
+    sig = by_code(network_signals(net, network_facts(net)), net)
     assert sig[("G", "cascade_default")]["value"] == 1
     assert sig[("G", "cascade_default")]["detail"]["calls"] == pytest.approx(800)
     assert ("D", "cascade_default") not in sig  # a seed is defaulted already
@@ -166,7 +166,7 @@ def test_cascade_signals_hand_worked(make_dataset):
 def test_cascade_recovery_parameter(make_dataset):
     ds, net = load(make_dataset, **CASCADE)
     # recovery 0.6: shortfall 400 on L1, G pays 400 <= 500 and survives; no call on H
-    rounds, calls, _, _ = cascade_facts(ds, net, recovery=0.6)
+    rounds, calls, _, _ = cascade_facts(net, recovery=0.6)
     got = dict(zip(net.ids, rounds.tolist(), strict=True))
     assert got["G"] == -1
     assert dict(zip(net.ids, calls.tolist(), strict=True)) == pytest.approx(
@@ -192,7 +192,7 @@ def test_npl_guarantee_calls_fallback(make_dataset):
             g4,G3,B,150,
             g5,G3,A,250,
             """)
-    calls = dict(zip(net.ids, npl_guarantee_calls(ds, net).tolist(), strict=True))
+    calls = dict(zip(net.ids, npl_guarantee_calls(net).tolist(), strict=True))
     # g1 on an NPL loan: min(1000, 300); g2 on a performing loan: 0
     assert calls["G1"] == 300
     # g3 general on A: min(100, A's NPL balance 300); g5: min(250, 300); g4 on defaulted B: 150
@@ -216,7 +216,7 @@ def test_guarantor_borrower_and_lending_signals(make_dataset):
             g3,A,D,70
             g4,P,A,10
             """)
-    sig = by_code(network_signals(ds, net, NetworkFacts()), net)
+    sig = by_code(network_signals(net, NetworkFacts()), net)
     assert sig[("A", "guarantor_defaulted")] == {"value": 40, "count": 1, "detail": {"ids": ["D"]}}
     assert sig[("A", "guarantor_troubled")] == {"value": 60, "count": 1, "detail": {"ids": ["T"]}}
     assert sig[("A", "borrower_defaulted")]["value"] == 70
@@ -233,10 +233,10 @@ def test_related_signals_skip_guarantee_only_pairs(make_dataset):
         shareholdings="holder_id,company_id,share_pct\nD,S,30\n",
         loans="id,borrower_id,lender_id,balance\nLD,D,B1,100\n",
         guarantees="id,guarantor_id,borrower_id,amount,loan_id\ng1,G,D,50,LD\n")
-    pairs, _ = related_pairs(ds, net, [net.positions("D")[0]], RelatedParams())
+    pairs, _ = related_pairs(net, [net.positions("D")[0]], RelatedParams())
     assert {(net.ids[a], net.ids[b]): r for a, b, r in pairs.itertuples(index=False)} == {
         ("D", "G"): ["guarantee"], ("D", "S"): ["equity"]}
-    sig = by_code(network_signals(ds, net, network_facts(ds, net)), net)
+    sig = by_code(network_signals(net, network_facts(net)), net)
     assert sig[("S", "related_defaulted")] == {"value": 1, "count": 1,
                                                 "detail": {"ids": ["D"], "rules": [["equity"]]}}
     assert ("G", "related_defaulted") not in sig  # G's link is a guarantor signal already
@@ -249,10 +249,10 @@ def test_related_pairs_equal_the_public_stream(small):
     ds = load_dataset(small)
     net = build_network(ds)
     around = np.arange(4)
-    fast, _ = related_pairs(ds, net, around, RelatedParams())
+    fast, _ = related_pairs(net, around, RelatedParams())
     keep = set(net.ids[around])
     slow = {(int(net.positions(p["a"])[0]), int(net.positions(p["b"])[0]), tuple(p["rules"]))
-            for p in related_parties(ds, RelatedParams(), net=net).pairs(max_paths=1)
+            for p in related_parties(net, params=RelatedParams()).pairs(max_paths=1)
             if p["a"] in keep or p["b"] in keep}
     as_set = {(a, b, tuple(r)) for a, b, r in fast.itertuples(index=False)}
     assert as_set == slow
@@ -273,7 +273,7 @@ def test_circle_signals(make_dataset):
             5,E,D,1
             6,E,F,1
             """)
-    sig = by_code(network_signals(ds, net, network_facts(ds, net)), net)
+    sig = by_code(network_signals(net, network_facts(net)), net)
     members = {k[0] for k in sig if k[1] == "circle_member"}
     assert members == {"A", "B", "C", "D", "E"}
     assert sig[("A", "circle_member")]["value"] == 3 and sig[("D", "circle_member")]["value"] == 2
@@ -327,9 +327,9 @@ def test_network_signals_against_brute_force(make_dataset, seed):
             bad = sum(1 for o in c if o != m and cond[o])
             if bad:
                 expect[(m, "circle_npl")] = bad
-    facts = network_facts(ds, net)
+    facts = network_facts(net)
     facts.related, facts.calls, facts.cascade_round = None, None, None
-    got = {k: v["value"] for k, v in by_code(network_signals(ds, net, facts), net).items()}
+    got = {k: v["value"] for k, v in by_code(network_signals(net, facts), net).items()}
     assert got == pytest.approx(expect)
     assert expect  # every one of these random networks produces signals
     labels, ids = circle_facts(net)
@@ -345,10 +345,10 @@ def test_signal_catalogue_is_complete():
 def test_small_dataset_runs(small):
     ds = load_dataset(small)
     net = build_network(ds)
-    own = by_code(own_signals(ds, net), net)
+    own = by_code(own_signals(net), net)
     assert own[("E2", "loan_substandard")]["value"] == 500
     assert own[("E3", "loan_loss")]["value"] == 300
-    sig = by_code(network_signals(ds, net, network_facts(ds, net)), net)
+    sig = by_code(network_signals(net, network_facts(net)), net)
     # E3 (defaulted) guarantees E2 with G3: E2's guarantor defaulted
     assert sig[("E2", "guarantor_defaulted")]["value"] == 100
     assert "G3,E3,E2,100" in SMALL["guarantees"]

@@ -262,25 +262,24 @@ def test_share_evenly_saves_the_weak_co_guarantor():
 ])
 def test_recommend_without_circles_or_guarantees(make_dataset, tables):
     ds = load_dataset(make_dataset(**tables))
-    rep = recommend(ds, ContagionParams(runs=100, seed=1), StrategyParams(budget=3))
+    rep = recommend(ds, params=ContagionParams(runs=100, seed=1), sparams=StrategyParams(budget=3))
     assert rep["loss_after"] <= rep["loss_before"]
     assert set(rep["baselines"]) == {"random", "largest_amount", "betweenness"}
 
 
 def test_budget_and_amount_budget(small):
     ds = load_dataset(small)
-    rep = recommend(ds, ContagionParams(runs=200, seed=2), StrategyParams(budget=0))
+    rep = recommend(ds, params=ContagionParams(runs=200, seed=2), sparams=StrategyParams(budget=0))
     assert rep["actions"] == [] and rep["loss_after"] == rep["loss_before"]
-    rep = recommend(ds, ContagionParams(runs=200, seed=2),
-                    StrategyParams(budget=5, amount_budget=0.0))
+    rep = recommend(ds, params=ContagionParams(runs=200, seed=2), sparams=StrategyParams(budget=5, amount_budget=0.0))
     assert all(a["amount"] == 0 for a in rep["actions"])
 
 
 def test_recommend_on_demo_beats_baselines():
     ds = load_dataset(DEMO)
     p, sp = ContagionParams(runs=300, seed=1), StrategyParams(budget=3)
-    rep = recommend(ds, p, sp)
-    assert rep == recommend(ds, p, sp)  # deterministic
+    rep = recommend(ds, params=p, sparams=sp)
+    assert rep == recommend(ds, params=p, sparams=sp)  # deterministic
     assert {"actions", "baselines", "loss_before", "loss_after"} <= set(rep)
     assert set(rep["baselines"]) == {"random", "largest_amount", "betweenness"}
     assert 1 <= len(rep["actions"]) <= 3

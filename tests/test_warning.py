@@ -22,7 +22,7 @@ from graphrisk.watch.signals import SIGNALS
 
 def levels_of(rows, params=None) -> list[str]:
     f = pd.DataFrame(rows, columns=["code", "value"])
-    return [LEVELS[i] for i in signal_levels(f, params)]
+    return [LEVELS[i] for i in signal_levels(f, params=params)]
 
 
 @pytest.mark.parametrize("code,value,level", [
@@ -84,7 +84,7 @@ def test_overrides():
                               "overdue_days": "none"})
     assert levels_of([("circle_member", 9), ("status_distressed", 1), ("overdue_days", 200)],
                      p) == ["blue", "red", "none"]
-    rules = {r["code"]: r["levels"] for r in level_rules(p)}
+    rules = {r["code"]: r["levels"] for r in level_rules(params=p)}
     assert rules["circle_member"] == "blue (override)"
     assert rules["overdue_days"] == "none (override)"
 

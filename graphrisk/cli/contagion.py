@@ -89,14 +89,12 @@ def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, c
     if runs is None:
         from graphrisk.contagion.cascade import simulate_defaults
 
-        rep = simulate_defaults(ds, defaults, params=params, from_status=from_status,
-                                capacity=cap)
+        rep = simulate_defaults(ds, defaults, params=params, from_status=from_status, capacity=cap)
         emit(_cascade_output(rep), fmt, output)
     else:
         from graphrisk.contagion.montecarlo import monte_carlo
 
-        rep = monte_carlo(ds, params, defaults=defaults, from_status=from_status,
-                          capacity=cap, top=top)
+        rep = monte_carlo(ds, params=params, defaults=defaults, from_status=from_status, capacity=cap, top=top)
         emit(_mc_output(rep), fmt, output)
 
 
@@ -187,7 +185,7 @@ def recommend(dataset, budget, amount_budget, runs, seed, recovery, strategies, 
                              cap_fraction=cap_fraction, max_candidates=max_candidates,
                              objective=objective)
     ds = open_dataset(dataset, encoding, strict)
-    rep = plan(ds, params, sparams, capacity=_capacity(capacity))
+    rep = plan(ds, params=params, sparams=sparams, capacity=_capacity(capacity))
     text = [f"{rep['runs']} scenarios (seed {rep['seed']}), objective {rep['objective']}, "
             f"budget {rep['budget']} action(s)",
             f"expected loss 预期损失 {rep['loss_before']:,.2f} → {rep['loss_after']:,.2f} 万元 "

@@ -33,8 +33,8 @@ def generate(n_enterprises: int, seed: int, out_dir: Path, circle_heavy: bool, f
 
     Example:  graphrisk generate --enterprises 100000 --seed 1 -o data/g100k
     """
-    from graphrisk.synth.generate import GeneratorParams, write_dataset
-    from graphrisk.synth.generate import generate as draw
+    from graphrisk.synth import GeneratorParams, write_dataset
+    from graphrisk.synth import generate as draw
 
     if out_dir.exists() and not out_dir.is_dir():
         raise click.UsageError(f"{out_dir} exists and is not a folder")

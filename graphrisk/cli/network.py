@@ -62,7 +62,7 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
                           focus_exposure=focus_exposure, committee_banks=committee_banks,
                           committee_microloans=committee_microloans)
     ds = open_dataset(dataset, encoding, strict)
-    doc = analyze_circles(ds, build_network(ds), params)
+    doc = analyze_circles(build_network(ds), params=params)
     s = doc["summary"]
     text = "\n".join([
         f"{dataset}: {s['guarantees']} guarantees, {s['groups']} groups 担保群 "
@@ -120,8 +120,7 @@ def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fm
 
     params = ChainParams(depth=depth, max_paths=max_paths)
     ds = open_dataset(dataset, encoding, strict)
-    doc = guarantee_chains(ds, build_network(ds), entity_id, direction=direction,
-                           params=params)
+    doc = guarantee_chains(build_network(ds), entity_id, direction=direction, params=params)
     s = doc["summary"]
     what = "whom it backs (下游/被担保方)" if direction == "down" else "its guarantors (上游/担保方)"
     text = (f"{entity_id} {doc['root_name']}: {s['entities']} entities within {depth} "
@@ -177,10 +176,10 @@ def exposure(dataset, lender, borrower, depth, top, encoding, strict, fmt, outpu
     ds = open_dataset(dataset, encoding, strict)
     net = build_network(ds)
     if lender:
-        doc = lender_exposure(ds, net, lender, params=params)
+        doc = lender_exposure(net, lender, params=params)
         emit(_lender_output(doc), fmt, output)
     else:
-        doc = borrower_exposure(ds, net, borrower, params=params)
+        doc = borrower_exposure(net, borrower, params=params)
         emit(_borrower_output(doc), fmt, output)
 
 

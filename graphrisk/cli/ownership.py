@@ -86,7 +86,7 @@ def holdings(dataset, holder, mode, threshold, floor, max_depth, min_pct, max_pa
     ds.kind(holder)  # a clean error for an unknown id
     net = build_network(ds)
     params = _params(mode, threshold, floor, max_depth)
-    found = holdings_of(net, holder, params, min_pct=min_pct, max_paths=max_paths)
+    found = holdings_of(net, holder, params=params, min_pct=min_pct, max_paths=max_paths)
     names = ds.names().to_dict()
     data = {"holder": holder, "name": names.get(holder, ""), "kind": ds.kind(holder),
             "mode": mode, "threshold": threshold,
@@ -128,8 +128,7 @@ def owners(dataset, company, mode, threshold, floor, max_depth, max_paths, encod
     ds = open_dataset(dataset, encoding, strict)
     company = _entity_id(company)
     ds.kind(company)  # a clean error for an unknown id
-    data = owners_of(ds, company, _params(mode, threshold, floor, max_depth),
-                     net=build_network(ds), max_paths=max_paths)
+    data = owners_of(build_network(ds), company, params=_params(mode, threshold, floor, max_depth), max_paths=max_paths)
     rows = [[o["holder_id"], o["name"], o["kind"], o["share_pct"], o["direct_pct"],
              o["multiply_pct"], o["control_pct"], "yes" if o["beneficial_owner"] else ""]
             for o in data["owners"]]
@@ -202,7 +201,7 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
     params = RelatedParams(ownership=_params(mode, threshold, floor, max_depth),
                            equity_threshold=equity_threshold, lending_ratio=lending_ratio,
                            guarantee_ratio=guarantee_ratio)
-    rp = related_parties(ds, params, rules=rules, net=build_network(ds))
+    rp = related_parties(build_network(ds), params=params, rules=rules)
     for w in rp.warnings:
         echo_err(f"warning: {w}")
     groups = [{"members": g, "size": len(g)} for g in rp.groups]

@@ -151,8 +151,7 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
     if recovery is not None:
         wp = replace(wp, recovery=recovery)
     ds = open_dataset(dataset, encoding, strict)
-    wl = run(ds, key_params=kp, warning_params=wp, include_all=include_all,
-             min_level=min_level, key_only=key_only)
+    wl = run(ds, key_params=kp, warning_params=wp, include_all=include_all, min_level=min_level, key_only=key_only)
     for note in wl.notes:
         echo_err(f"note: {note}")
     data = wl.as_dict()

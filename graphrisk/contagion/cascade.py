@@ -59,8 +59,7 @@ from graphrisk.contagion._engine import (
     sorted_unique,
 )
 from graphrisk.errors import ParameterError, UnknownEntityError
-from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ContagionParams
 
 __all__ = ["CascadeModel", "Propagation", "CascadeResult", "Workspace", "capacities",
@@ -68,8 +67,8 @@ __all__ = ["CascadeModel", "Propagation", "CascadeResult", "Workspace", "capacit
            "loan_flows", "cascade", "simulate_defaults", "ranges", "sorted_unique"]
 
 
-def capacities(ds: Dataset, net: Network, capacity: dict | None = None
-               ) -> tuple[np.ndarray, list[str]]:
+@analysis()
+def capacities(net: Network, *, capacity: dict | None = None) -> tuple[np.ndarray, list[str]]:
     """Capacity of every entity to pay guarantee calls (万元), and the warnings.
 
     Enterprises: ``net_assets`` (missing → 0, negative → 0; a warning lists the
@@ -83,6 +82,7 @@ def capacities(ds: Dataset, net: Network, capacity: dict | None = None
     ParameterError
         A capacity given is negative or not a number.
     """
+    ds = net.dataset
     cap = np.full(net.n, np.inf)
     na = ds.tables["enterprises"]["net_assets"].to_numpy(dtype=np.float64)
     k = len(na)
@@ -182,8 +182,8 @@ def cascade(model: CascadeModel, seeds) -> CascadeResult:
         loss=loans["loss"], lender=model.l_lender[loans["loan"]])
 
 
-def simulate_defaults(ds: Dataset, defaults=(), *, params: ContagionParams | None = None,
-                      from_status: bool = False, capacity: dict | None = None) -> dict:
+@analysis(params=ContagionParams)
+def simulate_defaults(net: Network, defaults=(), *, params: ContagionParams | None = None, from_status: bool = False, capacity: dict | None = None) -> dict:
     """The ``simulate`` report of one deterministic cascade (SPEC §6, §9).
 
     Parameters
@@ -215,8 +215,7 @@ def simulate_defaults(ds: Dataset, defaults=(), *, params: ContagionParams | Non
     UnknownEntityError
         A seed id is unknown.
     """
-    params = params or ContagionParams()
-    net = build_network(ds)
+    ds = net.dataset
     seeds = [str(d) for d in defaults]
     if from_status:
         e = ds.tables["enterprises"]
@@ -226,7 +225,7 @@ def simulate_defaults(ds: Dataset, defaults=(), *, params: ContagionParams | Non
                              "enterprises whose status is defaulted)")
     given = set(map(str, defaults))
     pos = net.positions(list(dict.fromkeys(seeds)))
-    cap, warnings = capacities(ds, net, capacity)
+    cap, warnings = capacities(net, capacity=capacity)
     res = cascade(compile_model(net, cap, params.recovery, tolerance=params.tolerance), pos)
     names, kinds = ds.names(), ds.entity_kind
     rows = []

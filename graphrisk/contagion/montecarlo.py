@@ -55,16 +55,15 @@ from graphrisk.contagion.cascade import (
 )
 from graphrisk.contagion.debtrank import debtrank_importance
 from graphrisk.domain.glossary import CLASSIFICATION
-from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import TAIL_KEYS, ContagionParams
 
 __all__ = ["pd_vector", "Scenarios", "draw_scenarios", "Outcome", "run_scenarios",
            "tail_stats", "systemic_importance", "monte_carlo"]
 
 
-def pd_vector(ds: Dataset, params: ContagionParams | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@analysis(params=ContagionParams)
+def pd_vector(net: Network, *, params: ContagionParams | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PD of each enterprise (in table order), where it came from, and the worst
     loan classification.
 
@@ -80,7 +79,7 @@ def pd_vector(ds: Dataset, params: ContagionParams | None = None
     --------
     >>> pd_, source, worst = pd_vector(load_dataset("datasets/demo"))  # doctest: +SKIP
     """
-    params = params or ContagionParams()
+    ds = net.dataset
     e, lo = ds.tables["enterprises"], ds.tables["loans"]
     order = list(CLASSIFICATION)
     rank = lo["classification"].map({c: i for i, c in enumerate(order)}).fillna(0)
@@ -295,9 +294,8 @@ def systemic_importance(model: CascadeModel, entities=None, *,
     return importance[entities], others[entities]
 
 
-def monte_carlo(ds: Dataset, params: ContagionParams | None = None, *, defaults=(),
-                from_status: bool = False, capacity: dict | None = None,
-                top: int | None = None) -> dict:
+@analysis(params=ContagionParams)
+def monte_carlo(net: Network, *, params: ContagionParams | None = None, defaults=(), from_status: bool = False, capacity: dict | None = None, top: int | None = None) -> dict:
     """The ``simulate --runs N`` report (SPEC §6).
 
     Parameters
@@ -331,11 +329,10 @@ def monte_carlo(ds: Dataset, params: ContagionParams | None = None, *, defaults=
     >>> rep["tail"]["es99"] >= rep["tail"]["var99"]            # doctest: +SKIP
     True
     """
-    params = params or ContagionParams()
-    net = build_network(ds)
-    cap, warnings = capacities(ds, net, capacity)
+    ds = net.dataset
+    cap, warnings = capacities(net, capacity=capacity)
     model = compile_model(net, cap, params.recovery, tolerance=params.tolerance)
-    pd_, source, worst = pd_vector(ds, params)
+    pd_, source, worst = pd_vector(net, params=params)
     forced = [str(d) for d in defaults]
     if from_status:
         e = ds.tables["enterprises"]

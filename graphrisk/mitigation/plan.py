@@ -33,7 +33,6 @@ import numpy as np
 from graphrisk.contagion.cascade import capacities
 from graphrisk.contagion.montecarlo import draw_scenarios, pd_vector, tail_stats
 from graphrisk.domain.glossary import STRATEGIES
-from graphrisk.io.dataset import Dataset
 from graphrisk.mitigation._evaluator import Evaluator
 from graphrisk.mitigation.actions import (
     Action,
@@ -44,7 +43,7 @@ from graphrisk.mitigation.actions import (
     edge_pressure,
     initial_state,
 )
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import TAIL_KEYS, ContagionParams, StrategyParams
 
 __all__ = ["greedy_plan", "baseline_choices", "recommend"]
@@ -127,8 +126,8 @@ def baseline_choices(net: Network, state: PlanState, k: int, seed: int,
     return out
 
 
-def recommend(ds: Dataset, params: ContagionParams | None = None,
-              sparams: StrategyParams | None = None, *, capacity: dict | None = None) -> dict:
+@analysis(params=ContagionParams, sparams=StrategyParams)
+def recommend(net: Network, *, params: ContagionParams | None = None, sparams: StrategyParams | None = None, capacity: dict | None = None) -> dict:
     """The ``recommend`` report: a greedy plan and the baselines (SPEC §7, §9).
 
     Returns
@@ -149,11 +148,9 @@ def recommend(ds: Dataset, params: ContagionParams | None = None,
     >>> rep["loss_after"] <= rep["loss_before"]                # doctest: +SKIP
     True
     """
-    params = params or ContagionParams()
-    sparams = sparams or StrategyParams()
-    net = build_network(ds)
-    cap, warnings = capacities(ds, net, capacity)
-    pd_, _, _ = pd_vector(ds, params)
+    ds = net.dataset
+    cap, warnings = capacities(net, capacity=capacity)
+    pd_, _, _ = pd_vector(net, params=params)
     scen = draw_scenarios(pd_, params.runs, params.seed)
     state0 = initial_state(net, cap)
     ev = Evaluator(net, scen, state0, params)

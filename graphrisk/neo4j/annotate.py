@@ -38,12 +38,10 @@ from graphrisk.contagion.cascade import capacities, compile_model
 from graphrisk.contagion.montecarlo import systemic_importance
 from graphrisk.domain.glossary import ENTITY_KINDS, GUARANTEES, WARNING_LEVELS
 from graphrisk.errors import GraphRiskError
-from graphrisk.io.dataset import Dataset
-from graphrisk.neo4j.connection import DELETE_BATCH
+from graphrisk.neo4j.connection import DELETE_BATCH, open_store
 from graphrisk.neo4j.connection import chunks as _chunks
-from graphrisk.neo4j.connection import open_store as _open
 from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups, pattern_lists
-from graphrisk.network.graph import build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.network.metrics import label_ids
 from graphrisk.ownership.related import related_parties
 from graphrisk.watch.watchlist import watchlist
@@ -72,7 +70,8 @@ def _sizes(labels: np.ndarray) -> list:
     return [int(counts[x]) if x >= 0 else None for x in labels.tolist()]
 
 
-def compute_annotations(ds: Dataset, net=None) -> tuple[dict[str, dict], dict[str, dict],
+@analysis()
+def compute_annotations(net: Network) -> tuple[dict[str, dict], dict[str, dict],
                                                         list[str]]:
     """The properties to write, without touching any store.
 
@@ -86,7 +85,6 @@ def compute_annotations(ds: Dataset, net=None) -> tuple[dict[str, dict], dict[st
         The analyses skipped, and why.
     """
 
-    net = net if net is not None else build_network(ds)
     nodes: dict[str, dict] = {i: {} for i in net.ids.tolist()}
     edges: dict[str, dict] = {}
     notes: list[str] = []
@@ -116,21 +114,21 @@ def compute_annotations(ds: Dataset, net=None) -> tuple[dict[str, dict], dict[st
     except GraphRiskError as e:
         skipped("guarantee groups and circles (graphrisk.network.circles)", e)
     try:  # related-party groups (SPEC §4)
-        groups = related_parties(ds, net=net).groups
+        groups = related_parties(net).groups
         for i, g in enumerate(groups):
             width = max(3, len(str(len(groups))))
             put(g, "related_group_id", [f"RG{i + 1:0{width}d}"] * len(g))
     except GraphRiskError as e:
         skipped("related-party groups (graphrisk.ownership.related)", e)
     try:  # systemic importance (SPEC §6), deterministic: one cascade per entity
-        cap, _ = capacities(ds, net)
+        cap, _ = capacities(net)
         importance, others = systemic_importance(compile_model(net, cap))
         put(ids, "systemic_importance", [float(v) for v in importance.tolist()])
         put(ids, "contagion_defaults", [int(v) for v in others.tolist()])
     except GraphRiskError as e:
         skipped("systemic importance (graphrisk.contagion.montecarlo)", e)
     try:  # key enterprises and warning levels (SPEC §8)
-        wl = watchlist(ds, net)
+        wl = watchlist(net)
         lv = wl.levels
         put(lv.index.tolist(), "key_enterprise", [bool(k) for k in lv["key"].tolist()])
         levels = [v if v in WARNING_LEVELS else None for v in lv["level"].tolist()]
@@ -151,7 +149,8 @@ def compute_annotations(ds: Dataset, net=None) -> tuple[dict[str, dict], dict[st
     return nodes, edges, notes
 
 
-def annotate(ds: Dataset, target=None, *, batch_size: int = 5000, net=None) -> dict:
+@analysis()
+def annotate(net: Network, target=None, *, batch_size: int = 5000) -> dict:
     """Run the analyses on *ds* and write their results onto the graph in *target*.
 
     Parameters
@@ -175,11 +174,11 @@ def annotate(ds: Dataset, target=None, *, batch_size: int = 5000, net=None) -> d
     >>> annotate(read_dataset(params), params)["annotated"]["group_id"]   # doctest: +SKIP
     41
     """
-
+    ds = net.dataset
     t0 = time.perf_counter()
-    nodes, edges, notes = compute_annotations(ds, net)
+    nodes, edges, notes = compute_annotations(net)
     kinds = ds.entity_kind
-    store, owned = _open(target)
+    store, owned = open_store(target)
     try:
         clear = ", ".join(f"n.{p}" for p in ANNOTATIONS)
         for label in ENTITY_KINDS:

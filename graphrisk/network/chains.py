@@ -48,9 +48,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphrisk.errors import ParameterError
-from graphrisk.io.dataset import Dataset
 from graphrisk.network.cycles import csr_positions, network_cache, sorted_unique
-from graphrisk.network.graph import Network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ChainParams
 
 __all__ = ["LinkGraph", "link_graph", "chain_hops", "reach", "guarantee_chains",
@@ -82,12 +81,13 @@ class LinkGraph:
     records: np.ndarray
 
 
-def entity_names(ds: Dataset, net: Network) -> np.ndarray:
+def entity_names(net: Network) -> np.ndarray:
     """Display names aligned with ``net.ids`` (``O(n)``, no hashing).
 
     :func:`~graphrisk.network.graph.build_network` lays entities out as enterprises, persons,
     institutions in table order, so the name columns concatenate in the same order.
     """
+    ds = net.dataset
     def build():
         t = ds.tables
         kinds = ("enterprises", "persons", "institutions")
@@ -269,8 +269,8 @@ def _paths(lg: LinkGraph, root: int, depth: int, max_paths: int):
     return out, truncated
 
 
-def guarantee_chains(ds: Dataset, net: Network, root: str, *, direction: str = "down",
-                     params: ChainParams | None = None) -> dict:
+@analysis(params=ChainParams)
+def guarantee_chains(net: Network, root: str, *, direction: str = "down", params: ChainParams | None = None) -> dict:
     """The chains of one entity, as the ``graphrisk chains`` document.
 
     Parameters
@@ -311,13 +311,13 @@ def guarantee_chains(ds: Dataset, net: Network, root: str, *, direction: str = "
     its links: ``O(depth² · max_paths · L)``.  A query on a million-entity network
     takes a fraction of a second.
     """
-    p = params or ChainParams()
+    p = params
     direction = _direction(direction)
     r = int(net.positions(root)[0])
     lg = link_graph(net, direction)
     _, node, hops, width = reach(lg, [r], p.depth)
     levels, truncated = _paths(lg, r, p.depth, p.max_paths)
-    names = entity_names(ds, net)
+    names = entity_names(net)
     ids = net.ids
     loans = net.borrowings()
     npl = np.bincount(net.l_borrower, weights=net.l_balance * net.l_npl, minlength=net.n)

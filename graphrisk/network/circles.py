@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 
 from graphrisk.domain.glossary import PATTERNS
 from graphrisk.network.cycles import network_cache, simple_adjacency
-from graphrisk.network.graph import Network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CircleParams
 
 __all__ = ["guarantee_groups", "circle_labels", "guarantee_circles", "members_by_label",
@@ -200,7 +200,8 @@ def mutual_pairs(net: Network) -> np.ndarray:
     return np.column_stack([lk["u"][keep], lk["v"][keep]])
 
 
-def edge_patterns(net: Network, params: CircleParams | None = None) -> dict[str, np.ndarray]:
+@analysis(params=CircleParams)
+def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[str, np.ndarray]:
     """The patterns of SPEC §5 on every guarantee record.
 
     Parameters
@@ -232,7 +233,7 @@ def edge_patterns(net: Network, params: CircleParams | None = None) -> dict[str,
     each remaining one costs a breadth-first search inside its circle, ``O(c · m_C)``
     for ``c`` such links in a circle of ``m_C`` links (early exit when u is reached).
     """
-    p = params or CircleParams()
+    p = params
     n = net.n
     lk = _links(net)
     u, v, recip = lk["u"], lk["v"], lk["reciprocated"]

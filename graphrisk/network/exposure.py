@@ -37,11 +37,10 @@ from __future__ import annotations
 import numpy as np
 
 from graphrisk.errors import ParameterError
-from graphrisk.io.dataset import Dataset
 from graphrisk.network.chains import entity_names, link_graph, reach
 from graphrisk.network.circles import circle_labels, guarantee_groups
 from graphrisk.network.cycles import sorted_unique
-from graphrisk.network.graph import Network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.network.metrics import _id_rank, label_ids, lender_types
 from graphrisk.params import ChainParams
 
@@ -82,8 +81,8 @@ def _concentration(label: np.ndarray, balance: np.ndarray, npl_balance: np.ndarr
                                       loans[used].tolist(), who[used].tolist(), strict=True)]
 
 
-def lender_exposure(ds: Dataset, net: Network, lender: str, *,
-                    params: ChainParams | None = None) -> dict:
+@analysis(params=ChainParams)
+def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = None) -> dict:
     """A lender's book through the guarantee network (see the module docstring).
 
     Parameters
@@ -126,14 +125,15 @@ def lender_exposure(ds: Dataset, net: Network, lender: str, *,
     One multi-source search upstream from all the lender's borrowers at once:
     ``O(depth · L log L)`` for the ``L`` links within ``depth`` of them.
     """
-    p = params or ChainParams()
+    ds = net.dataset
+    p = params
     li = int(net.positions(lender)[0])
     sel = np.flatnonzero(net.l_lender == li)
     if len(sel) == 0:
         raise ParameterError(f"{lender!r} lends nothing: no loan in loans.csv names it as "
                              "lender_id")
-    names = entity_names(ds, net)
-    types = lender_types(ds, net)
+    names = entity_names(net)
+    types = lender_types(net)
     glab, clab, gids, cids = _labels(net)
     loans_tab = ds.tables["loans"]
     classification = loans_tab["classification"].to_numpy(dtype=object)
@@ -218,8 +218,8 @@ def lender_exposure(ds: Dataset, net: Network, lender: str, *,
     }
 
 
-def borrower_exposure(ds: Dataset, net: Network, borrower: str, *,
-                      params: ChainParams | None = None) -> dict:
+@analysis(params=ChainParams)
+def borrower_exposure(net: Network, borrower: str, *, params: ChainParams | None = None) -> dict:
     """Every lender exposed to one entity (see the module docstring).
 
     Parameters
@@ -252,10 +252,10 @@ def borrower_exposure(ds: Dataset, net: Network, borrower: str, *,
     Two single-source searches (``O(depth · L log L)``) and a pass over the loans of
     the entities reached.
     """
-    p = params or ChainParams()
+    p = params
     x = int(net.positions(borrower)[0])
-    names = entity_names(ds, net)
-    types = lender_types(ds, net)
+    names = entity_names(net)
+    types = lender_types(net)
     glab, clab, gids, cids = _labels(net)
     lenders: dict[int, dict] = {}
 

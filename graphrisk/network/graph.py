@@ -15,8 +15,11 @@ borrower → loan → lender.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -36,10 +39,12 @@ from graphrisk.domain.glossary import (
     NON_PERFORMING,
     PERSON,
 )
-from graphrisk.errors import UnknownEntityError
+from graphrisk.errors import ParameterError, UnknownEntityError
 from graphrisk.io.dataset import Dataset
+from graphrisk.params import defaults
 
-__all__ = ["Network", "build_network", "to_networkx", "loan_key", "KIND_CODES"]
+__all__ = ["Network", "build_network", "to_networkx", "loan_key", "KIND_CODES", "as_network",
+           "analysis"]
 
 #: integer code of each entity kind in :attr:`Network.kind`
 KIND_CODES = {ENTERPRISE: 0, PERSON: 1, INSTITUTION: 2}
@@ -146,6 +151,15 @@ class Network:
     l_balance: np.ndarray
     l_npl: np.ndarray
     l_id: np.ndarray
+    ds: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The :class:`Dataset` this network was built from (names, statuses, dates …)."""
+        if self.ds is None:
+            raise ParameterError("this network was built without its dataset; use "
+                                 "build_network(ds)")
+        return self.ds
 
     @property
     def n(self) -> int:
@@ -220,7 +234,55 @@ def build_network(ds: Dataset) -> Network:
         l_borrower=pos(lo["borrower_id"]), l_lender=pos(lo["lender_id"]),
         l_balance=lo["balance"].to_numpy(dtype=np.float64),
         l_npl=lo["classification"].isin(NON_PERFORMING).to_numpy(dtype=bool),
-        l_id=lo["id"].to_numpy(dtype=object),
+        l_id=lo["id"].to_numpy(dtype=object), ds=ds,
     )
     object.__setattr__(net, "index", index)  # reuse the index built above
     return net
+
+
+def as_network(obj: Network | Dataset) -> Network:
+    """*obj* as a :class:`Network`: a network as it is, a dataset built into one.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+    """
+    if isinstance(obj, Network):
+        return obj
+    if isinstance(obj, Dataset):
+        return build_network(obj)
+    raise TypeError(f"expected a Network or a Dataset, got {type(obj).__name__}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def analysis(**classes: type) -> Callable[[F], F]:
+    """Decorator of an analysis ``f(net, ..., *, params=None, ...)``.
+
+    The one place where arguments are normalised (as networkx's ``argmap`` does): the
+    first argument may be a :class:`Network` or a :class:`Dataset` (built into a
+    network once, here), and each keyword named in *classes* that is missing or None
+    becomes an instance of its class, so the analysis always sees its parameters.
+
+    Examples
+    --------
+    >>> from graphrisk.params import CircleParams
+    >>> @analysis(params=CircleParams)
+    ... def largest(net, *, params=None):
+    ...     return net.n, params.max_cycle_length
+    >>> largest(net)
+    (5, 6)
+    """
+
+    def decorate(fn: F) -> F:
+        normalised = defaults(**classes)(fn)
+
+        @functools.wraps(fn)
+        def wrapper(net: Network | Dataset, /, *args: Any, **kwargs: Any) -> Any:
+            return normalised(as_network(net), *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

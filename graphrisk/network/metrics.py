@@ -33,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 from graphrisk.domain.glossary import PATTERNS
-from graphrisk.io.dataset import Dataset
 from graphrisk.network.chains import entity_names
 from graphrisk.network.circles import (
     circle_labels,
@@ -43,7 +42,7 @@ from graphrisk.network.circles import (
     pattern_lists,
 )
 from graphrisk.network.cycles import _circle_cycles_flat, network_cache, simple_adjacency
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CircleParams
 
 __all__ = ["circle_metrics", "group_metrics", "analyze_circles", "entity_exposure",
@@ -66,8 +65,9 @@ def entity_exposure(net: Network) -> np.ndarray:
     return net.borrowings() + given
 
 
-def lender_types(ds: Dataset, net: Network) -> np.ndarray:
+def lender_types(net: Network) -> np.ndarray:
     """Per entity: its institution type (``bank`` …), else ``enterprise`` / ``person``."""
+    ds = net.dataset
     kinds = np.array(["enterprise", "person", "institution"], dtype=object)[net.kind]
     inst = ds.tables["institutions"]
     if len(inst):
@@ -100,9 +100,8 @@ def _npl_by_entity(net: Network) -> np.ndarray:
     return np.bincount(net.l_borrower, weights=net.l_balance * net.l_npl, minlength=net.n)
 
 
-def circle_metrics(ds: Dataset, net: Network, params: CircleParams | None = None, *,
-                   labels: np.ndarray | None = None,
-                   group_labels: np.ndarray | None = None) -> list[dict]:
+@analysis(params=CircleParams)
+def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: np.ndarray | None = None, group_labels: np.ndarray | None = None) -> list[dict]:
     """One record per guarantee circle, riskiest first (see the module docstring).
 
     Parameters
@@ -140,13 +139,13 @@ def circle_metrics(ds: Dataset, net: Network, params: CircleParams | None = None
     :func:`~graphrisk.network.cycles.simple_cycles_bounded`: exponential in
     ``max_cycle_length``, capped by ``max_cycles``).
     """
-    p = params or CircleParams()
+    p = params
     lab = circle_labels(net) if labels is None else labels
     grp = guarantee_groups(net) if group_labels is None else group_labels
     k = int(lab.max()) + 1 if len(lab) and lab.max() >= 0 else 0
     if k == 0:
         return []
-    names = entity_names(ds, net)
+    names = entity_names(net)
     ids = label_ids("C", k)
     gids = label_ids("GRP", int(grp.max()) + 1)
     flat, bounds = _flat_members(net, lab, k)
@@ -175,7 +174,7 @@ def circle_metrics(ds: Dataset, net: Network, params: CircleParams | None = None
     cc, lender = ukey // net.n, ukey % net.n
     order = np.lexsort((lender, -bal, cc))
     cc, lender = cc[order], lender[order]
-    types = lender_types(ds, net)
+    types = lender_types(net)
     banks = np.bincount(cc, weights=types[lender] == "bank", minlength=k).astype(int)
     micro = np.bincount(cc, weights=types[lender] == "microloan", minlength=k).astype(int)
     cred_count = np.bincount(cc, minlength=k)
@@ -222,9 +221,8 @@ def circle_metrics(ds: Dataset, net: Network, params: CircleParams | None = None
     return out
 
 
-def group_metrics(ds: Dataset, net: Network, *, labels: np.ndarray | None = None,
-                  circle_labels_: np.ndarray | None = None,
-                  patterns: dict[str, np.ndarray] | None = None) -> list[dict]:
+@analysis()
+def group_metrics(net: Network, *, labels: np.ndarray | None = None, circle_labels_: np.ndarray | None = None, patterns: dict[str, np.ndarray] | None = None) -> list[dict]:
     """One record per guarantee group (担保群), riskiest first.
 
     Returns
@@ -278,8 +276,8 @@ def group_metrics(ds: Dataset, net: Network, *, labels: np.ndarray | None = None
     } for g in range(k)]
 
 
-def analyze_circles(ds: Dataset, net: Network | None = None,
-                    params: CircleParams | None = None) -> dict:
+@analysis(params=CircleParams)
+def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict:
     """The document of ``graphrisk circles``: groups, circles, patterned edges, summary.
 
     Parameters
@@ -302,12 +300,11 @@ def analyze_circles(ds: Dataset, net: Network | None = None,
     >>> doc = analyze_circles(load_dataset("datasets/demo"))  # doctest: +SKIP
     >>> doc["summary"]["circles"]                             # doctest: +SKIP
     """
-    p = params or CircleParams()
-    net = build_network(ds) if net is None else net
+    p = params
     glab, clab = guarantee_groups(net), circle_labels(net)
-    flags = edge_patterns(net, p)
-    groups = group_metrics(ds, net, labels=glab, circle_labels_=clab, patterns=flags)
-    circles = circle_metrics(ds, net, p, labels=clab, group_labels=glab)
+    flags = edge_patterns(net, params=p)
+    groups = group_metrics(net, labels=glab, circle_labels_=clab, patterns=flags)
+    circles = circle_metrics(net, params=p, labels=clab, group_labels=glab)
     gids = np.array(label_ids("GRP", len(groups)) + [None], dtype=object)
     cids = np.array(label_ids("C", len(circles)) + [None], dtype=object)
     cs, cd = clab[net.g_src], clab[net.g_dst]

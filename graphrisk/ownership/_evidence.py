@@ -110,8 +110,7 @@ class Evidence:
         if len(want):
             D = holding_matrix(net)
             hs = np.unique(holders)
-            for nodes, vals, _, via in holding_paths(net, hs, ctx.params.ownership,
-                                                     targets=np.unique(targets), D=D):
+            for nodes, vals, _, via in holding_paths(net, hs, params=ctx.params.ownership, targets=np.unique(targets), D=D):
                 k = nodes[:, 0].astype(np.int64) * n + nodes[:, -1]
                 pos = np.minimum(np.searchsorted(want, k), len(want) - 1)
                 keep = np.flatnonzero(want[pos] == k)

@@ -113,7 +113,7 @@ def lookup(M: sp.csr_matrix, rows, cols) -> np.ndarray:
 # ------------------------------------------------------------------ equity, owners
 def ownership_in_ranks(net: Network, ranks: Ranks, params) -> sp.csr_matrix:
     """h(·, ·) for all holders (rows: entities, columns: enterprise ranks), percent."""
-    H = holding_closure(net, params.ownership).tocoo()
+    H = holding_closure(net, params=params.ownership).tocoo()
     col = ranks.of[H.col]
     keep = col >= 0
     M = sp.csr_matrix((H.data[keep], (H.row[keep], col[keep])), shape=(net.n, ranks.n))
@@ -217,13 +217,14 @@ def guarantee_rule(net: Network, ranks: Ranks, ratio: float) -> tuple[ExplicitRu
 
 
 # --------------------------------------------------------------------- management
-def management_rules(ds, net: Network, ranks: Ranks) -> tuple[SharedRule, SharedRule, dict]:
+def management_rules(net: Network, ranks: Ranks) -> tuple[SharedRule, SharedRule, dict]:
     """``management``: the key-post incidence (same person in a key post of both) and
     the director/senior-manager incidence (for the "more than half" test).
 
     Returns the two incidences and the positions sorted by company rank (for the
     evidence).
     """
+    ds = net.dataset
     pos = ds.tables["positions"]
     person = net.index.get_indexer(pos["person_id"].to_numpy(dtype=object)).astype(np.int64)
     cidx = net.index.get_indexer(pos["company_id"].to_numpy(dtype=object))

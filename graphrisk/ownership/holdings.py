@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graphrisk.errors import ParameterError
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.ownership._paths import (
     EPS,
     aggregate,
@@ -49,14 +49,9 @@ from graphrisk.ownership._paths import (
 from graphrisk.params import OwnershipParams
 
 __all__ = ["OwnershipPath", "Holding", "holding_matrix", "holding_closure", "holdings_of",
-           "holding_paths", "hop_shares", "as_network"]
+           "holding_paths", "hop_shares"]
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def as_network(obj) -> Network:
-    """A :class:`~graphrisk.network.graph.Network` from a Network or a Dataset."""
-    return obj if isinstance(obj, Network) else build_network(obj)
 
 
 def holding_matrix(net: Network) -> sp.csr_matrix:
@@ -123,8 +118,8 @@ def _check_params(params: OwnershipParams | None) -> OwnershipParams:
     return params
 
 
-def holding_closure(net: Network, params: OwnershipParams | None = None, *, holders=None,
-                    min_pct: float = 0.0, D: sp.csr_matrix | None = None) -> sp.csr_matrix:
+@analysis(params=OwnershipParams)
+def holding_closure(net: Network, *, params: OwnershipParams | None = None, holders=None, min_pct: float = 0.0, D: sp.csr_matrix | None = None) -> sp.csr_matrix:
     """Total holdings ``h(A, C)`` of every holder at once, in percent.
 
     Parameters
@@ -203,8 +198,8 @@ def hop_shares(D: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
     return out.reshape(len(nodes), -1)
 
 
-def holding_paths(net: Network, holders, params: OwnershipParams | None = None, *,
-                  targets=None, D: sp.csr_matrix | None = None):
+@analysis(params=OwnershipParams)
+def holding_paths(net: Network, holders, *, params: OwnershipParams | None = None, targets=None, D: sp.csr_matrix | None = None):
     """The paths that make up the holdings of ``holders`` (entity indices).
 
     Yields ``(nodes, values, rows, via_pct)`` blocks: path rows (holder first), their
@@ -247,8 +242,8 @@ def holding_paths(net: Network, holders, params: OwnershipParams | None = None, 
             yield nodes, vals, row_of[nodes[:, 0]], None
 
 
-def holdings_of(net, holder: str, params: OwnershipParams | None = None, *,
-                min_pct: float = 0.0, max_paths: int | None = None) -> list[Holding]:
+@analysis(params=OwnershipParams)
+def holdings_of(net: Network, holder: str, *, params: OwnershipParams | None = None, min_pct: float = 0.0, max_paths: int | None = None) -> list[Holding]:
     """All holdings of one holder, largest first, each with its paths.
 
     Parameters
@@ -286,12 +281,11 @@ def holdings_of(net, holder: str, params: OwnershipParams | None = None, *,
     that of :func:`holding_closure` restricted to one row, plus the paths.
     """
     params = _check_params(params)
-    net = as_network(net)
     a = int(net.positions(holder)[0])
     D = holding_matrix(net)
     found: dict[int, list] = {}
     total: dict[int, float] = {}
-    for nodes, vals, _, via in holding_paths(net, [a], params, D=D):
+    for nodes, vals, _, via in holding_paths(net, [a], params=params, D=D):
         hops = hop_shares(D, nodes)
         for i in range(len(nodes)):
             c = int(nodes[i, -1])

@@ -41,10 +41,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
 from graphrisk.errors import ParameterError
-from graphrisk.network.graph import KIND_CODES
+from graphrisk.network.graph import KIND_CODES, Network, analysis
 from graphrisk.ownership.holdings import (
     EPS,
-    as_network,
     holding_closure,
     holding_matrix,
     holding_paths,
@@ -89,8 +88,8 @@ def _controllers(W: sp.csc_matrix, x: int, threshold: float) -> tuple[list[int],
     return (best.tolist(), "joint") if basis == "absolute" else ([], None)
 
 
-def owners_of(ds, company: str, params: OwnershipParams | None = None, *, net=None,
-              max_paths: int | None = None) -> dict:
+@analysis(params=OwnershipParams)
+def owners_of(net: Network, company: str, *, params: OwnershipParams | None = None, max_paths: int | None = None) -> dict:
     """Owners, beneficial owners and the ultimate controller of one company.
 
     Parameters
@@ -136,8 +135,7 @@ def owners_of(ds, company: str, params: OwnershipParams | None = None, *, net=No
     subgraph of C (sparse): O(a · paths) for a ancestors; the control walk reads one
     column per step.
     """
-    params = params or OwnershipParams()
-    net = as_network(net if net is not None else ds)
+    ds = net.dataset
     c = int(net.positions(company)[0])
     if net.kind[c] != KIND_CODES["Enterprise"]:
         raise ParameterError(f"{company!r} is a {_KIND_NAMES[int(net.kind[c])].lower()}, "
@@ -155,7 +153,7 @@ def owners_of(ds, company: str, params: OwnershipParams | None = None, *, net=No
             p = params
         else:
             p = OwnershipParams(mode, params.threshold, params.floor, params.max_depth)
-        return sp.csc_matrix(holding_closure(net, p, D=DS))
+        return sp.csc_matrix(holding_closure(net, params=p, D=DS))
 
     H = closure(params.mode)
     M = H if params.mode == "multiply" else closure("multiply")
@@ -168,7 +166,7 @@ def owners_of(ds, company: str, params: OwnershipParams | None = None, *, net=No
     rows.sort(key=lambda i: (-hc[i], net.ids[S[i]]))
     paths: dict[int, list] = {i: [] for i in rows}
     if rows:
-        for nodes, vals, rws, via in holding_paths(net, rows, params, targets=[cl], D=DS):
+        for nodes, vals, rws, via in holding_paths(net, rows, params=params, targets=[cl], D=DS):
             hops = hop_shares(DS, nodes) * 100.0
             for k in range(len(nodes)):
                 v = None if via is None or np.isnan(via[k]) else float(via[k]) * 100.0

@@ -56,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 
 from graphrisk.domain.glossary import RELATED_RULES
 from graphrisk.errors import ParameterError
+from graphrisk.network.graph import Network, analysis
 from graphrisk.ownership._evidence import Evidence
 from graphrisk.ownership._rules import (
     BITS,
@@ -67,7 +68,6 @@ from graphrisk.ownership._rules import (
     management_rules,
     ownership_in_ranks,
 )
-from graphrisk.ownership.holdings import as_network
 from graphrisk.params import RelatedParams
 
 __all__ = ["RelatedParties", "related_parties", "iter_related_pairs", "related_pairs_frame",
@@ -184,7 +184,7 @@ class _Context:
             if not len(t["positions"]):
                 self.warnings.append("management: the dataset has no positions "
                                      "(positions.csv missing or empty); nothing to evaluate")
-            key, senior, self.positions = management_rules(ds, net, ranks)
+            key, senior, self.positions = management_rules(net, ranks)
             self.shared.append((BITS["key_post"], key))
             self.senior = senior
         self.evidence = Evidence(self)
@@ -292,8 +292,8 @@ class _Context:
                     return
 
 
-def related_parties(ds, params: RelatedParams | None = None, *, rules=None, net=None,
-                    block_budget: int = 4_000_000) -> RelatedParties:
+@analysis(params=RelatedParams)
+def related_parties(net: Network, *, params: RelatedParams | None = None, rules=None, block_budget: int = 4_000_000) -> RelatedParties:
     """Related pairs (counted), related-party groups and warnings; pairs on demand.
 
     Parameters
@@ -328,18 +328,17 @@ def related_parties(ds, params: RelatedParams | None = None, *, rules=None, net=
     sharing owner or person P) and O(N) for the components over N = entities +
     owners + persons.  See the module notes.
     """
-    params = params or RelatedParams()
+    ds = net.dataset
     if not isinstance(params, RelatedParams):
         raise ParameterError("params must be a RelatedParams")
     rules = parse_rules(rules)
-    net = as_network(net if net is not None else ds)
     ctx = _Context(ds, net, params, rules, block_budget)
     total, counts, extra = ctx.count()
     return RelatedParties(rules, params, total, counts, ctx.groups(extra), ctx.warnings, ctx)
 
 
-def iter_related_pairs(ds, params: RelatedParams | None = None, *, rules=None, net=None,
-                       max_pairs: int | None = None) -> Iterator[dict]:
+@analysis(params=RelatedParams)
+def iter_related_pairs(net: Network, *, params: RelatedParams | None = None, rules=None, max_pairs: int | None = None) -> Iterator[dict]:
     """Stream the related pairs with their evidence (see :func:`related_parties`).
 
     Examples
@@ -348,8 +347,7 @@ def iter_related_pairs(ds, params: RelatedParams | None = None, *, rules=None, n
     >>> for pair in iter_related_pairs(load_dataset("datasets/demo")):  # doctest: +SKIP
     ...     print(pair["a"], pair["b"], pair["rules"])
     """
-    params = params or RelatedParams()
-    net = as_network(net if net is not None else ds)
+    ds = net.dataset
     ctx = _Context(ds, net, params, parse_rules(rules), 4_000_000)
     yield from ctx.iter_pairs(max_pairs, 10)
 
@@ -359,8 +357,8 @@ def _codes(mask: int) -> list[str]:
             if mask & (_MGMT if c == "management" else BITS[c])]
 
 
-def related_pairs_frame(ds, params: RelatedParams | None = None, *, rules=None, net=None,
-                        among=None) -> pd.DataFrame:
+@analysis(params=RelatedParams)
+def related_pairs_frame(net: Network, *, params: RelatedParams | None = None, rules=None, among=None) -> pd.DataFrame:
     """All related pairs without evidence, as a DataFrame (for other analyses).
 
     Parameters
@@ -382,8 +380,7 @@ def related_pairs_frame(ds, params: RelatedParams | None = None, *, rules=None, 
     One pass over the blocks of :func:`related_parties` (no evidence); the frame has
     one row per pair, so mind the pair count when a huge common owner is present.
     """
-    params = params or RelatedParams()
-    net = as_network(net if net is not None else ds)
+    ds = net.dataset
     ctx = _Context(ds, net, params, parse_rules(rules), 4_000_000)
     keep = None
     if among is not None:

@@ -33,7 +33,7 @@ from graphrisk import __version__
 from graphrisk.domain.glossary import CLASSIFICATION
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ReportParams
 from graphrisk.report.circle_pages import circle_page
 from graphrisk.report.formats import _default, to_json
@@ -122,8 +122,8 @@ def _worst_classification(ds: Dataset) -> dict:
     return {k: order[int(v)] for k, v in worst.items()}
 
 
-def build_report(ds: Dataset, out_dir: str | Path, *, lang: str = "zh",
-                 progress: bool = False, params: ReportParams | None = None) -> ReportResult:
+@analysis(params=ReportParams)
+def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh", progress: bool = False, params: ReportParams | None = None) -> ReportResult:
     """Run every analysis and write the report folder (see the module docstring).
 
     Parameters
@@ -159,10 +159,10 @@ def build_report(ds: Dataset, out_dir: str | Path, *, lang: str = "zh",
     The cost is that of the analyses (see each module; the Monte Carlo runs dominate)
     plus the page layout (:mod:`graphrisk.report.layout`) and O(rows) writing.
     """
-    p = replace(params or ReportParams(), lang=lang)
+    ds = net.dataset
+    p = replace(params, lang=lang)
     out = Path(out_dir)
     _check_target(out)
-    net = build_network(ds)
     ctx = Context(ds, net, p)
     result = ReportResult(out)
     bar = _progress(progress, len(SECTIONS) + 4)
@@ -217,7 +217,7 @@ def _write(ctx: Context, sections: list[Section], tmp: Path, bar, result: Report
     _step(bar, "network.html")
     title = f"{text('page_title', lang)} — {Path(ds.source).name or ds.source}"
     (tmp / "network.html").write_text(
-        network_page(ds, ctx.net, levels=ctx.shared.get("levels"), params=p, title=title),
+        network_page(ctx.net, levels=ctx.shared.get("levels"), params=p, title=title),
         encoding="utf-8")
     result.seconds["network_page"] = round(time.perf_counter() - t0, 3)
     bar.update(1)

@@ -42,7 +42,7 @@ from graphrisk.domain.glossary import (
 )
 from graphrisk.io.dataset import Dataset
 from graphrisk.network.circles import circle_labels, guarantee_groups
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ReportParams
 from graphrisk.report.i18n import UI, enum_label, text
 from graphrisk.report.layout import attach_units, pack_layout
@@ -167,8 +167,8 @@ def _budget(unit: np.ndarray, group: np.ndarray, kind: np.ndarray, limit: int) -
     return keep[unit] | (kind == 2)
 
 
-def page_data(ds: Dataset, net: Network | None = None, *, levels: dict | None = None,
-              params: ReportParams | None = None, title: str = "") -> dict:
+@analysis(params=ReportParams)
+def page_data(net: Network, *, levels: dict | None = None, params: ReportParams | None = None, title: str = "") -> dict:
     """The JSON document embedded in the network page.
 
     Parameters
@@ -199,9 +199,9 @@ def page_data(ds: Dataset, net: Network | None = None, *, levels: dict | None = 
     -----
     O(n + m) numpy work plus the layout (see :func:`~graphrisk.report.layout.pack_layout`).
     """
-    p = params or ReportParams()
+    ds = net.dataset
+    p = params
     lang = p.lang
-    net = build_network(ds) if net is None else net
     n = net.n
     group, circle = _labels(net)
     cols = _entity_columns(ds, net, levels)
@@ -293,8 +293,8 @@ def page_data(ds: Dataset, net: Network | None = None, *, levels: dict | None = 
     }
 
 
-def network_page(ds: Dataset, net: Network | None = None, *, levels: dict | None = None,
-                 params: ReportParams | None = None, title: str = "") -> str:
+@analysis(params=ReportParams)
+def network_page(net: Network, *, levels: dict | None = None, params: ReportParams | None = None, title: str = "") -> str:
     """The interactive network page as one self-contained HTML string.
 
     See :func:`page_data` for the parameters.  The page works from a copied file with
@@ -307,8 +307,8 @@ def network_page(ds: Dataset, net: Network | None = None, *, levels: dict | None
     >>> "https://" in html                                    # doctest: +SKIP
     False
     """
-    p = params or ReportParams()
-    data = page_data(ds, net, levels=levels, params=p, title=title)
+    p = params
+    data = page_data(net, levels=levels, params=p, title=title)
     vis_js, vis_css = vis_network_js()
     return render("network.html.j2", lang=p.lang, title=title or text("page_title", p.lang),
                   data=json_script(data, "graph-data"), vis_js=vis_js, vis_css=vis_css,

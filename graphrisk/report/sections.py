@@ -134,7 +134,7 @@ def overview_section(ctx: Context) -> Section:
 def circles_section(ctx: Context) -> Section:
     """Guarantee groups and circles, ranked, with metrics and committee flags."""
     key, zh, en = "circles", *TITLES["circles"]
-    doc = analyze_circles(ctx.ds, ctx.net)
+    doc = analyze_circles(ctx.net)
     ctx.shared["circles"] = doc
     t = ctx.t
     s = doc["summary"]
@@ -272,7 +272,7 @@ def exposure_section(ctx: Context) -> Section:
     bal = np.bincount(net.l_lender, weights=net.l_balance, minlength=net.n)
     lenders = np.flatnonzero((bal > 0) & (net.kind == 2))
     lenders = lenders[np.lexsort((lenders, -bal[lenders]))][:MAX_LENDERS]
-    docs = [lender_exposure(ctx.ds, net, net.ids[i]) for i in lenders]
+    docs = [lender_exposure(net, net.ids[i]) for i in lenders]
     sec = Section(key, zh, en, data={"lenders": docs})
     rows, chains = [], []
     for d in docs:

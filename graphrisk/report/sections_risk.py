@@ -34,7 +34,7 @@ def related_section(ctx: Context) -> Section:
     """Related-party groups (关联企业群) and pairs with the rules that hold."""
     key, zh, en = "related", *TITLES["related"]
     t, lang = ctx.t, ctx.lang
-    rp = related_parties(ctx.ds, net=ctx.net)
+    rp = related_parties(ctx.net)
     doc = rp.as_dict(max_pairs=MAX_PAIRS)
     sec = Section(key, zh, en, data=doc)
     sec.figures = [(t("关联对", "Related pairs"), f"{rp.pair_count:,}"),
@@ -68,9 +68,9 @@ def related_section(ctx: Context) -> Section:
 def _run_losses(ds, net, cp):
     """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
 
-    cap, _ = capacities(ds, net, None)
+    cap, _ = capacities(net)
     model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
-    pd_, _, _ = pd_vector(ds, cp)
+    pd_, _, _ = pd_vector(net, params=cp)
     scen = draw_scenarios(pd_, cp.runs, cp.seed)
     return run_scenarios(model, scen, batch_cells=cp.batch_cells).loss
 
@@ -81,7 +81,7 @@ def contagion_section(ctx: Context) -> Section:
     key, zh, en = "contagion", *TITLES["contagion"]
     t = ctx.t
     cp = ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed)
-    mc = monte_carlo(ctx.ds, cp)
+    mc = monte_carlo(ctx.net, params=cp)
     doc = {"monte_carlo": mc}
     sec = Section(key, zh, en, data=doc)
     tail = mc["tail"]
@@ -122,7 +122,7 @@ def contagion_section(ctx: Context) -> Section:
         col("es99", "ES99(万元)", "ES99 (万元)", "amount")], lrows))
     e = ctx.ds.tables["enterprises"]
     if (e["status"] == "defaulted").any():
-        cas = simulate_defaults(ctx.ds, params=cp, from_status=True)
+        cas = simulate_defaults(ctx.net, params=cp, from_status=True)
         doc["cascade_from_defaulted"] = cas
         crows = [[d["id"], d["name"], d["round"], d["seed"]] for d in cas["defaults"]]
         sec.tables.append(Table("cascade", "现有违约企业引发的传染", "Cascade from current defaults", [
@@ -147,8 +147,7 @@ def strategies_section(ctx: Context) -> Section:
     """The recommended cutting plan with loss before and after, against baselines."""
     key, zh, en = "strategies", *TITLES["strategies"]
     t, lang = ctx.t, ctx.lang
-    doc = recommend(ctx.ds, ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed),
-                    StrategyParams(budget=ctx.params.budget))
+    doc = recommend(ctx.net, params=ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed), sparams=StrategyParams(budget=ctx.params.budget))
     sec = Section(key, zh, en, data=doc)
     before, after = doc["loss_before"], doc["loss_after"]
     sec.figures = [(t("措施数", "Actions"), f"{len(doc['actions'])}"),
@@ -196,7 +195,7 @@ def watchlist_section(ctx: Context) -> Section:
     """Key enterprises (重点企业) and warning levels (预警) with their reasons."""
     key, zh, en = "watchlist", *TITLES["watchlist"]
     t, lang = ctx.t, ctx.lang
-    wl = watchlist(ctx.ds, ctx.net)
+    wl = watchlist(ctx.net)
     doc = wl.as_dict()
     lv = wl.levels["level"]
     ctx.shared["levels"] = {i: v for i, v in lv.items() if v in WARNING_LEVELS}

@@ -4,6 +4,8 @@ stress profiles, written as a dataset folder.
 """
 
 
-from graphrisk.synth.generate import GeneratorParams, generate, write_dataset
+from graphrisk.synth._write import write_dataset
+from graphrisk.synth.generate import generate
+from graphrisk.synth.params import GeneratorParams
 
 __all__ = ["GeneratorParams", "generate", "write_dataset"]

@@ -22,9 +22,8 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.contagion.cascade import capacities, cascade, compile_model
-from graphrisk.io.dataset import Dataset
 from graphrisk.network.circles import circle_labels
-from graphrisk.network.graph import Network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.network.metrics import label_ids
 from graphrisk.ownership.related import related_pairs_frame
 from graphrisk.params import KeyFirmParams, RelatedParams, WarningParams
@@ -44,7 +43,7 @@ def circle_facts(net: Network) -> tuple[np.ndarray, list[str]]:
     return labels, label_ids("C", k)
 
 
-def npl_guarantee_calls(ds: Dataset, net: Network, cond: np.ndarray | None = None) -> np.ndarray:
+def npl_guarantee_calls(net: Network, cond: np.ndarray | None = None) -> np.ndarray:
     """Guarantee calls per guarantor without the cascade: an upper bound (万元).
 
     A guarantee naming a loan counts ``min(amount, balance)`` when the loan is
@@ -52,7 +51,7 @@ def npl_guarantee_calls(ds: Dataset, net: Network, cond: np.ndarray | None = Non
     ``min(amount, the borrower's non-performing balance)`` (all its balance when it
     defaulted).  Co-guarantors are not shared pro rata, hence "upper bound".  O(m).
     """
-    cond = condition(ds, net) if cond is None else cond
+    cond = condition(net) if cond is None else cond
     bal = net.l_balance
     npl_by = np.bincount(net.l_borrower, weights=bal * net.l_npl, minlength=net.n)
     all_by = net.borrowings()
@@ -67,8 +66,7 @@ def npl_guarantee_calls(ds: Dataset, net: Network, cond: np.ndarray | None = Non
     return np.bincount(net.g_src, weights=called, minlength=net.n)
 
 
-def cascade_facts(ds: Dataset, net: Network, recovery: float = 0.0,
-                  cond: np.ndarray | None = None):
+def cascade_facts(net: Network, *, recovery: float = 0.0, cond: np.ndarray | None = None):
     """The cascade seeded with the defaulted enterprises.
 
     Returns
@@ -87,13 +85,13 @@ def cascade_facts(ds: Dataset, net: Network, recovery: float = 0.0,
     The cost of :func:`graphrisk.contagion.cascade`: O(Σ guarantees and loans of the
     defaulted · log).
     """
-    cond = condition(ds, net) if cond is None else cond
+    cond = condition(net) if cond is None else cond
     seeds = np.flatnonzero((cond == CONDITION_DEFAULTED) & (net.kind == 0))
     rounds = np.full(net.n, -1, dtype=np.int64)
     calls = np.zeros(net.n)
     if not len(seeds):
         return rounds, calls, "cascade", []
-    cap, warnings = capacities(ds, net)
+    cap, warnings = capacities(net)
     res = cascade(compile_model(net, cap, recovery), seeds)
     rounds[res.defaulted] = res.round
     np.add.at(calls, net.g_src[res.guarantee], res.call)
@@ -103,7 +101,7 @@ def cascade_facts(ds: Dataset, net: Network, recovery: float = 0.0,
     return rounds, calls, "cascade", notes
 
 
-def related_pairs(ds: Dataset, net: Network, around, params, *, rules=None):
+def related_pairs(net: Network, around, params, *, rules=None):
     """Related pairs (SPEC §4) that touch the entities ``around``.
 
     Parameters
@@ -140,15 +138,15 @@ def related_pairs(ds: Dataset, net: Network, around, params, *, rules=None):
     around = np.asarray(around, dtype=np.int64)
     if not len(around):
         return empty, []
-    frame = related_pairs_frame(ds, params, rules=rules, net=net, among=around)
+    frame = related_pairs_frame(net, params=params, rules=rules, among=around)
     notes = [f"related parties: {w}" for w in frame.attrs.get("warnings", [])]
     if not len(frame):
         return empty, notes
     return frame[["a", "b", "rules"]].reset_index(drop=True), notes
 
 
-def network_facts(ds: Dataset, net: Network, params: WarningParams | None = None,
-                  cond: np.ndarray | None = None) -> NetworkFacts:
+@analysis(params=WarningParams)
+def network_facts(net: Network, *, params: WarningParams | None = None, cond: np.ndarray | None = None) -> NetworkFacts:
     """Circles, cascade and the related pairs of troubled firms, for the signals.
 
     Related pairs whose only rule is ``guarantee`` are dropped: the guarantor and
@@ -156,15 +154,13 @@ def network_facts(ds: Dataset, net: Network, params: WarningParams | None = None
 
     O(n + m) plus the cascade and the related-party stream (see the functions above).
     """
-    params = params or WarningParams()
-    cond = condition(ds, net) if cond is None else cond
+    cond = condition(net) if cond is None else cond
     facts = NetworkFacts()
     facts.circle, facts.circle_ids = circle_facts(net)
-    facts.cascade_round, facts.calls, facts.calls_source, notes = cascade_facts(
-        ds, net, params.recovery, cond)
+    facts.cascade_round, facts.calls, facts.calls_source, notes = cascade_facts(net, recovery=params.recovery, cond=cond)
     facts.notes += notes
     troubled = np.flatnonzero((cond > 0) & (net.kind == 0))
-    pairs, notes = related_pairs(ds, net, troubled, params.related)
+    pairs, notes = related_pairs(net, troubled, params.related)
     if pairs is not None and len(pairs):
         # a pair related only by guarantees is already a guarantor/borrower signal
         pairs = pairs[[set(r) != {"guarantee"} for r in pairs["rules"]]]

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import KeyFirmParams
 from graphrisk.watch._facts import related_pairs as find_pairs
 
@@ -98,7 +98,8 @@ class KeyFirms:
         return out
 
 
-def credit_usage(ds: Dataset, net: Network | None = None) -> pd.DataFrame:
+@analysis()
+def credit_usage(net: Network) -> pd.DataFrame:
     """Credit of each enterprise: ``credit_line``, else its loan balances.
 
     Returns
@@ -118,7 +119,7 @@ def credit_usage(ds: Dataset, net: Network | None = None) -> pd.DataFrame:
     -----
     O(enterprises + loans).
     """
-    net = net or build_network(ds)
+    ds = net.dataset
     e = ds.tables["enterprises"]
     pos = net.positions(e["id"]) if len(e) else np.array([], dtype=np.int64)
     loans = net.borrowings()[pos]
@@ -137,9 +138,8 @@ def _has_tag(tags: pd.Series, tag: str) -> np.ndarray:
     return tags.fillna("").astype(str).str.contains(pattern, regex=True).to_numpy(bool)
 
 
-def key_enterprises(ds: Dataset, net: Network | None = None,
-                    params: KeyFirmParams | None = None, *,
-                    related_pairs: pd.DataFrame | None = None) -> KeyFirms:
+@analysis(params=KeyFirmParams)
+def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, related_pairs: pd.DataFrame | None = None) -> KeyFirms:
     """Select the key enterprises of SPEC §8 with the criteria each meets.
 
     Parameters
@@ -169,10 +169,9 @@ def key_enterprises(ds: Dataset, net: Network | None = None,
     the related criterion costs what :mod:`graphrisk.ownership.related` costs for the pairs
     that touch the key firms.
     """
-    params = params or KeyFirmParams()
-    net = net or build_network(ds)
+    ds = net.dataset
     e = ds.tables["enterprises"]
-    credit = credit_usage(ds, net)
+    credit = credit_usage(net)
     c = credit["credit"].to_numpy(float)
     src = credit["credit_source"].to_numpy(object)
     pos = credit["pos"].to_numpy(np.int64)
@@ -211,7 +210,7 @@ def key_enterprises(ds: Dataset, net: Network | None = None,
     primary = sorted({r[0] for r in rows})
     if params.related and params.related_rules and primary:
         if related_pairs is None:
-            related_pairs, more = find_pairs(ds, net, primary, params)
+            related_pairs, more = find_pairs(net, primary, params)
             notes += more
         if related_pairs is not None:
             rows += _related_rows(related_pairs, primary, net)

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS, label_zh
-from graphrisk.params import WarningParams
+from graphrisk.params import WarningParams, defaults
 from graphrisk.watch.signals import SIGNALS
 
 __all__ = ["LEVELS", "level_rank", "signal_levels", "enterprise_levels", "describe",
@@ -73,7 +73,8 @@ def level_rank(level: str) -> int:
     return _RANK[level]
 
 
-def signal_levels(signals: pd.DataFrame, params: WarningParams | None = None) -> np.ndarray:
+@defaults(params=WarningParams)
+def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None) -> np.ndarray:
     """Level rank (0–4) that each signal row gives.
 
     Parameters
@@ -97,7 +98,7 @@ def signal_levels(signals: pd.DataFrame, params: WarningParams | None = None) ->
     -----
     O(rows × signal codes), vectorised.
     """
-    p = params or WarningParams()
+    p = params
     code = signals["code"].to_numpy(object)
     v = signals["value"].to_numpy(float)
     lv = np.zeros(len(code), dtype=np.int8)
@@ -229,7 +230,8 @@ def describe(code: str, value: float, count: int, detail: dict | None,
     return zh, en  # pragma: no cover - every code is handled above
 
 
-def level_rules(params: WarningParams | None = None) -> list[dict]:
+@defaults(params=WarningParams)
+def level_rules(*, params: WarningParams | None = None) -> list[dict]:
     """The rules in force, one row per signal code: its labels and the level(s) it gives.
 
     Used for the documentation table and the ``parameters`` of the watchlist JSON.
@@ -237,7 +239,7 @@ def level_rules(params: WarningParams | None = None) -> list[dict]:
     >>> [r["levels"] for r in level_rules() if r["code"] == "overdue_days"]
     ['red if > 90 days; orange if > 30 days; yellow otherwise']
     """
-    p = params or WarningParams()
+    p = params
     tiers = {
         "overdue_days": f"red if > {p.overdue_red_days} days; orange if > "
                         f"{p.overdue_orange_days} days; yellow otherwise",

@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.domain.glossary import EVENT_CATEGORY
-from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import Network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import WarningParams
 
 __all__ = ["SIGNALS", "SIGNAL_COLUMNS", "NetworkFacts", "condition", "own_signals",
@@ -160,7 +159,8 @@ def _grouped_ids(pos: np.ndarray, ids: np.ndarray, weight: np.ndarray):
     return upos, totals, counts.astype(np.int64), lists
 
 
-def condition(ds: Dataset, net: Network) -> np.ndarray:
+@analysis()
+def condition(net: Network) -> np.ndarray:
     """Condition of every entity: 2 defaulted, 1 troubled, 0 normal (see module notes).
 
     O(enterprises + loans).
@@ -172,6 +172,7 @@ def condition(ds: Dataset, net: Network) -> np.ndarray:
     >>> condition(ds, build_network(ds)).max()                 # doctest: +SKIP
     2
     """
+    ds = net.dataset
     cond = np.zeros(net.n, dtype=np.int8)
     e = ds.tables["enterprises"]
     if len(e):
@@ -184,7 +185,8 @@ def condition(ds: Dataset, net: Network) -> np.ndarray:
     return cond
 
 
-def own_signals(ds: Dataset, net: Network, params: WarningParams | None = None) -> pd.DataFrame:
+@analysis(params=WarningParams)
+def own_signals(net: Network, *, params: WarningParams | None = None) -> pd.DataFrame:
     """Signals from the enterprise's own status, loans and events.
 
     Parameters
@@ -210,7 +212,7 @@ def own_signals(ds: Dataset, net: Network, params: WarningParams | None = None) 
     -----
     O((loans + events) log(loans + events)).
     """
-    params = params or WarningParams()
+    ds = net.dataset
     parts = [_status_signals(ds, net), _loan_signals(ds, net), _event_signals(ds, net, params)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _empty()
@@ -286,8 +288,8 @@ def _event_signals(ds, net, params):
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
-def network_signals(ds: Dataset, net: Network, facts: NetworkFacts,
-                    cond: np.ndarray | None = None) -> pd.DataFrame:
+@analysis()
+def network_signals(net: Network, facts: NetworkFacts, *, cond: np.ndarray | None = None) -> pd.DataFrame:
     """Signals from the enterprise's guarantors, borrowers, related parties, circle
     and the contagion cascade.
 
@@ -325,7 +327,7 @@ def network_signals(ds: Dataset, net: Network, facts: NetworkFacts,
     -----
     O(guarantees + loans + pairs) plus sorting; circles by label counting.
     """
-    cond = condition(ds, net) if cond is None else cond
+    cond = condition(net) if cond is None else cond
     ids = net.ids
     is_ent = net.kind == 0
     out = []

@@ -25,8 +25,7 @@ import pandas as pd
 
 from graphrisk.domain.glossary import WARNING_LEVELS
 from graphrisk.errors import ParameterError
-from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import Network, build_network
+from graphrisk.network.graph import Network, analysis
 from graphrisk.params import KeyFirmParams, WarningParams
 from graphrisk.watch._facts import network_facts
 from graphrisk.watch.key_enterprises import key_enterprises
@@ -85,11 +84,8 @@ class Watchlist:
                 "parameters": self.parameters, "notes": self.notes}
 
 
-def watchlist(ds: Dataset, net: Network | None = None, *,
-              key_params: KeyFirmParams | None = None,
-              warning_params: WarningParams | None = None,
-              include_all: bool = False, min_level: str | None = None,
-              key_only: bool = False) -> Watchlist:
+@analysis(key_params=KeyFirmParams, warning_params=WarningParams)
+def watchlist(net: Network, *, key_params: KeyFirmParams | None = None, warning_params: WarningParams | None = None, include_all: bool = False, min_level: str | None = None, key_only: bool = False) -> Watchlist:
     """Key enterprises with their criteria, signals, warning level and reasons.
 
     Parameters
@@ -129,17 +125,17 @@ def watchlist(ds: Dataset, net: Network | None = None, *,
     :mod:`graphrisk.watch._facts`; the Python work is per listed enterprise and per
     signal.
     """
+    ds = net.dataset
     if min_level is not None and min_level not in WARNING_LEVELS:
         raise ParameterError(f"unknown level {min_level!r}; use one of "
                              f"{', '.join(WARNING_LEVELS)}")
-    kp, wp = key_params or KeyFirmParams(), warning_params or WarningParams()
-    net = net or build_network(ds)
-    cond = condition(ds, net)
-    keys = key_enterprises(ds, net, kp)
-    facts = network_facts(ds, net, wp, cond)
-    sig = pd.concat([own_signals(ds, net, wp), network_signals(ds, net, facts, cond)],
+    kp, wp = key_params, warning_params
+    cond = condition(net)
+    keys = key_enterprises(net, params=kp)
+    facts = network_facts(net, params=wp, cond=cond)
+    sig = pd.concat([own_signals(net, params=wp), network_signals(net, facts, cond=cond)],
                     ignore_index=True)
-    sig["level"] = signal_levels(sig, wp)
+    sig["level"] = signal_levels(sig, params=wp)
     sig = sig[sig["level"] > 0]
     key = keys.mask(net.n)
     lv = enterprise_levels(sig["pos"].to_numpy(np.int64), sig["level"].to_numpy(), net.n, key)
@@ -163,7 +159,7 @@ def watchlist(ds: Dataset, net: Network | None = None, *,
     entries = _entries(ds, net, sel, lv, key, exposure, keys, sig)
     counts = {name: int((lv[epos] == i).sum()) for i, name in reversed(list(enumerate(LEVELS)))}
     counts.update(key=int(key[epos].sum()), listed=len(entries))
-    parameters = {"key": asdict(kp), "warning": asdict(wp), "rules": level_rules(wp),
+    parameters = {"key": asdict(kp), "warning": asdict(wp), "rules": level_rules(params=wp),
                   "calls_source": facts.calls_source}
     return Watchlist(entries, levels, counts, parameters, keys.notes + facts.notes)
 
