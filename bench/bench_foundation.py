@@ -8,7 +8,7 @@ by git) and reused by the later steps.
 
 Steps per size:
 
-``generate``      :func:`graphrisk.synth.generate.generate` + :func:`~graphrisk.synth.generate.write_dataset`
+``generate``      :func:`graphrisk.synth.generate.generate` + :func:`~graphrisk.synth.write_dataset`
 ``load``          :func:`graphrisk.io.load_dataset` (read + validate)
 ``build``         load, then :func:`graphrisk.network.graph.build_network` (the compact array form;
                   the time is the build alone, the memory is the process peak)

@@ -68,6 +68,10 @@ class StoreError(GraphRiskError):
     """Talking to the graph store (Neo4j) failed."""
 
 
+class OutputError(GraphRiskError):
+    """An output could not be written (the message names the path and the reason)."""
+
+
 def check(cond: bool, message: str) -> None:
     """Raise :class:`ParameterError` with *message* unless *cond* holds.
 

@@ -77,7 +77,7 @@ def test_round_trip_of_the_demo_in_every_form(store, source, tmp_path):
 
 
 def test_round_trip_keeps_every_value_of_a_generated_dataset(store, tmp_path):
-    from graphrisk.synth.generate import generate, write_dataset
+    from graphrisk.synth import generate, write_dataset
 
     write_dataset(generate(800, seed=7), tmp_path / "g")
     ds = load_dataset(tmp_path / "g")

@@ -58,7 +58,7 @@ def world(request, neo4j_store, tmp_path_factory):  # noqa: F811
     if request.param == "demo":
         ds = load_dataset(DEMO)
     else:
-        from graphrisk.synth.generate import generate, write_dataset
+        from graphrisk.synth import generate, write_dataset
 
         path = tmp_path_factory.mktemp("gen") / "g5k"
         write_dataset(generate(5000, seed=1), path)

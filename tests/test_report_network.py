@@ -95,7 +95,7 @@ def test_groups_and_circles_match_networkx():
 
 
 def test_group_mode_and_budget(make_dataset):
-    from graphrisk.synth.generate import generate, write_dataset
+    from graphrisk.synth import generate, write_dataset
     path = make_dataset(enterprises="id,name\nX,x\n")
     write_dataset(generate(600, seed=3), path)
     ds = load_dataset(path)

@@ -7,7 +7,6 @@ each parses options, calls one library function and hands the result to :func:`e
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import click
 
 from graphrisk import __version__
 from graphrisk.errors import DatasetError, GraphRiskError
+from graphrisk.io.output import is_stream, open_output
 from graphrisk.report.formats import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
@@ -158,7 +158,8 @@ def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = F
 def emit(out: Output, fmt: str, output: Path | None) -> None:
     """Write *out* in the chosen format to *output* (or stdout).
 
-    A file is written whole or not at all (written to a temporary name, then renamed).
+    A file is written whole or not at all (:func:`graphrisk.io.output.open_output`);
+    ``-``, a device or a FIFO is written to directly.
     """
     if fmt == "json":
         text = to_json(out.data) + "\n"
@@ -175,12 +176,8 @@ def emit(out: Output, fmt: str, output: Path | None) -> None:
             block += text_table(headers, rows, limit=None if output else 50) if rows else "(none)"
             parts.append(block)
         text = "\n\n".join(parts) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".partial")
-    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    tmp.write_text(text, encoding=encoding)
-    tmp.replace(output)
-    echo_err(f"wrote {output}")
+    encoding = "utf-8-sig" if fmt == "csv" and not is_stream(output) else "utf-8"
+    with open_output(output, encoding=encoding) as fh:
+        fh.write(text)
+    if not is_stream(output):
+        echo_err(f"wrote {output}")

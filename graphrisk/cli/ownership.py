@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import unicodedata
 
 import click
@@ -19,6 +18,7 @@ from graphrisk.cli.base import (
     output_options,
 )
 from graphrisk.domain.glossary import OWNERSHIP_MODES, RELATED_RULES
+from graphrisk.io.output import is_stream, open_output
 from graphrisk.report.formats import csv_text, to_json
 
 _MODES = click.Choice(list(OWNERSHIP_MODES))
@@ -225,40 +225,32 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
 
 def _stream(rp, groups, fmt, output, max_pairs, max_paths):
     """Write pairs as they come (JSON document or CSV rows); a file is written whole."""
-    if output is None:
-        fh, tmp = sys.stdout, None
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".partial")
-        fh = open(tmp, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    written = 0
-    try:
-        if fmt == "csv":
-            fh.write(csv_text(_PAIR_HEADERS, []))
-            for p in rp.pairs(max_pairs, max_paths):
-                fh.write(csv_text(_PAIR_HEADERS, [_pair_row(p)]).split("\n", 1)[1])
-                written += 1
-        else:
-            fh.write('{\n  "pairs": [')
-            for p in rp.pairs(max_pairs, max_paths):
-                # pairs hold plain, finite values (evidence turns NaN into None)
-                fh.write(("\n    " if not written else ",\n    ") +
-                         json.dumps(p, ensure_ascii=False))
-                written += 1
-            fh.write("\n  ]," if written else "],")
-            fh.write('\n  "groups": [' + ",".join(
-                "\n    " + to_json(g, indent=None) for g in groups) +
-                ("\n  ]," if groups else "],"))
-            tail = {"pair_count": rp.pair_count, "rule_counts": rp.rule_counts,
-                    "warnings": rp.warnings, "rules": list(rp.rules),
-                    "mode": rp.params.ownership.mode, "truncated": written < rp.pair_count}
-            fh.write(to_json(tail)[1:] + "\n")  # without its opening brace
-    except BaseException:
-        if tmp is not None:
-            fh.close()
-            tmp.unlink(missing_ok=True)
-        raise
-    if tmp is not None:
-        fh.close()
-        tmp.replace(output)
+    encoding = "utf-8-sig" if fmt == "csv" and not is_stream(output) else "utf-8"
+    with open_output(output, encoding=encoding, newline="") as fh:
+        _write_pairs(fh, rp, groups, fmt, max_pairs, max_paths)
+    if not is_stream(output):
         echo_err(f"wrote {output}")
+
+
+def _write_pairs(fh, rp, groups, fmt, max_pairs, max_paths):
+    written = 0
+    if fmt == "csv":
+        fh.write(csv_text(_PAIR_HEADERS, []))
+        for p in rp.pairs(max_pairs, max_paths):
+            fh.write(csv_text(_PAIR_HEADERS, [_pair_row(p)]).split("\n", 1)[1])
+            written += 1
+        return
+    fh.write('{\n  "pairs": [')
+    for p in rp.pairs(max_pairs, max_paths):
+        # pairs hold plain, finite values (evidence turns NaN into None)
+        fh.write(("\n    " if not written else ",\n    ") +
+                 json.dumps(p, ensure_ascii=False))
+        written += 1
+    fh.write("\n  ]," if written else "],")
+    fh.write('\n  "groups": [' + ",".join(
+        "\n    " + to_json(g, indent=None) for g in groups) +
+        ("\n  ]," if groups else "],"))
+    tail = {"pair_count": rp.pair_count, "rule_counts": rp.rule_counts,
+            "warnings": rp.warnings, "rules": list(rp.rules),
+            "mode": rp.params.ownership.mode, "truncated": written < rp.pair_count}
+    fh.write(to_json(tail)[1:] + "\n")  # without its opening brace

@@ -272,8 +272,8 @@ def analysis(**classes: type) -> Callable[[F], F]:
     >>> @analysis(params=CircleParams)
     ... def largest(net, *, params=None):
     ...     return net.n, params.max_cycle_length
-    >>> largest(net)
-    (5, 6)
+    >>> largest(net), largest(ds, params=CircleParams(max_cycle_length=3))
+    ((8, 6), (8, 3))
     """
 
     def decorate(fn: F) -> F:

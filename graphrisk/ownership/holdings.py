@@ -151,7 +151,7 @@ def holding_closure(net: Network, *, params: OwnershipParams | None = None, hold
     ...               e, e, e.astype(float), e.astype(bool), e.astype(object))
     >>> float(holding_closure(net)[0, 2])                       # 42号公告: 40 %
     40.0
-    >>> round(float(holding_closure(net, OwnershipParams("multiply"))[0, 2]), 6)
+    >>> round(float(holding_closure(net, params=OwnershipParams("multiply"))[0, 2]), 6)
     12.0
 
     Notes

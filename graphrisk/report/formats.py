@@ -26,8 +26,8 @@ def safe_cell(value):
     leading apostrophe (OWASP's advice against CSV injection); numbers and other
     values are returned as they are, so they stay numbers.
 
-    >>> safe_cell('=HYPERLINK("http://x","x")'), safe_cell("-3"), safe_cell(-3.5)
-    ('\'=HYPERLINK("http://x","x")', "'-3", -3.5)
+    >>> safe_cell("=1+1"), safe_cell("-3"), safe_cell(-3.5), safe_cell("@SUM(A1)")
+    ("'=1+1", "'-3", -3.5, "'@SUM(A1)")
     >>> safe_cell("青山五金")
     '青山五金'
     """

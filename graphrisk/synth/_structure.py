@@ -90,7 +90,7 @@ def pick(start: np.ndarray, count: np.ndarray, rng: np.random.Generator) -> np.n
     Examples
     --------
     >>> i = pick(np.array([0, 10]), np.array([1, 5]), np.random.default_rng(0))
-    >>> int(i[0]), 10 <= i[1] < 15
+    >>> int(i[0]), bool(10 <= i[1] < 15)
     (0, True)
     """
     return start + np.minimum((rng.random(start.shape[0]) * count).astype(np.int64), count - 1)

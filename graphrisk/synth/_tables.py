@@ -6,7 +6,7 @@ Examples
 --------
 >>> from graphrisk.synth.generate import generate
 >>> t = generate(300, seed=2)
->>> t["shareholdings"].groupby("company_id")["share_pct"].sum().max() <= 100
+>>> bool(t["shareholdings"].groupby("company_id")["share_pct"].sum().max() <= 100)
 True
 """
 

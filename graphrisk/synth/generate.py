@@ -143,7 +143,6 @@ from graphrisk.synth._tables import (
 
 # kept importable from here (where it was defined before the split) for callers outside
 # graphrisk/synth; new code imports it from graphrisk.synth
-from graphrisk.synth._write import write_dataset  # noqa: F401
 from graphrisk.synth.params import GeneratorParams
 
 __all__ = ["generate"]

@@ -6,6 +6,7 @@ refer to (:data:`AS_OF`, :data:`CLASSES`).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ class GeneratorParams:
             raise ParameterError("classification_mix needs five shares summing to 1")
 
     @classmethod
-    def circle_heavy_preset(cls, **overrides: object) -> GeneratorParams:
+    def circle_heavy_preset(cls, **overrides: Any) -> GeneratorParams:
         """A dense stress network: big clusters, many circles of tens to hundreds.
 
         Parameters
