@@ -1,5 +1,7 @@
-"""Lazy re-exports for a package ``__init__`` (PEP 562), so that importing a package
-does not import every module behind its public names."""
+"""Lazy re-exports for a package ``__init__`` (PEP 562).
+
+Importing a package then does not import every module behind its public names.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +13,22 @@ __all__ = ["attach"]
 
 def attach(package: str, names: dict[str, str]
            ) -> tuple[Callable[[str], object], Callable[[], list[str]], list[str]]:
-    """``__getattr__``, ``__dir__`` and ``__all__`` for *package*.
+    """Build ``__getattr__``, ``__dir__`` and ``__all__`` for *package*.
 
-    *names* maps each public name to the module (relative to *package*) defining it.
+    Parameters
+    ----------
+    package : str
+        The package's dotted name.
+    names : dict of str to str
+        Each public name mapped to the module (relative to *package*) defining it.
 
+    Returns
+    -------
+    tuple
+        ``(__getattr__, __dir__, __all__)``, to assign at the package's top level.
+
+    Examples
+    --------
     >>> getattr_, dir_, all_ = attach("graphrisk.io", {"load_dataset": "load"})
     >>> getattr_("load_dataset").__name__, all_
     ('load_dataset', ['load_dataset'])

@@ -1,9 +1,13 @@
-"""One error hierarchy.  The CLI turns :class:`GraphRiskError` into a clean message
-(exit 1, no traceback); anything else is a bug and keeps its traceback."""
+"""One error hierarchy for the whole package.
+
+The CLI turns :class:`GraphRiskError` into a clean message (exit 1, no traceback);
+anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Problem", "GraphRiskError", "DatasetError", "UnknownEntityError",
            "ParameterError", "StoreError"]
@@ -27,10 +31,16 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
+        """Return ``FILE:LINE: message`` (just ``FILE: message`` for line 0)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict, plus ``text``, the :func:`str` form.
+
+        >>> Problem("loans.csv", 0, "", "file ignored").as_dict()["text"]
+        'loans.csv: file ignored'
+        """
         return {"file": self.file, "line": self.line, "column": self.column,
                 "message": self.message, "severity": self.severity, "text": str(self)}
 
@@ -42,7 +52,7 @@ class GraphRiskError(Exception):
 class DatasetError(GraphRiskError):
     """The dataset cannot be loaded: carries every problem found (errors and warnings)."""
 
-    def __init__(self, problems: list[Problem], summary: str | None = None):
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
         self.problems = sorted(problems)
         self.errors = [p for p in self.problems if p.severity == "error"]
         self.warnings = [p for p in self.problems if p.severity != "error"]
@@ -56,7 +66,8 @@ class DatasetError(GraphRiskError):
 class UnknownEntityError(GraphRiskError, KeyError):
     """An id given on the command line or to a function is not in the dataset."""
 
-    def __str__(self) -> str:  # KeyError would quote the message
+    def __str__(self) -> str:
+        """Return the message as it is (:class:`KeyError` would quote it)."""
         return str(self.args[0]) if self.args else "unknown entity"
 
 

@@ -1,6 +1,8 @@
-"""Frozen parameter objects: every threshold of the analyses in one place, with the
-defaults of SPEC.md.  Pass a modified copy (``dataclasses.replace``) instead of
-changing globals; each object checks its values when created."""
+"""Frozen parameter objects: every threshold of the analyses in one place.
+
+The defaults are those of SPEC.md.  Pass a modified copy (``dataclasses.replace``)
+instead of changing globals; each object checks its values when created.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +13,30 @@ from typing import Any, TypeVar
 
 from graphrisk.domain.glossary import OWNERSHIP_MODES as _MODES
 from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS
+from graphrisk.domain.glossary import STRATEGIES as _STRATEGIES
 from graphrisk.errors import check as _check
 
 __all__ = ["defaults", "OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
            "CircleParams", "ChainParams",
            "KeyFirmParams", "WarningParams",
-           "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS", "ReportParams"]
+           "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS",
+           "ReportParams"]
 
 OWNERSHIP_MODES = tuple(_MODES)
-
-
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def defaults(**classes: type) -> Callable[[F], F]:
-    """Decorator: each keyword named in *classes* that is missing or None becomes an
-    instance of its class (the defaults of SPEC.md), so the function always sees its
-    parameters.  :func:`graphrisk.network.graph.analysis` adds the network argument.
+    """Fill in missing parameter objects: a decorator factory.
 
+    Each keyword named in *classes* that is missing or None becomes an instance of its
+    class (the defaults of SPEC.md), so the function always sees its parameters.
+    :func:`graphrisk.network.graph.analysis` adds the network argument.
+
+    Examples
+    --------
     >>> @defaults(params=CircleParams)
     ... def longest(*, params=None):
     ...     return params.max_cycle_length
@@ -72,7 +78,8 @@ class OwnershipParams:
     floor: float = 0.01
     max_depth: int = 10
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(self.mode in OWNERSHIP_MODES,
                f"unknown ownership mode {self.mode!r}; use one of {', '.join(OWNERSHIP_MODES)}")
         _check(0 < self.threshold <= 100, "threshold must be in (0, 100]")
@@ -101,7 +108,8 @@ class RelatedParams:
     lending_ratio: float = 50.0
     guarantee_ratio: float = 10.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(0 < self.equity_threshold <= 100, "equity_threshold must be in (0, 100]")
         _check(self.lending_ratio > 0, "lending_ratio must be > 0")
         _check(self.guarantee_ratio > 0, "guarantee_ratio must be > 0")
@@ -135,7 +143,8 @@ class CircleParams:
     star_degree: int = 3
     joint_degree: int = 3
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(self.max_cycle_length >= 2, "max_cycle_length must be >= 2")
         _check(self.max_cycles >= 1, "max_cycles must be >= 1")
         _check(self.focus_exposure >= 0, "focus_exposure must be >= 0")
@@ -166,7 +175,8 @@ class ChainParams:
     exposure_depth: int = 3
     top_chains: int = 10
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(self.depth >= 1, "depth must be >= 1")
         _check(self.max_paths >= 1, "max_paths must be >= 1")
         _check(self.exposure_depth >= 1, "exposure depth must be >= 1")
@@ -223,7 +233,8 @@ class KeyFirmParams:
     related_equity: float = 50.0
     dispute_keywords: tuple[str, ...] = DISPUTE_KEYWORDS
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         for name in ("sector_credit", "large_credit", "key_project_credit",
                      "agri_leader_credit", "cross_region_credit"):
             _check(getattr(self, name) >= 0, f"{name} must be >= 0")
@@ -271,9 +282,10 @@ class WarningParams:
     missing_severity: int = 2
     recovery: float = 0.0
     related: RelatedParams = RelatedParams()
-    levels: dict = field(default_factory=dict, hash=False)
+    levels: dict[str, str] = field(default_factory=dict, hash=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         allowed = ("none", *WARNING_LEVELS)
         _check(0 <= self.overdue_orange_days <= self.overdue_red_days,
                "need 0 <= overdue_orange_days <= overdue_red_days")
@@ -334,14 +346,15 @@ class ContagionParams:
     runs: int = 1000
     seed: int = 0
     model: str = "cascade"
-    pd_by_classification: tuple = PD_BY_CLASSIFICATION
+    pd_by_classification: tuple[tuple[str, float], ...] = PD_BY_CLASSIFICATION
     pd_no_loans: float = 0.01
     pd_defaulted: float = 1.0
     tolerance: float = 1e-9
     debtrank_tolerance: float = 1e-9
     batch_cells: int = 8_000_000
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(0 <= self.recovery <= 1, "recovery must be in [0, 1]")
         _check(self.runs >= 1, "runs must be >= 1")
         _check(self.model in _CONTAGION_MODELS,
@@ -356,8 +369,6 @@ class ContagionParams:
 
 
 _OBJECTIVES = ("expected",) + TAIL_KEYS
-from graphrisk.domain.glossary import STRATEGIES as _STRATEGIES  # noqa: E402
-
 _STRATEGY_CODES = tuple(_STRATEGIES)
 
 
@@ -390,7 +401,7 @@ class StrategyParams:
         The plan stops when the best action lowers the objective by no more than this (万元).
     """
 
-    strategies: tuple = _STRATEGY_CODES
+    strategies: tuple[str, ...] = _STRATEGY_CODES
     budget: int = 5
     amount_budget: float | None = None
     cap_fraction: float = 0.5
@@ -400,7 +411,8 @@ class StrategyParams:
     betweenness_sources: int = 256
     min_gain: float = 1e-6
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         bad = [s for s in self.strategies if s not in _STRATEGY_CODES]
         _check(not bad, f"unknown strategy {', '.join(map(repr, bad))}; use "
                f"{', '.join(_STRATEGY_CODES)}")
@@ -451,9 +463,10 @@ class ReportParams:
     seed: int = 0
     runs: int = 1000
     budget: int = 5
-    skip: tuple = ()
+    skip: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(self.lang in ("zh", "en"), f"unknown language {self.lang!r}; use zh or en")
         _check(self.top >= 1, "top must be >= 1")
         _check(self.full_max_nodes >= 1, "full_max_nodes must be >= 1")

@@ -31,7 +31,7 @@ def test_simulate_from_status_table_and_csv(small, tmp_path):
     out = tmp_path / "d.csv"
     assert run("simulate", small, "--from-status", "--format", "csv", "-o", out).exit_code == 0
     text = out.read_bytes().decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("id,") and "E3" in text
+    assert text.splitlines()[0].startswith("id 编号,name 名称,") and "E3" in text
 
 
 def test_simulate_capacity_option(small):

@@ -44,9 +44,9 @@ def test_csv_file_with_bom(small, tmp_path):
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["level 等级", "id 编号", "name 企业名称"]
-    assert "reasons_en" in rows[0]
-    assert rows[1][1] == "E3" and "status is defaulted" in rows[1][rows[0].index("reasons_en")]
+    assert rows[0][:3] == ["level 预警等级", "id 企业编号", "name 企业名称"]  # report.fields.WATCHLIST
+    assert "reasons (English) 预警原因(英文)" in rows[0]
+    assert rows[1][1] == "E3" and "status is defaulted" in rows[1][rows[0].index("reasons (English) 预警原因(英文)")]
 
 
 def test_xlsx_with_chinese_headers(small, tmp_path):

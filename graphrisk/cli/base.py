@@ -44,7 +44,7 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="graphrisk")
 def main():
-    """graphrisk — guarantee-network (担保网络) risk analysis.
+    """Graphrisk — guarantee-network (担保网络) risk analysis.
 
     Load enterprises, persons, shareholdings, posts, loans and guarantees; find related
     parties, guarantee circles (担保圈) and chains (担保链); simulate default contagion
@@ -131,7 +131,8 @@ def load_options(func: Callable) -> Callable:
 def read_source(path: Path | str, encoding: str | None = None, strict: bool = False):
     """Load and validate a dataset from files or, for a Neo4j URI (``bolt://…``), from the
     store (:func:`graphrisk.neo4j.read.read_dataset`, validated the same way); raises
-    :class:`~graphrisk.errors.DatasetError` with every problem."""
+    :class:`~graphrisk.errors.DatasetError` with every problem.
+    """
     from graphrisk.io.dataset import LoadOptions
     from graphrisk.io.load import load_dataset
     from graphrisk.neo4j.connection import Neo4jParams

@@ -15,6 +15,14 @@ from graphrisk.cli.base import (
 )
 from graphrisk.domain.glossary import STRATEGIES
 from graphrisk.params import TAIL_KEYS
+from graphrisk.report.fields import (
+    BASELINES,
+    CASCADE,
+    CASCADE_GUARANTEES,
+    LOSS_BY_LENDER,
+    PLAN,
+    SYSTEMIC,
+)
 
 
 def _capacity(values) -> dict[str, float]:
@@ -108,12 +116,12 @@ def _cascade_output(rep: dict) -> Output:
             f"{lo['guarantor_payments']:,.2f}"]
     text += [f"warning: {w}" for w in rep["warnings"]]
     tables = [
-        ("defaults (违约企业)", ["id", "name 名称", "round 轮次", "seed 初始"],
+        ("defaults (违约企业)", CASCADE.labels(),
          [[d["id"], d["name"], d["round"], "yes" if d["seed"] else ""] for d in rep["defaults"]]),
-        ("loss by lender (按贷款人, 万元)", ["lender_id", "name 名称", "loss 损失"],
+        ("loss by lender (按贷款人, 万元)", LOSS_BY_LENDER.labels("lender_id", "name", "loss"),
          [[r["lender_id"], r["name"], r["loss"]] for r in rep["lenders"]]),
         ("guarantees called (担保代偿, 万元)",
-         ["id", "guarantor 担保人", "borrower 被担保人", "amount 金额", "call 追偿", "paid 代偿"],
+         CASCADE_GUARANTEES.labels(),
          [[g["id"], g["guarantor_name"] or g["guarantor_id"],
            g["borrower_name"] or g["borrower_id"], g["amount"], g["call"], g["paid"]]
           for g in rep["guarantees"]]),
@@ -130,15 +138,17 @@ def _mc_output(rep: dict) -> Output:
     if rep["forced_defaults"]:
         text.append("forced in every run: " + ", ".join(rep["forced_defaults"]))
     text += [f"warning: {w}" for w in rep["warnings"]]
-    label = "DebtRank" if rep["model"] == "debtrank" else "importance 系统重要性"
+    importance = SYSTEMIC.column("importance")
+    label = "DebtRank" if rep["model"] == "debtrank" else importance.label
     tables = [
         ("enterprises (企业: 违约概率 / 网络调整后违约概率 / 系统重要性)",
-         ["id", "name 名称", "pd", "network_pd", label, "others 连带"],
+         [*SYSTEMIC.labels("id", "name", "pd", "network_pd"), label,
+          SYSTEMIC.column("contagion_defaults").label],
          [[r["id"], r["name"], f"{r['pd']:.1%}", f"{r['network_pd']:.1%}",
            r["systemic_importance"],
            r["contagion_defaults"]] for r in rep["entities"]]),
-        ("loss by lender (按贷款人, 万元)", ["lender_id", "name 名称", "expected 预期"]
-         + list(TAIL_KEYS),
+        ("loss by lender (按贷款人, 万元)",
+         LOSS_BY_LENDER.labels("lender_id", "name", "expected_loss", *TAIL_KEYS),
          [[r["lender_id"], r["name"], r["expected_loss"]] + [r[k] for k in TAIL_KEYS]
           for r in rep["by_lender"]]),
     ]
@@ -203,9 +213,9 @@ def recommend(dataset, budget, amount_budget, runs, seed, recovery, strategies, 
     baselines += [[rule, b["actions"], b["amount"], b["loss_after"], b["reduction"]]
                   for rule, b in rep["baselines"].items()]
     tables = [
-        ("actions (措施, 万元)", ["step", "strategy 策略", "target 对象", "amount 金额",
-                              "loss before 前", "loss after 后", "description 说明"], actions),
+        ("actions (措施, 万元)", PLAN.labels("step", "strategy", "target", "amount", "before",
+                                         "after", "description"), actions),
         ("against the baselines (对照, 预期损失 万元)",
-         ["rule 规则", "actions", "amount 金额", "loss after 后", "reduction 降低"], baselines),
+         BASELINES.labels(), baselines),
     ]
     emit(Output(rep, tables, "\n".join(text)), fmt, output)

@@ -19,6 +19,7 @@ from graphrisk.cli.base import (
     read_source,
 )
 from graphrisk.errors import DatasetError
+from graphrisk.report.fields import LENDERS
 
 
 @main.command()
@@ -81,8 +82,8 @@ def summary(dataset, encoding, strict, fmt, output):
     ])
     rows = [[r["lender_id"], r["name"], r["type"], r["loans"], r["balance"], r["npl_balance"],
              r["guaranteed_amount"]] for r in s["by_lender"]]
-    headers = ["lender_id", "贷款人", "type", "loans", "balance 余额", "npl 不良",
-               "guaranteed 担保"]
+    headers = LENDERS.labels("lender_id", "name", "type", "loans", "balance", "npl_balance",
+                             "guaranteed_amount")
     emit(Output(s, [("by lender (按贷款人, 万元)", headers, rows)], text), fmt, output)
 
 

@@ -13,6 +13,15 @@ from graphrisk.cli.base import (
     open_dataset,
     output_options,
 )
+from graphrisk.report.fields import (
+    BORROWER_LENDERS,
+    CHAIN_ENTITIES,
+    CIRCLES,
+    CONCENTRATION,
+    EXPOSURE_BORROWERS,
+    EXPOSURE_CHAINS,
+    GROUPS,
+)
 
 _MAX_LISTED = 4  # members shown in one table cell
 
@@ -74,17 +83,16 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
         f"cycles listed {s['cycles_listed']}"
         + (" (truncated: raise --max-cycles)" if s["cycles_truncated"] else ""),
     ])
-    headers = ["circle 担保圈", "size 成员数", "members 成员", "loans 贷款余额",
-               "npl 不良占比", "internal 圈内担保", "banks 银行", "microloans 小贷",
-               "committee 债委会", "focus 重点成员", "cycles 担保环"]
+    headers = CIRCLES.labels("id", "size", "members", "loan_total", "npl_share",
+                             "guarantee_total", "bank_count", "microloan_count",
+                             "creditor_committee", "focus_members", "cycles")
     rows = [[c["id"], c["size"], _short(c["names"]), c["loan_total"], _pct(c["npl_share"]),
              c["guarantee_total"], c["bank_count"], c["microloan_count"],
              "yes 是" if c["creditor_committee"] else "no 否",
              _short(m["name"] for m in c["member_details"] if m["focus"]),
              f"{c['cycle_count']}{'+' if c['cycles_truncated'] else ''}"]
             for c in doc["circles"]]
-    g_headers = ["group 担保群", "size 成员数", "guarantees 担保笔数", "loans 贷款余额",
-                 "circles 担保圈", "members 成员"]
+    g_headers = GROUPS.labels("id", "size", "edges", "loan_total", "circles", "members")
     g_rows = [[g["id"], g["size"], g["edges"], g["loan_total"], _short(g["circles"]),
                _short(g["members"])] for g in doc["groups"]]
     tables = [("circles, riskiest first (担保圈, 按风险排序; 万元)", headers, rows),
@@ -128,8 +136,7 @@ def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fm
             ", ".join(f"{h}: {c}" for h, c in s["by_hops"].items()) +
             f"; their loans {s['loan_total']:,.2f} 万元" +
             ("" if s["paths_complete"] else "; some chains not listed (raise --max-paths)"))
-    headers = ["id", "name 名称", "hops 层级", "at stake 风险金额", "direct 直接担保",
-               "loans 贷款余额", "chain 担保链 (shortest)"]
+    headers = CHAIN_ENTITIES.labels()
     name = {e["id"]: e["name"] or e["id"] for e in doc["entities"]}
     name[doc["root"]] = doc["root_name"] or doc["root"]
     rows = []
@@ -192,19 +199,18 @@ def _lender_output(doc: dict) -> Output:
         f"in guarantee groups 担保群 {b['in_groups']:,.2f} ({_pct(b['in_groups_share'])}), "
         f"in circles 担保圈 {b['in_circles']:,.2f} ({_pct(b['in_circles_share'])})",
     ])
-    conc_h = ["id", "balance 余额", "share 占比", "npl 不良", "loans 笔数", "borrowers 户数"]
+    conc_h = CONCENTRATION.labels()
 
     def conc(rows):
         return [[r["id"], r["balance"], _pct(r["share"]), r["npl_balance"], r["loans"],
                  r["borrowers"]] for r in rows]
 
-    bor_h = ["borrower 借款人", "name 名称", "group 担保群", "circle 担保圈", "balance 余额",
-             "guarantors 担保人(层)", "chain debt 链上负债", "bank in chain 本行链上敞口"]
+    bor_h = EXPOSURE_BORROWERS.labels()
     bor = [[r["id"], r["name"], r["group"] or "", r["circle"] or "", r["balance"],
             _short(f"{c['name'] or c['id']}({c['hops']})" for c in r["chain"]), r["chain_debt"],
             r["lender_balance"]] for r in doc["borrowers"]]
-    top_h = ["borrower 借款人", "name 名称", "size 链上户数", "bank in chain 本行链上敞口",
-             "total debt 链上总负债", "circle 担保圈"]
+    top_h = EXPOSURE_CHAINS.labels("borrower", "name", "size", "lender_balance", "total_debt",
+                                   "circle")
     top = [[r["borrower_id"], r["name"], r["size"], r["lender_balance"], r["total_debt"],
             r["circle"] or ""] for r in doc["largest_chains"]]
     return Output(doc, [("borrowers and the chains behind them (借款人及其担保链; 万元)",
@@ -220,9 +226,7 @@ def _borrower_output(doc: dict) -> Output:
             f"{b['guarantees_given']:,.2f}, received {b['guarantees_received']:,.2f}; "
             f"group {b['group'] or '-'}, circle {b['circle'] or '-'}; "
             f"{s['lenders']} lenders exposed, total {s['total_exposure']:,.2f} 万元")
-    headers = ["lender 贷款人", "name 名称", "type 类型", "direct 直接贷款",
-               "via guarantees given 对外担保", "via guarantees received 被担保",
-               "total 合计敞口"]
+    headers = BORROWER_LENDERS.labels()
     rows = [[r["lender_id"], r["name"], r["type"], r["direct"]["balance"],
              r["guarantees_given"]["amount_at_stake"],
              r["guarantees_received"]["amount_at_stake"], r["total_exposure"]]

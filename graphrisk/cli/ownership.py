@@ -19,6 +19,7 @@ from graphrisk.cli.base import (
 )
 from graphrisk.domain.glossary import OWNERSHIP_MODES, RELATED_RULES
 from graphrisk.io.output import is_stream, open_output
+from graphrisk.report.fields import BENEFICIAL_OWNERS, HOLDINGS, OWNERS, RELATED_PAIRS
 from graphrisk.report.formats import csv_text, to_json
 
 _MODES = click.Choice(list(OWNERSHIP_MODES))
@@ -96,8 +97,7 @@ def holdings(dataset, holder, mode, threshold, floor, max_depth, min_pct, max_pa
     text = (f"{holder} {data['name']} — {len(rows)} holding(s) (持股), mode {mode} "
             f"{OWNERSHIP_MODES[mode]}" + (f", T = {threshold:g} %" if mode == "passthrough"
                                           else ""))
-    headers = ["company_id", "企业名称", "share_pct 持股%", "direct_pct 直接%", "paths 路径数",
-               "largest path 主要路径"]
+    headers = HOLDINGS.labels()
     emit(Output(data, [("holdings (持股明细)", headers, rows)], text), fmt, output)
 
 
@@ -143,15 +143,14 @@ def owners(dataset, company, mode, threshold, floor, max_depth, max_paths, encod
         f"ultimate controller (实际控制人): {ult or ('none: cross-holding loop' if data['circular'] else 'none')}",
         f"control chain (控制链): {chain}",
     ])
-    headers = ["holder_id", "名称", "kind", "share_pct 持股%", "direct_pct 直接%",
-               "multiply_pct 乘积%", "control_pct 控制%", "受益所有人"]
+    headers = OWNERS.labels()
     emit(Output(data, [("owners (股东)", headers, rows),
-                       ("beneficial owners (受益所有人)", ["person_id", "姓名", "basis", "multiply%"],
+                       ("beneficial owners (受益所有人)", BENEFICIAL_OWNERS.labels(),
                         bo)], text), fmt, output)
 
 
-_PAIR_HEADERS = ["a", "a_name", "b", "b_name", "rules", "a_in_b_pct", "b_in_a_pct",
-                 "common_owners", "loan_balance", "guarantee_amount", "shared_people"]
+#: the related-pair CSV columns: the field keys (a machine-readable export)
+_PAIR_HEADERS = [c.key for c in RELATED_PAIRS.columns]
 
 
 def _pair_row(p: dict) -> list:

@@ -15,10 +15,11 @@ from graphrisk.cli.base import (
     main,
     open_dataset,
 )
+from graphrisk.report.fields import CRITERIA, LEVEL_RULES, SIGNALS, WATCHLIST
+from graphrisk.report.tables import Table
+from graphrisk.report.xlsx import write_workbook
 
 LEVEL_NAMES = ("blue", "yellow", "orange", "red")
-#: fill colours of the level cells in the workbook
-FILLS = {"red": "F4B6B6", "orange": "F9D3A8", "yellow": "FCEFA6", "blue": "BBD7F2"}
 
 
 def _criteria(entry: dict, lang: str = "zh") -> str:
@@ -34,9 +35,11 @@ def _reasons(entry: dict, lang: str = "zh", limit: int | None = None) -> str:
     return text
 
 
+_CREDIT_SOURCE = {"credit_line": "授信额度", "loans": "贷款余额"}
+
+
 def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
-    headers = ["level 等级", "id 编号", "name 企业名称", "key 重点", "exposure 敞口(万元)",
-               "criteria 入选标准", "reasons 预警原因"]
+    keys = ["level", "id", "name", "key", "exposure", "criteria", "reasons"]
     rows = []
     for e in data["enterprises"]:
         row = [f"{e['level']} {e['level_zh']}", e["id"], e["name"], "是" if e["key"] else "",
@@ -46,63 +49,34 @@ def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
                     "; ".join(s["code"] for s in e["signals"]), _reasons(e, "en")]
         rows.append(row)
     if full:
-        headers += ["credit 授信(万元)", "credit_source 授信口径", "criteria_codes",
-                    "signal_codes", "reasons_en"]
-    return headers, rows
+        keys += ["credit", "credit_source", "criteria_codes", "signal_codes", "reasons_en"]
+    return WATCHLIST.labels(*keys), rows
 
 
-def write_xlsx(data: dict, path: Path) -> None:
-    """The watchlist as a workbook with Chinese headers: 预警名单, 风险信号, 入选标准, 预警规则.
-
-    Written to a temporary name, then renamed (whole or not at all).
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "预警名单"
-    ws.append(["预警等级", "等级代码", "企业编号", "企业名称", "重点企业", "风险敞口(万元)",
-               "授信(万元)", "授信口径", "入选标准", "预警原因", "Reasons (English)"])
-    for e in data["enterprises"]:
-        ws.append([e["level_zh"], e["level"], e["id"], e["name"], "是" if e["key"] else "否",
-                   e["exposure"], e["credit"],
-                   {"credit_line": "授信额度", "loans": "贷款余额"}.get(e["credit_source"], ""),
-                   _criteria(e), "\n".join(r["zh"] for r in e["reasons"]),
-                   "\n".join(r["en"] for r in e["reasons"])])
-        if e["level"] in FILLS:
-            ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor=FILLS[e["level"]])
-    ws2 = wb.create_sheet("风险信号")
-    ws2.append(["企业编号", "企业名称", "信号代码", "信号", "Signal", "类型", "数值", "单位",
-                "笔数/个数", "预警等级", "说明"])
-    for e in data["enterprises"]:
-        for s, r in zip(e["signals"], e["reasons"], strict=False):
-            ws2.append([e["id"], e["name"], s["code"], s["label_zh"], s["label_en"],
-                        "自身" if s["kind"] == "own" else "网络", s["value"], s["unit"],
-                        s["count"], s["level"], r["zh"]])
-    ws3 = wb.create_sheet("入选标准")
-    ws3.append(["企业编号", "企业名称", "标准代码", "入选标准", "Criterion", "授信(万元)",
-                "授信口径", "依据"])
-    for e in data["enterprises"]:
+def workbook_tables(data: dict) -> list[Table]:
+    """Return the watchlist as four tables: 预警名单, 风险信号, 入选标准, 预警规则."""
+    ents = data["enterprises"]
+    listed = [[e["level"], e["level"], e["id"], e["name"], bool(e["key"]), e["exposure"],
+               e["credit"], _CREDIT_SOURCE.get(e["credit_source"], ""), _criteria(e),
+               "\n".join(r["zh"] for r in e["reasons"]), "\n".join(r["en"] for r in e["reasons"])]
+              for e in ents]
+    signals = [[e["id"], e["name"], s["code"], s["label_zh"], s["label_en"],
+                "自身" if s["kind"] == "own" else "网络", s["value"], s["unit"], s["count"],
+                s["level"], r["zh"]]
+               for e in ents for s, r in zip(e["signals"], e["reasons"], strict=False)]
+    criteria = []
+    for e in ents:
         for c in e["criteria"]:
             f = c["figures"]
             extra = {k: v for k, v in f.items() if k not in ("credit", "credit_source")}
-            ws3.append([e["id"], e["name"], c["code"], c["label_zh"], c["label_en"],
-                        f.get("credit"), f.get("credit_source"), str(extra) if extra else ""])
-    ws4 = wb.create_sheet("预警规则")
-    ws4.append(["信号代码", "信号", "Signal", "类型", "等级规则"])
-    for r in data["parameters"]["rules"]:
-        ws4.append([r["code"], r["label_zh"], r["label_en"], r["kind"], r["levels"]])
-    for sheet in wb.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJK", (8, 8, 22, 30, 8, 14, 12, 10, 40, 80, 80), strict=True):
-        ws.column_dimensions[col].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    wb.save(tmp)
-    tmp.replace(path)
+            criteria.append([e["id"], e["name"], c["code"], c["label_zh"], c["label_en"],
+                             f.get("credit"), f.get("credit_source"), str(extra) if extra else ""])
+    rules = [[r["code"], r["label_zh"], r["label_en"], r["kind"], str(r["levels"])]
+             for r in data["parameters"]["rules"]]
+    return [WATCHLIST.table(listed, ("level", "level_code", "id", "name", "key", "exposure",
+                                     "credit", "credit_source", "criteria", "reasons",
+                                     "reasons_en"), zh="预警名单"),
+            SIGNALS.table(signals), CRITERIA.table(criteria), LEVEL_RULES.table(rules)]
 
 
 @main.command()
@@ -156,7 +130,7 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
         echo_err(f"note: {note}")
     data = wl.as_dict()
     if fmt == "xlsx":
-        write_xlsx(data, output)
+        write_workbook(workbook_tables(data), output)
         echo_err(f"wrote {output}")
         return
     c = data["counts"]

@@ -1,5 +1,7 @@
-"""Default contagion (SPEC §6): the deterministic cascade along guarantees, Monte
-Carlo losses (expected loss, VaR, ES, network PD, systemic importance) and DebtRank.
+"""Default contagion (违约传染, SPEC §6).
+
+The deterministic cascade along guarantees, Monte Carlo losses (expected loss, VaR, ES,
+network PD, systemic importance) and DebtRank.
 
 The event-driven array engine is :mod:`._engine`; :mod:`.cascade` is its public face.
 """
@@ -23,4 +25,7 @@ from graphrisk.contagion.montecarlo import (
     tail_stats,
 )
 
-__all__ = ["simulate_defaults", "cascade", "capacities", "compile_model", "CascadeModel", "CascadeResult", "monte_carlo", "pd_vector", "draw_scenarios", "run_scenarios", "tail_stats", "systemic_importance", "debtrank", "debtrank_importance", "impact_matrix"]
+__all__ = ["simulate_defaults", "cascade", "capacities", "compile_model", "CascadeModel",
+           "CascadeResult", "monte_carlo", "pd_vector", "draw_scenarios", "run_scenarios",
+           "tail_stats", "systemic_importance", "debtrank", "debtrank_importance",
+           "impact_matrix"]

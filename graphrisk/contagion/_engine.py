@@ -1,5 +1,6 @@
-"""The vectorised engine of the default cascade (SPEC §6); the model it computes is
-described in :mod:`graphrisk.contagion`.
+"""The vectorised engine of the default cascade (SPEC §6).
+
+The model it computes is described in :mod:`graphrisk.contagion`.
 
 :func:`compile_model` turns a :class:`~graphrisk.network.graph.Network` into a
 :class:`CascadeModel`: the fixed calls, grouped by borrower.  :func:`propagate` runs
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from graphrisk.errors import ParameterError
 from graphrisk.network.graph import Network
@@ -30,8 +32,8 @@ __all__ = ["CascadeModel", "Propagation", "Workspace", "guarantee_calls", "compi
            "propagate", "run_losses", "edge_flows", "loan_flows", "ranges", "sorted_unique"]
 
 
-def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + c)`` for each (start, count), vectorised.
+def ranges(starts: npt.ArrayLike, counts: npt.ArrayLike) -> np.ndarray:
+    """Concatenate ``arange(s, s + c)`` for each (start, count), vectorised.
 
     >>> ranges(np.array([5, 0, 2]), np.array([2, 0, 3])).tolist()
     [5, 6, 2, 3, 4]
@@ -45,9 +47,10 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
             + np.repeat(np.asarray(starts, dtype=np.int64), counts))
 
 
-def guarantee_calls(g_dst, g_loan, amount, l_borrower, l_shortfall, n_borrowers
+def guarantee_calls(g_dst: np.ndarray, g_loan: np.ndarray, amount: npt.ArrayLike,
+                    l_borrower: np.ndarray, l_shortfall: np.ndarray, n_borrowers: int
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Call on each guarantee when its borrower defaults (see the module notes).
+    """Compute the call on each guarantee when its borrower defaults (see the module notes).
 
     Indices are local: ``g_loan`` indexes ``l_*`` (``-1``: no loan), ``g_dst`` and
     ``l_borrower`` are in ``range(n_borrowers)``.  Returns ``(calls, residual per
@@ -119,12 +122,12 @@ class CascadeModel:
 
     @property
     def size(self) -> int:
-        """Cells per run: the entities and the replacement cover."""
+        """Return the cells per run: the entities and the replacement cover."""
         return self.n + 1
 
     @property
     def e_dst(self) -> np.ndarray:
-        """Borrower of each edge."""
+        """Return the borrower of each edge."""
         return np.repeat(np.arange(self.size), self.count)
 
 
@@ -132,9 +135,10 @@ def _threshold(cap: np.ndarray, tolerance: float) -> np.ndarray:
     return cap + tolerance * np.maximum(1.0, cap)
 
 
-def compile_model(net: Network, cap: np.ndarray, recovery: float = 0.0, *,
-                  tolerance: float = 1e-9, src=None, amount=None, active=None,
-                  balance=None) -> CascadeModel:
+def compile_model(net: Network, cap: npt.ArrayLike, recovery: float = 0.0, *,
+                  tolerance: float = 1e-9, src: npt.ArrayLike | None = None,
+                  amount: npt.ArrayLike | None = None, active: npt.ArrayLike | None = None,
+                  balance: npt.ArrayLike | None = None) -> CascadeModel:
     """Compile a network for :func:`propagate` (``O(m log m + loans + n)``).
 
     Parameters
@@ -205,35 +209,43 @@ class Propagation:
     calls: np.ndarray
 
 
-def sorted_unique(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort-based; numpy's hash-based ``unique`` is far slower
-    on large int64 keys).
+def sorted_unique(a: npt.ArrayLike) -> np.ndarray:
+    """Return the sorted distinct values.
+
+    Sort-based: numpy's hash-based ``unique`` is far slower on large int64 keys.
 
     >>> sorted_unique(np.array([5, 1, 5, 3])).tolist()
     [1, 3, 5]
     """
-    a = np.sort(np.asarray(a))
-    if len(a) < 2:
-        return a
-    keep = np.empty(len(a), dtype=bool)
+    s = np.sort(np.asarray(a))
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
     keep[0] = True
-    np.not_equal(a[1:], a[:-1], out=keep[1:])
-    return a[keep]
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 class Workspace:
-    """Reusable state cells for :func:`propagate` (``cells`` of 13 bytes, allocated
-    lazily by the OS and cleaned after each use)."""
+    """Reusable state cells for :func:`propagate`.
 
-    def __init__(self, cells: int):
+    ``cells`` of 13 bytes, allocated lazily by the OS and cleaned after each use.
+    """
+
+    cells: int
+    defaulted: np.ndarray
+    calls: np.ndarray
+    writer: np.ndarray
+
+    def __init__(self, cells: int) -> None:
         self.cells = cells
         self.defaulted = np.zeros(cells, dtype=bool)
         self.calls = np.zeros(cells)
         self.writer = np.empty(cells, dtype=np.int32)
 
 
-def propagate(model: CascadeModel, seed_keys, runs: int, ws: Workspace | None = None
-              ) -> Propagation:
+def propagate(model: CascadeModel, seed_keys: npt.ArrayLike, runs: int,
+              ws: Workspace | None = None) -> Propagation:
     """Run ``runs`` cascades at once from seeds given as keys ``run · size + entity``.
 
     Event-driven: each round gathers only the guarantees of fragile guarantors of the
@@ -249,7 +261,8 @@ def propagate(model: CascadeModel, seed_keys, runs: int, ws: Workspace | None = 
     defaulted, calls, writer = ws.defaulted, ws.calls, ws.writer
     new = _distinct(np.asarray(seed_keys, dtype=np.int64), writer)
     defaulted[new] = True
-    keys, rounds, touched = [new], [np.zeros(len(new), dtype=np.int32)], []
+    key_parts, round_parts = [new], [np.zeros(len(new), dtype=np.int32)]
+    hit_parts: list[np.ndarray] = []
     r = 0
     while new.size:
         run = new // size
@@ -261,30 +274,30 @@ def propagate(model: CascadeModel, seed_keys, runs: int, ws: Workspace | None = 
         target = np.repeat(run * size, cnt) + model.f_src[e]
         np.add.at(calls, target, model.f_call[e])
         hit = _distinct(target, writer)
-        touched.append(hit)
+        hit_parts.append(hit)
         new = hit[(calls[hit] > model.thr[hit % size]) & ~defaulted[hit]]
         r += 1
         if new.size:
             defaulted[new] = True
-            keys.append(new)
-            rounds.append(np.full(len(new), r, dtype=np.int32))
-    touched = sorted_unique(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
-    keys = np.concatenate(keys)
-    out = Propagation(runs, size, keys, np.concatenate(rounds), touched, calls[touched])
+            key_parts.append(new)
+            round_parts.append(np.full(len(new), r, dtype=np.int32))
+    touched = sorted_unique(np.concatenate(hit_parts)) if hit_parts else np.zeros(0, np.int64)
+    keys = np.concatenate(key_parts)
+    out = Propagation(runs, size, keys, np.concatenate(round_parts), touched, calls[touched])
     defaulted[keys] = False  # leave the workspace clean
     calls[touched] = 0.0
     return out
 
 
 def _distinct(keys: np.ndarray, writer: np.ndarray) -> np.ndarray:
-    """Distinct keys in order of last occurrence, by a scatter into ``writer``."""
+    """Return the distinct keys in order of last occurrence, by a scatter into ``writer``."""
     pos = np.arange(len(keys), dtype=np.int32)
     writer[keys] = pos
     return keys[writer[keys] == pos]
 
 
 def run_losses(model: CascadeModel, prop: Propagation) -> tuple[np.ndarray, np.ndarray]:
-    """Lenders' loss per run, and what the replacement cover paid per run.
+    """Return the lenders' loss per run, and what the replacement cover paid per run.
 
     Loss = Σ over defaulted b of (own shortfall − what safe guarantors pay) − what the
     fragile guarantors pay (capacity when over it, else their calls).  The cover's
@@ -305,8 +318,11 @@ def run_losses(model: CascadeModel, prop: Propagation) -> tuple[np.ndarray, np.n
 
 
 def edge_flows(model: CascadeModel, prop: Propagation) -> dict[str, np.ndarray]:
-    """Every called guarantee of every run: ``run``, ``edge`` (model edge), ``owner``
-    (position in ``prop.keys`` of its borrower), ``call`` and ``paid``."""
+    """Return every called guarantee of every run.
+
+    Keys: ``run``, ``edge`` (model edge), ``owner`` (position in ``prop.keys`` of its
+    borrower), ``call`` and ``paid``.
+    """
     size = prop.size
     run = prop.keys // size
     cnt = model.count[prop.keys - run * size]
@@ -322,10 +338,13 @@ def edge_flows(model: CascadeModel, prop: Propagation) -> dict[str, np.ndarray]:
     return {"run": run[owner], "edge": e, "owner": owner, "call": call, "paid": call * share}
 
 
-def loan_flows(model: CascadeModel, prop: Propagation, edges: dict | None = None
-               ) -> dict[str, np.ndarray]:
-    """Every defaulted loan of every run: ``run``, ``loan``, ``shortfall``, ``paid`` (by
-    guarantors) and ``loss`` = shortfall − paid."""
+def loan_flows(model: CascadeModel, prop: Propagation,
+               edges: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Return every defaulted loan of every run.
+
+    Keys: ``run``, ``loan``, ``shortfall``, ``paid`` (by guarantors) and ``loss`` =
+    shortfall − paid.  ``edges`` is :func:`edge_flows` when already computed.
+    """
     edges = edge_flows(model, prop) if edges is None else edges
     size = prop.size
     run = prop.keys // size

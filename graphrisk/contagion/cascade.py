@@ -40,9 +40,12 @@ compare the two on random networks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from graphrisk.contagion._engine import (
@@ -68,12 +71,19 @@ __all__ = ["CascadeModel", "Propagation", "CascadeResult", "Workspace", "capacit
 
 
 @analysis()
-def capacities(net: Network, *, capacity: dict | None = None) -> tuple[np.ndarray, list[str]]:
-    """Capacity of every entity to pay guarantee calls (万元), and the warnings.
+def capacities(net: Network, *, capacity: Mapping[str, float] | None = None
+               ) -> tuple[np.ndarray, list[str]]:
+    """Return the capacity of every entity to pay guarantee calls (万元), and the warnings.
 
     Enterprises: ``net_assets`` (missing → 0, negative → 0; a warning lists the
     guarantors concerned).  Persons and institutions: ``inf`` (they never default).
     ``capacity`` maps ids to capacities that replace these (any kind of entity).
+
+    Examples
+    --------
+    >>> cap, warnings = capacities(net, capacity={"P1": 250})
+    >>> dict(zip(net.ids[:5], cap[:5].tolist())), warnings
+    ({'E1': 100.0, 'E2': 50.0, 'E3': 20.0, 'E4': 80.0, 'P1': 250.0}, [])
 
     Raises
     ------
@@ -89,7 +99,7 @@ def capacities(net: Network, *, capacity: dict | None = None) -> tuple[np.ndarra
     cap[:k] = np.where(np.isnan(na), 0.0, np.maximum(na, 0.0))
     guarantor = np.zeros(net.n, dtype=bool)
     guarantor[net.g_src] = True
-    warnings = []
+    warnings: list[str] = []
     for bad, what in ((np.isnan(na), "no net_assets"), (na < 0, "negative net_assets")):
         idx = np.flatnonzero(bad & guarantor[:k])
         if idx.size:
@@ -97,11 +107,11 @@ def capacities(net: Network, *, capacity: dict | None = None) -> tuple[np.ndarra
             more = f" and {idx.size - 5} more" if idx.size > 5 else ""
             warnings.append(f"{idx.size} enterprise guarantor(s) have {what}; their capacity "
                             f"is taken as 0 万元: {shown}{more}")
-    for key, value in (capacity or {}).items():
+    for key, given in (capacity or {}).items():
         try:
-            value = float(value)
+            value = float(given)
         except (TypeError, ValueError):
-            raise ParameterError(f"capacity of {key!r} is not a number: {value!r}") from None
+            raise ParameterError(f"capacity of {key!r} is not a number: {given!r}") from None
         if np.isnan(value) or value < 0:
             raise ParameterError(f"capacity of {key!r} must be >= 0, got {value}")
         cap[net.positions(key)[0]] = value
@@ -144,38 +154,41 @@ class CascadeResult:
 
     @property
     def total_loss(self) -> float:
+        """Return the lenders' total loss (万元)."""
         return float(self.loss.sum())
 
     def by_lender(self) -> dict[int, float]:
-        """Lender index → loss, largest first (lenders of defaulted loans only)."""
+        """Return lender index → loss, largest first (lenders of defaulted loans only)."""
         s = pd.Series(self.loss).groupby(self.lender).sum().sort_values(ascending=False,
                                                                         kind="stable")
         return {int(k): float(v) for k, v in s.items()}
 
 
-def cascade(model: CascadeModel, seeds) -> CascadeResult:
-    """The deterministic cascade from seed entity indices.
+def cascade(model: CascadeModel, seeds: npt.ArrayLike) -> CascadeResult:
+    """Run the deterministic cascade from seed entity indices.
 
     Examples
     --------
-    >>> ds = load_dataset("datasets/demo")                     # doctest: +SKIP
-    >>> net = build_network(ds); cap, _ = capacities(ds, net)  # doctest: +SKIP
-    >>> res = cascade(compile_model(net, cap), net.positions(["91331122704518921G"]))
-    ...                                                        # doctest: +SKIP
-    >>> res.rounds, res.total_loss                             # doctest: +SKIP
+    E1 defaults; its guarantor E2 (capacity 50) is called for 800 and falls in round 1,
+    which brings down E3, a guarantor of E2, in round 2:
+
+    >>> cap, _ = capacities(net)
+    >>> res = cascade(compile_model(net, cap), net.positions(["E1"]))
+    >>> net.ids[res.defaulted].tolist(), res.rounds, res.total_loss
+    (['E1', 'E2', 'E3'], 2, 1380.0)
 
     Notes
     -----
     ``O(Σ guarantees and loans of the defaulted · log)``; see :func:`propagate`.
     """
-    seeds = np.unique(np.asarray(seeds, dtype=np.int64))
-    if seeds.size and (seeds.min() < 0 or seeds.max() >= model.n):
+    seed = np.unique(np.asarray(seeds, dtype=np.int64))
+    if seed.size and (seed.min() < 0 or seed.max() >= model.n):
         raise UnknownEntityError("seed index out of range")
-    prop = propagate(model, seeds, 1)
+    prop = propagate(model, seed, 1)
     edges = edge_flows(model, prop)
     loans = loan_flows(model, prop, edges)
     return CascadeResult(
-        defaulted=prop.keys, round=prop.rounds, seeds=len(seeds),
+        defaulted=prop.keys, round=prop.rounds, seeds=len(seed),
         rounds=int(prop.rounds.max()) if len(prop.rounds) else 0,
         guarantee=model.e_guar[edges["edge"]], call=edges["call"], paid=edges["paid"],
         loan=loans["loan"], shortfall=loans["shortfall"], loan_paid=loans["paid"],
@@ -183,12 +196,14 @@ def cascade(model: CascadeModel, seeds) -> CascadeResult:
 
 
 @analysis(params=ContagionParams)
-def simulate_defaults(net: Network, defaults=(), *, params: ContagionParams | None = None, from_status: bool = False, capacity: dict | None = None) -> dict:
-    """The ``simulate`` report of one deterministic cascade (SPEC §6, §9).
+def simulate_defaults(net: Network, defaults: Iterable[str] = (), *,
+                      params: ContagionParams | None = None, from_status: bool = False,
+                      capacity: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Build the ``simulate`` report of one deterministic cascade (SPEC §6, §9).
 
     Parameters
     ----------
-    ds : Dataset
+    net : Network or Dataset
     defaults : iterable of str
         Seed entity ids.
     params : ContagionParams
@@ -214,7 +229,14 @@ def simulate_defaults(net: Network, defaults=(), *, params: ContagionParams | No
         No seed given.
     UnknownEntityError
         A seed id is unknown.
+
+    Examples
+    --------
+    >>> rep = simulate_defaults(net, ["E1"])
+    >>> [d["id"] for d in rep["defaults"]], rep["losses"]["by_lender"]
+    (['E1', 'E2', 'E3'], {'B1': 1330.0, 'M1': 50.0, 'B2': 0.0})
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     seeds = [str(d) for d in defaults]
     if from_status:

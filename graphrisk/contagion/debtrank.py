@@ -41,6 +41,7 @@ shrink by g per turn (``log(tolerance) / log(g)`` turns).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -53,7 +54,9 @@ MAX_ITERATIONS = 10_000
 
 
 def impact_matrix(model: CascadeModel) -> sp.csr_matrix:
-    """``W[b, j]``: impact of borrower b's full distress on guarantor j (size × size).
+    """Return ``W[b, j]``: the impact of borrower b's full distress on guarantor j.
+
+    The matrix is ``size × size``.
 
     Parallel guarantees are summed before the cap at 1.  ``O(m log m)``.
     """
@@ -71,7 +74,7 @@ def impact_matrix(model: CascadeModel) -> sp.csr_matrix:
 
 
 def resonant(impact: sp.csr_matrix) -> np.ndarray:
-    """Entities on a cycle of impact-1 links.
+    """Flag the entities on a cycle of impact-1 links.
 
     Such an entity, once distressed at all, ends fully distressed: an increment goes
     round the cycle undiminished until something saturates, and a saturated entity
@@ -86,9 +89,10 @@ def resonant(impact: sp.csr_matrix) -> np.ndarray:
     return np.bincount(label)[label] >= 2
 
 
-def debtrank(model: CascadeModel, h0, *, tolerance: float = 1e-9,
-             impact: sp.csr_matrix | None = None) -> tuple[np.ndarray, float]:
-    """Final distress of every entity and the DebtRank of an initial shock.
+def debtrank(model: CascadeModel, h0: npt.ArrayLike | dict[int, float], *,
+             tolerance: float = 1e-9, impact: sp.csr_matrix | None = None
+             ) -> tuple[np.ndarray, float]:
+    """Return the final distress of every entity and the DebtRank of an initial shock.
 
     Parameters
     ----------
@@ -97,6 +101,8 @@ def debtrank(model: CascadeModel, h0, *, tolerance: float = 1e-9,
         Initial distress in [0, 1]: a vector over the entities, or {index: distress}.
     tolerance : float
         Increments below this are not passed on.
+    impact : csr_matrix, optional
+        :func:`impact_matrix` of ``model``, when already computed.
 
     Returns
     -------
@@ -111,7 +117,14 @@ def debtrank(model: CascadeModel, h0, *, tolerance: float = 1e-9,
     the first: the distress bounces back and forth until ``h_a = 0.4 / (1 − 0.25)``
     and ``h_b = 0.5 · h_a`` (``tests/test_debtrank.py`` works this through).
 
-    >>> h, R = debtrank(model, {net.positions("E1")[0]: 1.0})  # doctest: +SKIP
+    On the small network, E1's full distress saturates its guarantor E2 (capacity 50,
+    called for 800) and, through E2, E3: R is their loans' shortfall, 500 + 350 万元.
+
+    >>> from graphrisk.contagion import capacities, compile_model
+    >>> model = compile_model(net, capacities(net)[0])
+    >>> h, R = debtrank(model, {int(net.positions("E1")[0]): 1.0})
+    >>> dict(zip(net.ids[:4], h[:4].tolist())), R
+    ({'E1': 1.0, 'E2': 1.0, 'E3': 1.0, 'E4': 0.0}, 850.0)
 
     Notes
     -----
@@ -145,9 +158,9 @@ def debtrank(model: CascadeModel, h0, *, tolerance: float = 1e-9,
     return h, float(model.short @ (h - h0))
 
 
-def debtrank_importance(model: CascadeModel, entities=None, *, tolerance: float = 1e-9
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """DebtRank of each entity defaulting alone, and how many others it saturates.
+def debtrank_importance(model: CascadeModel, entities: npt.ArrayLike | None = None, *,
+                        tolerance: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    """Return the DebtRank of each entity defaulting alone, and how many others it saturates.
 
     All single-entity shocks run at once, event-driven: the (shock, entity) pairs a
     shock can reach are found first (a batched breadth-first search on the impact
@@ -158,14 +171,14 @@ def debtrank_importance(model: CascadeModel, entities=None, *, tolerance: float 
     -------
     (R, saturated) : ndarray of float (万元), ndarray of int (others with h = 1).
     """
-    entities = np.arange(model.n) if entities is None else np.asarray(entities, np.int64)
+    ent = np.arange(model.n) if entities is None else np.asarray(entities, np.int64)
     w = impact_matrix(model)
     res = resonant(w)
     size = model.size
-    cand = sorted_unique(entities[(np.diff(w.indptr) > 0)[entities]])
+    cand = sorted_unique(ent[(np.diff(w.indptr) > 0)[ent]])
     value, saturated = np.zeros(size), np.zeros(size, dtype=np.int64)
     if not cand.size:
-        return value[entities], saturated[entities]
+        return value[ent], saturated[ent]
     seed_keys = np.arange(len(cand)) * size + cand
     keys = _reach(w, seed_keys, size)
     h = np.zeros(len(keys))
@@ -194,11 +207,11 @@ def debtrank_importance(model: CascadeModel, entities=None, *, tolerance: float 
     value[cand] = np.bincount(run, weights=h * model.short[node], minlength=len(cand)) \
         - model.short[cand]
     saturated[cand] = np.bincount(run, weights=(h >= 1.0 - 1e-12), minlength=len(cand)) - 1
-    return value[entities], saturated[entities]
+    return value[ent], saturated[ent]
 
 
 def _reach(w: sp.csr_matrix, seed_keys: np.ndarray, size: int) -> np.ndarray:
-    """Sorted keys ``shock · size + entity`` of every entity each shock can reach."""
+    """Return the sorted keys ``shock · size + entity`` of every entity each shock can reach."""
     seen = np.sort(seed_keys)
     frontier = seen
     while frontier.size:

@@ -1,5 +1,7 @@
-"""Monte Carlo of default contagion: scenarios, expected and tail loss, network-adjusted
-default probabilities and systemic importance (SPEC §6).
+"""Monte Carlo of default contagion (SPEC §6).
+
+Scenarios, expected and tail loss, network-adjusted default probabilities and systemic
+importance.
 
 Definitions
 -----------
@@ -37,9 +39,12 @@ cascade per entity that can bring a guarantor down alone (the others score 0).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from graphrisk.contagion.cascade import (
     CascadeModel,
@@ -63,9 +68,11 @@ __all__ = ["pd_vector", "Scenarios", "draw_scenarios", "Outcome", "run_scenarios
 
 
 @analysis(params=ContagionParams)
-def pd_vector(net: Network, *, params: ContagionParams | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PD of each enterprise (in table order), where it came from, and the worst
-    loan classification.
+def pd_vector(net: Network, *, params: ContagionParams | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each enterprise's PD, where it came from, and its worst loan classification.
+
+    The enterprises are in table order.
 
     Returns
     -------
@@ -77,8 +84,13 @@ def pd_vector(net: Network, *, params: ContagionParams | None = None) -> tuple[n
 
     Examples
     --------
-    >>> pd_, source, worst = pd_vector(load_dataset("datasets/demo"))  # doctest: +SKIP
+    >>> pd_, source, worst = pd_vector(net)
+    >>> pd_.tolist()
+    [0.01, 0.05, 0.5, 0.01]
+    >>> source[3], worst[3]  # E4 has no pd: it comes from its worst loan
+    ('classification', 'normal')
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     e, lo = ds.tables["enterprises"], ds.tables["loans"]
     order = list(CLASSIFICATION)
@@ -111,7 +123,7 @@ class Scenarios:
     nodes: np.ndarray
 
     def runs_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(position in ``nodes``, run) of every run in which one of ``nodes`` is a seed."""
+        """Return (position in ``nodes``, run) of every run in which one of ``nodes`` is a seed."""
         if "_by_node" not in self.__dict__:
             run = np.repeat(np.arange(self.runs), np.diff(self.indptr))
             order = np.argsort(self.nodes, kind="stable")
@@ -126,13 +138,13 @@ class Scenarios:
         return np.repeat(np.arange(len(nodes)), counts), run[ranges(start[at], counts)]
 
     def seeds_of(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(position in ``runs``, entity) of the seeds of the given runs."""
+        """Return (position in ``runs``, entity) of the seeds of the given runs."""
         counts = self.indptr[runs + 1] - self.indptr[runs]
         return (np.repeat(np.arange(len(runs)), counts),
                 self.nodes[ranges(self.indptr[runs], counts)])
 
 
-def draw_scenarios(pd_: np.ndarray, runs: int, seed: int, *, forced=(),
+def draw_scenarios(pd_: np.ndarray, runs: int, seed: int, *, forced: Iterable[int] = (),
                    block_cells: int = 4_000_000) -> Scenarios:
     """Draw the seed defaults of ``runs`` scenarios (common random numbers).
 
@@ -154,20 +166,20 @@ def draw_scenarios(pd_: np.ndarray, runs: int, seed: int, *, forced=(),
     """
     rng = np.random.default_rng(seed)
     k = len(pd_)
-    forced = np.unique(np.asarray(list(forced), dtype=np.int64))
+    always = np.unique(np.asarray(list(forced), dtype=np.int64))
     step = max(1, block_cells // max(k, 1))
-    rows, cols = [], []
+    row_parts, col_parts = [], []
     for first in range(0, runs, step):
         b = min(step, runs - first)
         r, c = np.nonzero(rng.random((b, k)) < pd_)
-        rows.append(r + first)
-        cols.append(c)
-    rows, cols = np.concatenate(rows), np.concatenate(cols).astype(np.int64)
-    if forced.size:
-        width = max(k, int(forced.max()) + 1)
+        row_parts.append(r + first)
+        col_parts.append(c)
+    rows, cols = np.concatenate(row_parts), np.concatenate(col_parts).astype(np.int64)
+    if always.size:
+        width = max(k, int(always.max()) + 1)
         key = sorted_unique(np.concatenate([rows.astype(np.int64) * width + cols,
-                                            np.repeat(np.arange(runs), forced.size) * width
-                                            + np.tile(forced, runs)]))
+                                            np.repeat(np.arange(runs), always.size) * width
+                                            + np.tile(always, runs)]))
         rows, cols = key // width, key % width
     indptr = np.searchsorted(rows, np.arange(runs + 1)).astype(np.int64)
     return Scenarios(runs, seed, indptr, cols)
@@ -179,7 +191,8 @@ class Outcome:
 
     ``loss``/``cover`` per run (lenders' loss, replacement cover's payments);
     ``keys``: the defaults as ``run · size + entity`` (global runs); ``touched`` and
-    ``calls``: guarantors that were called, with their total calls."""
+    ``calls``: guarantors that were called, with their total calls.
+    """
 
     runs: np.ndarray
     size: int
@@ -190,20 +203,52 @@ class Outcome:
     calls: np.ndarray
 
 
-def run_scenarios(model: CascadeModel, scen: Scenarios, runs=None, *,
-                  batch_cells: int = 8_000_000, by_lender: bool = False):
+#: ``(run, lender, loss)`` triples of :func:`run_scenarios` with ``by_lender``
+LenderLosses = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@overload
+def run_scenarios(model: CascadeModel, scen: Scenarios, runs: npt.ArrayLike | None = ..., *,
+                  batch_cells: int = ..., by_lender: Literal[False] = ...) -> Outcome: ...
+
+
+@overload
+def run_scenarios(model: CascadeModel, scen: Scenarios, runs: npt.ArrayLike | None = ..., *,
+                  batch_cells: int = ..., by_lender: Literal[True]
+                  ) -> tuple[Outcome, LenderLosses]: ...
+
+
+@overload
+def run_scenarios(model: CascadeModel, scen: Scenarios, runs: npt.ArrayLike | None = ..., *,
+                  batch_cells: int = ..., by_lender: bool = ...
+                  ) -> Outcome | tuple[Outcome, LenderLosses]: ...
+
+
+def run_scenarios(model: CascadeModel, scen: Scenarios, runs: npt.ArrayLike | None = None, *,
+                  batch_cells: int = 8_000_000, by_lender: bool = False
+                  ) -> Outcome | tuple[Outcome, LenderLosses]:
     """Run the cascades of the given runs (default: all) in batches.
 
     Returns an :class:`Outcome`; with ``by_lender`` also ``(run, lender, loss)``
     triples (one per run and lender with a defaulted loan).
+
+    Examples
+    --------
+    >>> from graphrisk.contagion import capacities, compile_model
+    >>> model = compile_model(net, capacities(net)[0])
+    >>> scen = draw_scenarios(np.array([0.0, 0.0, 1.0, 0.0]), 3, seed=0)
+    >>> run_scenarios(model, scen).loss.tolist()  # E3 alone: M1 loses its 50 万元
+    [50.0, 50.0, 50.0]
     """
-    runs = np.arange(scen.runs) if runs is None else np.asarray(runs, dtype=np.int64)
+    run_ids = np.arange(scen.runs) if runs is None else np.asarray(runs, dtype=np.int64)
     size = model.size
-    step = max(1, min(batch_cells // size, len(runs)))
+    step = max(1, min(batch_cells // size, len(run_ids)))
     ws = Workspace(step * size)
-    parts = {k: [] for k in ("loss", "cover", "keys", "touched", "calls", "lender")}
-    for first in range(0, len(runs), step):
-        chunk = runs[first:first + step]
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("loss", "cover", "keys", "touched", "calls")}
+    lender_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for first in range(0, len(run_ids), step):
+        chunk = run_ids[first:first + step]
         local, nodes = scen.seeds_of(chunk)
         prop = propagate(model, local * size + nodes, len(chunk), ws)
         loss, cover = run_losses(model, prop)
@@ -216,23 +261,23 @@ def run_scenarios(model: CascadeModel, scen: Scenarios, runs=None, *,
             lf = loan_flows(model, prop)
             lender = model.l_lender[lf["loan"]]
             key, inv = np.unique(chunk[lf["run"]] * size + lender, return_inverse=True)
-            parts["lender"].append((key, np.bincount(inv, weights=lf["loss"])))
-    out = Outcome(runs, size, _cat(parts["loss"], float), _cat(parts["cover"], float),
+            lender_parts.append((key, np.bincount(inv, weights=lf["loss"])))
+    out = Outcome(run_ids, size, _cat(parts["loss"], float), _cat(parts["cover"], float),
                   _cat(parts["keys"], np.int64), _cat(parts["touched"], np.int64),
                   _cat(parts["calls"], float))
     if not by_lender:
         return out
-    keys = _cat([k for k, _ in parts["lender"]], np.int64)
-    vals = _cat([v for _, v in parts["lender"]], float)
+    keys = _cat([k for k, _ in lender_parts], np.int64)
+    vals = _cat([v for _, v in lender_parts], float)
     return out, (keys // size, keys % size, vals)
 
 
-def _cat(parts: list, dtype) -> np.ndarray:
+def _cat(parts: Sequence[np.ndarray], dtype: npt.DTypeLike) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def tail_stats(losses, total_runs: int | None = None) -> dict[str, float]:
-    """``var95``, ``var99``, ``es95``, ``es99`` of a loss sample.
+def tail_stats(losses: npt.ArrayLike, total_runs: int | None = None) -> dict[str, float]:
+    """Return ``var95``, ``var99``, ``es95``, ``es99`` of a loss sample.
 
     ``total_runs`` > ``len(losses)`` pads the sample with zero losses (used for
     sparse per-lender losses).  With ``k = ⌈(1 − q) · N⌉``: VaR is the k-th largest
@@ -243,7 +288,7 @@ def tail_stats(losses, total_runs: int | None = None) -> dict[str, float]:
     """
     x = np.sort(np.asarray(losses, dtype=np.float64))[::-1]
     n = len(x) if total_runs is None else total_runs
-    out = {}
+    out: dict[str, float] = {}
     for key in TAIL_KEYS:
         q = int(key[-2:]) / 100
         k = max(1, math.ceil((1 - q) * n - 1e-9))
@@ -255,11 +300,11 @@ def tail_stats(losses, total_runs: int | None = None) -> dict[str, float]:
     return {k: out[k] for k in TAIL_KEYS}
 
 
-def systemic_importance(model: CascadeModel, entities=None, *,
+def systemic_importance(model: CascadeModel, entities: npt.ArrayLike | None = None, *,
                         batch_cells: int = 8_000_000) -> tuple[np.ndarray, np.ndarray]:
-    """Loss each entity's lone default causes beyond its own loans, and how many
-    others default with it.
+    """Return each entity's systemic importance, and how many others default with it.
 
+    The importance is the loss the entity's lone default causes beyond its own loans.
     Only entities whose default alone calls some guarantor above its capacity can
     cause anything; the others score 0 without a cascade.  ``O(Σ cascade sizes)``.
 
@@ -267,14 +312,24 @@ def systemic_importance(model: CascadeModel, entities=None, *,
     -------
     (importance, others) : ndarray of float, ndarray of int — one per entity of
     ``entities`` (default: all).
+
+    Examples
+    --------
+    E1 or E2 alone brings down the two others of E1, E2, E3 (see
+    :func:`~graphrisk.contagion.cascade`); E3's default hurts only its own lenders:
+
+    >>> from graphrisk.contagion import capacities, compile_model
+    >>> importance, others = systemic_importance(compile_model(net, capacities(net)[0]))
+    >>> importance[:4].tolist(), others[:4].tolist()
+    ([430.0, 1000.0, 0.0, 0.0], [2, 2, 0, 0])
     """
-    entities = np.arange(model.n) if entities is None else np.asarray(entities, np.int64)
+    ent = np.arange(model.n) if entities is None else np.asarray(entities, np.int64)
     size = model.size
     dst = np.repeat(np.arange(size), model.f_count)
     pair, inv = np.unique(dst * size + model.f_src, return_inverse=True)
     alone = np.bincount(inv, weights=model.f_call)
     strong = pair[(alone > model.thr[pair % size]) & (pair // size != pair % size)] // size
-    cand = sorted_unique(entities[np.isin(entities, strong)])
+    cand = sorted_unique(ent[np.isin(ent, strong)])
     importance = np.zeros(size)
     others = np.zeros(size, dtype=np.int64)
     step = max(1, min(batch_cells // size, len(cand)))
@@ -291,16 +346,19 @@ def systemic_importance(model: CascadeModel, entities=None, *,
         beyond = loss - own_loss
         importance[chunk] = np.where(beyond > 1e-9 * np.maximum(1.0, loss), beyond, 0.0)
         others[chunk] = np.bincount(prop.keys // size, minlength=b) - 1
-    return importance[entities], others[entities]
+    return importance[ent], others[ent]
 
 
 @analysis(params=ContagionParams)
-def monte_carlo(net: Network, *, params: ContagionParams | None = None, defaults=(), from_status: bool = False, capacity: dict | None = None, top: int | None = None) -> dict:
-    """The ``simulate --runs N`` report (SPEC §6).
+def monte_carlo(net: Network, *, params: ContagionParams | None = None,
+                defaults: Iterable[str] = (), from_status: bool = False,
+                capacity: Mapping[str, float] | None = None, top: int | None = None
+                ) -> dict[str, Any]:
+    """Build the ``simulate --runs N`` report (SPEC §6).
 
     Parameters
     ----------
-    ds : Dataset
+    net : Network or Dataset
     params : ContagionParams
         ``runs``, ``seed``, ``model``, ``recovery`` and the PD mapping.
     defaults : iterable of str
@@ -324,11 +382,11 @@ def monte_carlo(net: Network, *, params: ContagionParams | None = None, defaults
 
     Examples
     --------
-    >>> rep = monte_carlo(load_dataset("datasets/demo"), ContagionParams(runs=200))
-    ...                                                        # doctest: +SKIP
-    >>> rep["tail"]["es99"] >= rep["tail"]["var99"]            # doctest: +SKIP
-    True
+    >>> rep = monte_carlo(demo_net, params=ContagionParams(runs=200))
+    >>> rep["runs"], len(rep["entities"]), rep["tail"]["es99"] >= rep["tail"]["var99"]
+    (200, 53, True)
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     cap, warnings = capacities(net, capacity=capacity)
     model = compile_model(net, cap, params.recovery, tolerance=params.tolerance)
@@ -337,7 +395,8 @@ def monte_carlo(net: Network, *, params: ContagionParams | None = None, defaults
     if from_status:
         e = ds.tables["enterprises"]
         forced += e.loc[e["status"] == "defaulted", "id"].tolist()
-    forced_pos = net.positions(list(dict.fromkeys(forced))) if forced else []
+    forced_pos: np.ndarray | list[int] = (net.positions(list(dict.fromkeys(forced))) if forced
+                                          else [])
     scen = draw_scenarios(pd_, params.runs, params.seed, forced=forced_pos)
     out, (l_run, l_lender, l_loss) = run_scenarios(model, scen, batch_cells=params.batch_cells,
                                                    by_lender=True)

@@ -1,6 +1,8 @@
-"""The vocabulary of SPEC §1–§2, declared once: node kinds, relationship types, the
-tables and their columns (English and Chinese headers), enumerations, tags, and the
-unified social credit code (统一社会信用代码, GB 32100-2015).
+"""The vocabulary of SPEC §1–§2, declared once.
+
+Node kinds, relationship types, the tables and their columns (English and Chinese
+headers), enumerations, tags, and the unified social credit code (统一社会信用代码,
+GB 32100-2015).
 
 Every other package derives its names, headers and labels from here; nothing here
 imports from the rest of graphrisk.

@@ -185,7 +185,7 @@ class Column:
 
     @property
     def zh(self) -> str:
-        """The first Chinese alias, used as the Chinese header."""
+        """Return the first Chinese alias, used as the Chinese header."""
         return self.aliases[0] if self.aliases else self.name
 
 
@@ -200,9 +200,26 @@ class Table:
 
     @property
     def filename(self) -> str:
+        """Return the CSV file name of the table, ``NAME.csv``.
+
+        >>> TABLES["loans"].filename
+        'loans.csv'
+        """
         return f"{self.name}.csv"
 
     def column(self, name: str) -> Column:
+        """Return the column called *name* (canonical English name).
+
+        Raises
+        ------
+        KeyError
+            The table has no such column.
+
+        Examples
+        --------
+        >>> TABLES["loans"].column("balance").zh
+        '余额'
+        """
         for c in self.columns:
             if c.name == name:
                 return c
@@ -210,10 +227,16 @@ class Table:
 
     @property
     def required(self) -> tuple[str, ...]:
+        """Return the names of the required columns, in table order.
+
+        >>> TABLES["persons"].required
+        ('id', 'name')
+        """
         return tuple(c.name for c in self.columns if c.required)
 
 
-def _c(name, aliases, kind="text", required=False, enum=None, refs=()):
+def _c(name: str, aliases: str | tuple[str, ...], kind: str = "text", required: bool = False,
+       enum: str | None = None, refs: tuple[str, ...] = ()) -> Column:
     if isinstance(aliases, str):
         aliases = (aliases,)
     return Column(name, tuple(aliases), kind, required, enum, tuple(refs))

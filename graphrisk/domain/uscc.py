@@ -21,7 +21,7 @@ _SHAPE = re.compile(r"^[0-9A-Z]{18}$")
 
 
 def looks_like_uscc(code: str) -> bool:
-    """True when *code* has the shape of a credit code: 18 digits or capital letters.
+    """Return True when *code* has the shape of a credit code: 18 digits or capital letters.
 
     >>> looks_like_uscc("91350100M000100Y43"), looks_like_uscc("E001")
     (True, False)
@@ -30,7 +30,7 @@ def looks_like_uscc(code: str) -> bool:
 
 
 def check_char(first17: str) -> str:
-    """The check character for the first 17 characters of a code.
+    """Return the check character for the first 17 characters of a code.
 
     >>> check_char("91350100M000100Y4")
     '3'
@@ -40,7 +40,7 @@ def check_char(first17: str) -> str:
 
 
 def is_valid(code: str) -> bool:
-    """True when *code* is a well-formed code with the right check character.
+    """Return True when *code* is a well-formed code with the right check character.
 
     >>> is_valid("91350100M000100Y43"), is_valid("91350100M000100Y44")
     (True, False)

@@ -46,7 +46,13 @@ class Dataset:
     warnings: list[Problem] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        # ds.enterprises, ds.loans, … (only called when normal lookup fails)
+        """Return the table *name*: ``ds.enterprises``, ``ds.loans`` ….
+
+        Only called when the normal attribute lookup fails.
+
+        >>> len(ds.loans)
+        5
+        """
         tables = self.__dict__.get("tables")
         if tables is not None and name in tables:
             return tables[name]
@@ -109,5 +115,6 @@ class LoadOptions:
     strict: bool = False
     share_slack: float = 0.5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the values."""
         _check(self.share_slack >= 0, "share_slack must be >= 0")

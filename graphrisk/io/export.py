@@ -1,6 +1,7 @@
-"""Writing a dataset back to files: a folder of CSVs or one ``.xlsx`` workbook, with
-English or Chinese headers and enum labels (SPEC §1 format, so that what is written
-loads again to the same dataset).
+"""Writing a dataset back to files: a folder of CSVs or one ``.xlsx`` workbook.
+
+Headers and enum labels are English or Chinese, in the format of SPEC §1, so that what
+is written loads again to the same dataset.
 
 Writing is atomic: files go to a temporary sibling folder (or file) that is renamed
 into place only when everything is written, so a failure leaves nothing half-written.
@@ -8,10 +9,12 @@ into place only when everything is written, so a failure leaves nothing half-wri
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.domain.glossary import ENUMS, TABLE_ORDER, TABLES
@@ -31,7 +34,7 @@ def _text(col: pd.Series, kind: str) -> pd.Series:
 
 
 def table_for_output(frame: pd.DataFrame, name: str, *, lang: str = "en") -> pd.DataFrame:
-    """A table as text cells with English (``lang='en'``) or Chinese headers and labels.
+    """Return a table as text cells with English (``lang='en'``) or Chinese headers and labels.
 
     >>> f = pd.DataFrame({"id": ["G1"], "guarantor_id": ["E1"], "borrower_id": ["E2"],
     ...                   "amount": [10.5], "type": ["general"]})
@@ -41,15 +44,16 @@ def table_for_output(frame: pd.DataFrame, name: str, *, lang: str = "en") -> pd.
     if lang not in ("en", "zh"):
         raise ParameterError("lang must be 'en' or 'zh'")
     table = TABLES[name]
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for c in table.columns:
         if c.name not in frame.columns:
             continue
         s = _text(frame[c.name], c.kind)
-        if lang == "zh" and c.kind == "enum":
+        if lang == "zh" and c.kind == "enum" and c.enum is not None:
             s = s.map(lambda v, e=ENUMS[c.enum]: e.get(v, v))
         if lang == "zh" and c.kind == "tags":
-            s = s.map(lambda v: ";".join(ENUMS["tag"].get(t, t) for t in v.split(";")) if v else "")
+            s = s.map(lambda v: ";".join(ENUMS["tag"].get(t, t) for t in v.split(";"))
+                      if v else "")
         out[c.zh if lang == "zh" else c.name] = s.to_numpy(dtype=object)
     return pd.DataFrame(out)
 
@@ -74,29 +78,47 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
 
     Examples
     --------
-    >>> write_dataset(load_dataset("datasets/demo_gbk"), "/tmp/demo_utf8")   # doctest: +SKIP
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_dataset(ds, f"{tmp}/small", lang="zh")  # Chinese headers and labels
+    ...     sorted(p.name for p in out.iterdir())
+    ...     load_dataset(out).counts() == ds.counts()
+    ['enterprises.csv', 'guarantees.csv', 'institutions.csv', 'loans.csv', 'persons.csv',
+     'positions.csv', 'shareholdings.csv']
+    True
     """
     tables = ds.tables if isinstance(ds, Dataset) else ds
-    out = Path(out)
+    target = Path(out)
     frames = {}
     for name in TABLE_ORDER:
         frame = tables.get(name)
         if frame is None or (skip_empty and len(frame) == 0 and name != "enterprises"):
             continue
         frames[name] = table_for_output(frame, name, lang=lang)
-    if out.suffix.lower() == ".xlsx":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
-        Path(tmp).unlink()
-        try:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                for name, f in frames.items():
-                    sheet = TABLES[name].zh if lang == "zh" else name
-                    f.to_excel(xw, sheet_name=sheet, index=False)
-            Path(tmp).replace(out)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return out
+    if target.suffix.lower() == ".xlsx":
+        return _write_workbook(frames, target, lang)
+    return _write_folder(frames, target, encoding)
+
+
+def _write_workbook(frames: dict[str, pd.DataFrame], out: Path, lang: str) -> Path:
+    """Write *frames* as the sheets of the workbook *out* (replaced atomically)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
+    os.close(fd)
+    Path(tmp).unlink()
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for name, f in frames.items():
+                sheet = TABLES[name].zh if lang == "zh" else name
+                f.to_excel(xw, sheet_name=sheet, index=False)
+        Path(tmp).replace(out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out
+
+
+def _write_folder(frames: dict[str, pd.DataFrame], out: Path, encoding: str) -> Path:
+    """Write *frames* as ``NAME.csv`` files of the folder *out* (created atomically)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ParameterError(f"{out} exists and is not an empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -111,5 +133,3 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
-
-

@@ -1,5 +1,8 @@
-"""Load a dataset: read its files (:mod:`graphrisk.io.read`), then validate and type
-every table (:mod:`graphrisk.io.validate`)."""
+"""Load a dataset.
+
+Read its files (:mod:`graphrisk.io.read`), then validate and type every table
+(:mod:`graphrisk.io.validate`).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ __all__ = ["load_dataset"]
 
 
 def load_dataset(path: str | Path, options: LoadOptions | None = None) -> Dataset:
-    """Read and validate a dataset; return a :class:`~graphrisk.dataset.Dataset`.
+    """Read and validate a dataset; return a :class:`~graphrisk.io.dataset.Dataset`.
 
     Every problem is collected before anything is reported; when there is an error,
     :class:`~graphrisk.errors.DatasetError` is raised carrying all of them (and no
@@ -22,9 +25,16 @@ def load_dataset(path: str | Path, options: LoadOptions | None = None) -> Datase
 
     Examples
     --------
-    >>> ds = load_dataset("datasets/demo")                  # doctest: +SKIP
-    >>> ds.counts()["enterprises"]                          # doctest: +SKIP
-    53
+    The bundled demo county (``datasets/demo``):
+
+    >>> demo_ds = load_dataset(demo.source)
+    >>> demo_ds.counts()["enterprises"], len(demo_ds.warnings)
+    (53, 0)
+    >>> load_dataset("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    graphrisk.errors.DatasetError: cannot read the dataset:
+      no/such/folder: is neither a folder of CSV files nor an .xlsx workbook
     """
     options = options or LoadOptions()
     raw, problems = read_tables(path, options)

@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -34,16 +35,16 @@ _OTHER_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85"
 
 
 def normalise_header(text: str) -> str:
-    """Canonical form of a header cell: NFKC, stripped, lower-case, no BOM.
+    r"""Return the canonical form of a header cell: NFKC, stripped, lower-case, no BOM.
 
-    >>> normalise_header("\\ufeff Share_PCT ")
+    >>> normalise_header("\ufeff Share_PCT ")
     'share_pct'
     """
     return unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip().lower()
 
 
 def _header_map(table: Table) -> dict[str, str]:
-    m = {}
+    m: dict[str, str] = {}
     for c in table.columns:
         m[c.name.lower()] = c.name
         for a in c.aliases:
@@ -52,7 +53,9 @@ def _header_map(table: Table) -> dict[str, str]:
 
 
 def detect_encoding(data: bytes) -> str:
-    """``utf-8-sig`` (BOM), ``utf-8``, or ``gb18030`` (a superset of GBK).
+    """Guess the encoding of a CSV file: ``utf-8-sig`` (BOM), ``utf-8`` or ``gb18030``.
+
+    GB18030 is a superset of GBK.
 
     >>> detect_encoding("企业".encode("gbk")), detect_encoding("企业".encode("utf-8"))
     ('gb18030', 'utf-8')
@@ -85,8 +88,10 @@ def _normalise_column(values: pd.Series) -> list[str]:
 
 
 def _needs_strip(joined: str) -> bool:
-    """Whether any cell of a joined column has leading or trailing white space
-    (substring searches in C: much faster than a regular expression here)."""
+    """Tell whether any cell of a joined column has leading or trailing white space.
+
+    Substring searches in C: much faster than a regular expression here.
+    """
     if not joined:
         return False
     if joined[0].isspace() or joined[-1].isspace():
@@ -107,7 +112,8 @@ def _decode(data: bytes, encoding: str, file: str) -> tuple[str | None, list[Pro
         return None, [Problem(file, 0, "", f"unknown encoding {encoding!r}")]
 
 
-def _csv_frame(text: str, file: str) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Problem]]:
+def _csv_frame(text: str, file: str,
+               ) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Problem]]:
     """Parse CSV text; return the frame (all text) and the line number of each row."""
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
@@ -125,19 +131,19 @@ def _csv_frame(text: str, file: str) -> tuple[pd.DataFrame | None, np.ndarray | 
     if n_lines == len(df) + 1:
         lines = np.arange(2, len(df) + 2, dtype=np.int64)
     else:  # quoted fields spanning lines: ask the csv module where each record starts
-        lines = []
+        starts: list[int] = []
         reader = csv.reader(io.StringIO(text))
         prev = 0
         for _ in reader:
-            lines.append(prev + 1)
+            starts.append(prev + 1)
             prev = reader.line_num
-        lines = np.asarray(lines[1:], dtype=np.int64)
+        lines = np.asarray(starts[1:], dtype=np.int64)
         if len(lines) != len(df):  # blank lines are skipped by csv: fall back
             lines = np.arange(2, len(df) + 2, dtype=np.int64)
     return df, lines, []
 
 
-def _xlsx_cell(cell) -> str:
+def _xlsx_cell(cell: Any) -> str:
     v = cell.value
     if v is None:
         return ""
@@ -157,18 +163,18 @@ def _xlsx_cell(cell) -> str:
     return str(v)
 
 
-def _read_xlsx(path: Path) -> tuple[dict[str, tuple[pd.DataFrame, np.ndarray, str]], list[Problem]]:
-
+def _read_xlsx(path: Path,
+               ) -> tuple[dict[str, tuple[pd.DataFrame, np.ndarray, str]], list[Problem]]:
     problems: list[Problem] = []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a broken file
         return {}, [Problem(path.name, 0, "", f"cannot be read as an Excel workbook: {e}")]
-    names = {}
+    names: dict[str, str] = {}
     for t in TABLES.values():
         names[normalise_header(t.name)] = t.name
         names[normalise_header(t.zh)] = t.name
-    out = {}
+    out: dict[str, tuple[pd.DataFrame, np.ndarray, str]] = {}
     try:
         for ws in wb.worksheets:
             key = names.get(normalise_header(ws.title))
@@ -188,14 +194,16 @@ def _read_xlsx(path: Path) -> tuple[dict[str, tuple[pd.DataFrame, np.ndarray, st
             head = [_xlsx_cell(c) for c in header]
             while head and head[-1] == "":
                 head.pop()
-            data, lines = [], []
+            data: list[list[str]] = []
+            lines: list[int] = []
             for r in rows:
                 vals = [_xlsx_cell(c) for c in r][: len(head)]
                 if not any(vals):
                     continue
                 vals += [""] * (len(head) - len(vals))
                 data.append(vals)
-                lines.append(r[0].row if r and hasattr(r[0], "row") and r[0].row else len(lines) + 2)
+                lines.append(r[0].row if r and hasattr(r[0], "row") and r[0].row
+                             else len(lines) + 2)
             df = pd.DataFrame(data, columns=head, dtype=object) if data else \
                 pd.DataFrame(columns=head, dtype=object)
             out[key] = (df, np.asarray(lines, dtype=np.int64), file)
@@ -208,7 +216,8 @@ def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
                  ) -> tuple[pd.DataFrame | None, list[Problem]]:
     problems: list[Problem] = []
     hmap = _header_map(table)
-    rename, seen = {}, {}
+    rename: dict[int, str] = {}
+    seen: dict[str, str] = {}
     for i, h in enumerate(df.columns):
         key = hmap.get(normalise_header(h))
         label = str(h).strip()
@@ -229,7 +238,7 @@ def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
                                     "is missing"))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    cols = {}
+    cols: dict[str, list[str]] = {}
     for i, key in rename.items():
         cols[key] = _normalise_column(df.iloc[:, i].astype(str))
     n = len(df)
@@ -242,6 +251,10 @@ def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
     return frame, problems
+
+
+#: one table as found: the text frame, the line of each row, the file name, the encoding
+_Source: TypeAlias = tuple[pd.DataFrame, np.ndarray, str, str | None]
 
 
 def read_tables(path: str | Path, options: LoadOptions | None = None,
@@ -265,39 +278,14 @@ def read_tables(path: str | Path, options: LoadOptions | None = None,
     options = options or LoadOptions()
     path = Path(path)
     problems: list[Problem] = []
-    found: dict[str, tuple[pd.DataFrame, np.ndarray, str, str | None]] = {}
+    found: dict[str, _Source] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
         sheets, probs = _read_xlsx(path)
         problems += probs
         for key, (df, lines, file) in sheets.items():
             found[key] = (df, lines, file, None)
     elif path.is_dir():
-        files = {normalise_header(p.name): p for p in path.iterdir() if p.is_file()}
-        names = {}
-        for t in TABLES.values():
-            for n in (t.name, t.zh):
-                names[normalise_header(n + ".csv")] = t.name
-        for key_name, p in sorted(files.items()):
-            if p.suffix.lower() != ".csv":
-                continue
-            key = names.get(key_name)
-            if key is None:
-                problems.append(Problem(p.name, 0, "", "file ignored: not a known table name",
-                                        "warning"))
-                continue
-            if key in found:
-                problems.append(Problem(p.name, 0, "", f"a second file for table {key!r}"))
-                continue
-            data = p.read_bytes()
-            enc = options.encoding or detect_encoding(data)
-            text, probs = _decode(data, enc, p.name)
-            problems += probs
-            if text is None:
-                continue
-            df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
-            problems += probs
-            if df is not None:
-                found[key] = (df, lines, p.name, enc)
+        _read_folder(path, options, found, problems)
     else:
         raise DatasetError([Problem(str(path), 0, "", "is neither a folder of CSV files nor "
                                     "an .xlsx workbook")], "cannot read the dataset")
@@ -311,7 +299,40 @@ def read_tables(path: str | Path, options: LoadOptions | None = None,
         problems += probs
         if frame is not None:
             tables[key] = RawTable(TABLES[key], frame, file, enc)
-    if "enterprises" not in present and not any(p.file.startswith("enterprises") for p in problems):
+    if ("enterprises" not in present
+            and not any(p.file.startswith("enterprises") for p in problems)):
         where = path.name if path.is_file() else "enterprises.csv"
-        problems.append(Problem(where, 0, "", "the mandatory table 'enterprises' (企业) is missing"))
+        problems.append(Problem(where, 0, "", "the mandatory table 'enterprises' (企业) is "
+                                "missing"))
     return tables, problems
+
+
+def _read_folder(path: Path, options: LoadOptions, found: dict[str, _Source],
+                 problems: list[Problem]) -> None:
+    """Read the ``<table>.csv`` files of a folder into *found*, problems into *problems*."""
+    files = {normalise_header(p.name): p for p in path.iterdir() if p.is_file()}
+    names = {}
+    for t in TABLES.values():
+        for n in (t.name, t.zh):
+            names[normalise_header(n + ".csv")] = t.name
+    for key_name, p in sorted(files.items()):
+        if p.suffix.lower() != ".csv":
+            continue
+        key = names.get(key_name)
+        if key is None:
+            problems.append(Problem(p.name, 0, "", "file ignored: not a known table name",
+                                    "warning"))
+            continue
+        if key in found:
+            problems.append(Problem(p.name, 0, "", f"a second file for table {key!r}"))
+            continue
+        data = p.read_bytes()
+        enc = options.encoding or detect_encoding(data)
+        text, probs = _decode(data, enc, p.name)
+        problems += probs
+        if text is None:
+            continue
+        df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
+        problems += probs
+        if df is not None and lines is not None:
+            found[key] = (df, lines, p.name, enc)

@@ -1,7 +1,12 @@
-"""Dataset summary: counts per node and relationship kind, loan balances and guarantee
-totals per lender and overall (SPEC §2, the ``summary`` command)."""
+"""Dataset summary (SPEC §2, the ``summary`` command).
+
+Counts per node and relationship kind, loan balances and guarantee totals per lender
+and overall.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from graphrisk.domain.glossary import (
     BORROWED,
@@ -20,8 +25,8 @@ from graphrisk.io.dataset import Dataset
 __all__ = ["summarize"]
 
 
-def summarize(ds: Dataset) -> dict:
-    """Counts and totals of a dataset.
+def summarize(ds: Dataset) -> dict[str, Any]:
+    """Return the counts and totals of a dataset.
 
     Returns
     -------
@@ -33,9 +38,11 @@ def summarize(ds: Dataset) -> dict:
 
     Examples
     --------
-    >>> s = summarize(load_dataset("datasets/demo"))           # doctest: +SKIP
-    >>> s["nodes"]["Enterprise"]                               # doctest: +SKIP
-    53
+    >>> s = summarize(demo)
+    >>> s["nodes"]
+    {'Enterprise': 53, 'Person': 30, 'Institution': 6, 'Loan': 82}
+    >>> s["by_lender"][0]["lender_id"], s["by_lender"][0]["balance"]
+    ('I01', 26000.0)
     """
     t = ds.tables
     lo, g = t["loans"], t["guarantees"]
@@ -52,7 +59,7 @@ def summarize(ds: Dataset) -> dict:
           .sort_values("balance", ascending=False))
     names = ds.names()
     types = t["institutions"].set_index("id")["type"]
-    by_lender = []
+    by_lender: list[dict[str, Any]] = []
     for lender, r in by.iterrows():
         by_lender.append({
             "lender_id": lender, "name": names.get(lender, ""),

@@ -26,9 +26,11 @@ Rules
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from graphrisk.domain.glossary import ENTITY_KINDS, ENUM_SYNONYMS, ENUMS, LOAN, TABLES, Column
 from graphrisk.domain.uscc import ALPHABET, WEIGHTS
@@ -43,11 +45,14 @@ _MAX_PER_RULE = 1000  # problems listed per (file, rule) before summarising
 
 
 class _Collector:
-    def __init__(self):
-        self.problems: list[Problem] = []
-        self._counts: dict[tuple, int] = {}
+    """The problems found, at most ``_MAX_PER_RULE`` listed per (file, column, rule)."""
 
-    def add(self, file, line, column, message, severity="error", rule=None):
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._counts: dict[tuple[str, str, str, str], int] = {}
+
+    def add(self, file: str, line: int, column: str, message: str, severity: str = "error",
+            rule: str | None = None) -> None:
         key = (file, column, rule or message[:20], severity)
         n = self._counts.get(key, 0)
         self._counts[key] = n + 1
@@ -58,7 +63,8 @@ class _Collector:
                                          f"{column}: more problems of this kind follow; "
                                          "only the first 1000 are listed", severity))
 
-    def each(self, raw: RawTable, mask, column, fmt, severity="error", rule=None):
+    def each(self, raw: RawTable, mask: ArrayLike, column: str, fmt: Callable[[pd.Series], str],
+             severity: str = "error", rule: str | None = None) -> None:
         """Add one problem per row where *mask* is true; *fmt* gets (row)."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -69,7 +75,9 @@ class _Collector:
 
 
 def uscc_mask(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(looks like a credit code, has a wrong check character) for each id, vectorised.
+    """Return (looks like a credit code, has a wrong check character) for each id.
+
+    Vectorised over the ids.
 
     >>> uscc_mask(pd.Series(["91350100M000100Y43", "91350100M000100Y44", "E1"]))
     (array([ True,  True, False]), array([False,  True, False]))
@@ -116,8 +124,11 @@ def _numbers(values: pd.Series, empty: np.ndarray, percent: bool = False,
 
 
 def _parse_dates(values: pd.Series, empty: np.ndarray) -> pd.Series:
-    """ISO text for each date cell ("" when empty or unreadable); ISO input takes the
-    fast path, other forms (``2025/3/1``, ``20250301``, ``2025年3月1日``) the slow one."""
+    """Return ISO text for each date cell ("" when empty or unreadable).
+
+    ISO input takes the fast path, other forms (``2025/3/1``, ``20250301``,
+    ``2025年3月1日``) the slow one.
+    """
     s = values.astype(object)
     iso = pd.to_datetime(s.where(~empty), format="%Y-%m-%d", errors="coerce")
     ok = iso.notna().to_numpy() & (s.str.len() == 10).to_numpy()
@@ -133,7 +144,7 @@ def _parse_dates(values: pd.Series, empty: np.ndarray) -> pd.Series:
 
 
 def _enum_lookup(enum: str) -> dict[str, str]:
-    m = {}
+    m: dict[str, str] = {}
     for value, zh in ENUMS[enum].items():
         m[value] = value
         m[value.replace("_", " ")] = value
@@ -182,7 +193,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
         out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a date (use YYYY-MM-DD)",
                  rule="date")
         return d
-    if col.kind == "enum":
+    if col.kind == "enum" and col.enum is not None:
         lookup = _enum_lookup(col.enum)
         mapped = s.str.lower().map(lookup)
         bad = ~empty & mapped.isna().to_numpy()
@@ -197,7 +208,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
         result = pd.Series([""] * len(s), index=s.index, dtype=object)
         for i in nonempty:
             parts = [p.strip() for p in re.split(r"[;,、|]", s.iat[i]) if p.strip()]
-            tags = []
+            tags: list[str] = []
             for p in parts:
                 t = lookup.get(p.lower())
                 if t is None:
@@ -219,7 +230,7 @@ def _typed(raw: RawTable, out: _Collector) -> pd.DataFrame:
 
 
 def _empty_frame(name: str) -> pd.DataFrame:
-    cols = {}
+    cols: dict[str, pd.Series] = {}
     for c in TABLES[name].columns:
         if c.kind in ("amount", "signed_amount", "pct", "prob"):
             cols[c.name] = pd.Series([], dtype="float64")
@@ -240,6 +251,22 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     """Parse and check the raw tables; return the dataset and every problem found.
 
     The returned dataset is only meaningful when no problem is an error.
+
+    Parameters
+    ----------
+    raws : dict of str to RawTable
+        The tables of :func:`~graphrisk.io.read.read_tables`.  Each ``frame`` is
+        replaced by its typed form while checking (that halves peak memory).
+    options : LoadOptions
+        ``share_slack`` and ``strict`` apply here.
+    source : str
+        Where the dataset was read from (kept as :attr:`Dataset.source`).
+
+    Returns
+    -------
+    dataset : Dataset
+    problems : list of Problem
+        Errors and warnings, each with file, line and column.
     """
     out = _Collector()
     typed = {}
@@ -250,14 +277,32 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     for name in TABLES:
         if name not in typed:
             typed[name] = _empty_frame(name)
+    kind_of = _check_entity_ids(raws, typed, out)
+    _check_record_ids(raws, typed, out)
+    loan_ids = typed["loans"].drop_duplicates("id").set_index("id")["borrower_id"]
+    _check_references(raws, typed, kind_of, loan_ids, out)
+    _check_guarantees(raws, typed["guarantees"], loan_ids, out)
+    _check_loans(raws, typed["loans"], out)
+    _check_shareholdings(raws, typed["shareholdings"], options, out)
+    _check_credit_codes(raws, typed, options, out)
+    ds = Dataset(
+        tables=typed, source=source,
+        files={n: r.file for n, r in raws.items()},
+        encodings={n: r.encoding for n, r in raws.items()},
+        entity_kind=kind_of,
+    )
+    return ds, out.problems
 
-    # ids unique across the entity tables --------------------------------------------
-    decl = []
+
+def _check_entity_ids(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
+                      out: _Collector) -> pd.Series:
+    """Check ids unique across the entity tables; return id → node kind (first declared)."""
+    parts = []
     for name in ("enterprises", "persons", "institutions"):
         t = typed[name]
         if len(t):
-            decl.append(pd.DataFrame({"id": t["id"], "table": name, "line": t["line"]}))
-    decl = pd.concat(decl, ignore_index=True) if decl else \
+            parts.append(pd.DataFrame({"id": t["id"], "table": name, "line": t["line"]}))
+    decl = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame({"id": [], "table": [], "line": []})
     decl = decl[decl["id"] != ""]
     dup = decl["id"].duplicated(keep="first").to_numpy()
@@ -272,8 +317,12 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     kinds = {"enterprises": ENTITY_KINDS[0], "persons": ENTITY_KINDS[1],
              "institutions": ENTITY_KINDS[2]}
     first = decl.drop_duplicates("id")
-    kind_of = pd.Series(first["table"].map(kinds).to_numpy(), index=first["id"].to_numpy())
+    return pd.Series(first["table"].map(kinds).to_numpy(), index=first["id"].to_numpy())
 
+
+def _check_record_ids(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
+                      out: _Collector) -> None:
+    """Check ids unique within loans and within guarantees."""
     for name in ("loans", "guarantees"):
         t = typed[name]
         if name in raws and len(t):
@@ -284,8 +333,10 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
                          f"id {r['id']!r} is already used at {raws[n].file}:{fl[r['id']]}",
                          rule="dupid")
 
-    # references -----------------------------------------------------------------------
-    loan_ids = typed["loans"].drop_duplicates("id").set_index("id")["borrower_id"]
+
+def _check_references(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
+                      kind_of: pd.Series, loan_ids: pd.Series, out: _Collector) -> None:
+    """Check every reference known and of an allowed kind."""
     for name, raw in raws.items():
         t = typed[name]
         for col in raw.table.columns:
@@ -307,7 +358,10 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
             out.each(raw, wrong, col.name, lambda r, c=col.name, a=allowed:
                      f"{c} {r[c]!r} is a {kind_of[r[c]]}, expected {a}", rule="refkind")
 
-    g = typed["guarantees"]
+
+def _check_guarantees(raws: dict[str, RawTable], g: pd.DataFrame, loan_ids: pd.Series,
+                      out: _Collector) -> None:
+    """Check each guarantee's loan belongs to its borrower, no self-guarantee, date order."""
     if "guarantees" in raws and len(g):
         has = (g["loan_id"] != "") & g["loan_id"].isin(loan_ids.index)
         lb = g["loan_id"].map(loan_ids)
@@ -319,34 +373,44 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
                  & (g["guarantor_id"] != "").to_numpy(), "guarantor_id",
                  lambda r: f"guarantor_id {r['guarantor_id']!r} guarantees itself", rule="self")
         _order_warning(raws["guarantees"], g, "start_date", "end_date", out)
-    lo = typed["loans"]
+
+
+def _check_loans(raws: dict[str, RawTable], lo: pd.DataFrame, out: _Collector) -> None:
+    """Check no self-loan and the date order of the loans."""
     if "loans" in raws and len(lo):
         out.each(raws["loans"], (lo["borrower_id"] == lo["lender_id"]).to_numpy()
                  & (lo["lender_id"] != "").to_numpy(), "lender_id",
                  lambda r: f"lender_id {r['lender_id']!r} lends to itself", rule="self")
         _order_warning(raws["loans"], lo, "start_date", "maturity_date", out)
 
-    sh = typed["shareholdings"]
-    if "shareholdings" in raws and len(sh):
-        raw = raws["shareholdings"]
-        out.each(raw, (sh["holder_id"] == sh["company_id"]).to_numpy()
-                 & (sh["holder_id"] != "").to_numpy(), "holder_id",
-                 lambda r: f"holder_id {r['holder_id']!r} holds shares in itself", rule="self")
-        pair_dup = sh.duplicated(["holder_id", "company_id"], keep="first").to_numpy()
-        out.each(raw, pair_dup, "holder_id", lambda r:
-                 f"holder_id {r['holder_id']!r} holds {r['company_id']!r} on an earlier line "
-                 "too; the shares are added", "warning", rule="pairdup")
-        ok = sh[(sh["share_pct"] > 0) & (sh["share_pct"] <= 100)]  # others reported above
-        sums = ok.groupby("company_id", sort=False)["share_pct"].sum()
-        over = sums[sums > 100 + options.share_slack]
-        for company, total in over.items():
-            lines = ok.loc[ok["company_id"] == company, "line"].tolist()
-            shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
-            out.add(raw.file, lines[-1], "share_pct",
-                    f"share_pct: the shares held in {company!r} sum to {total:.2f} % "
-                    f"(> 100 + {options.share_slack}) over lines {shown}", rule="sum")
 
-    # credit codes -------------------------------------------------------------------
+def _check_shareholdings(raws: dict[str, RawTable], sh: pd.DataFrame, options: LoadOptions,
+                         out: _Collector) -> None:
+    """Check no self-holding, warn on repeated pairs, and the sum of shares per company."""
+    if "shareholdings" not in raws or not len(sh):
+        return
+    raw = raws["shareholdings"]
+    out.each(raw, (sh["holder_id"] == sh["company_id"]).to_numpy()
+             & (sh["holder_id"] != "").to_numpy(), "holder_id",
+             lambda r: f"holder_id {r['holder_id']!r} holds shares in itself", rule="self")
+    pair_dup = sh.duplicated(["holder_id", "company_id"], keep="first").to_numpy()
+    out.each(raw, pair_dup, "holder_id", lambda r:
+             f"holder_id {r['holder_id']!r} holds {r['company_id']!r} on an earlier line "
+             "too; the shares are added", "warning", rule="pairdup")
+    ok = sh[(sh["share_pct"] > 0) & (sh["share_pct"] <= 100)]  # others reported above
+    sums = ok.groupby("company_id", sort=False)["share_pct"].sum()
+    over = sums[sums > 100 + options.share_slack]
+    for company, total in over.items():
+        lines = ok.loc[ok["company_id"] == company, "line"].tolist()
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        out.add(raw.file, lines[-1], "share_pct",
+                f"share_pct: the shares held in {company!r} sum to {total:.2f} % "
+                f"(> 100 + {options.share_slack}) over lines {shown}", rule="sum")
+
+
+def _check_credit_codes(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
+                        options: LoadOptions, out: _Collector) -> None:
+    """Flag entity ids shaped like credit codes whose check character is wrong."""
     severity = "error" if options.strict else "warning"
     for name in ("enterprises", "persons", "institutions"):
         t = typed[name]
@@ -356,16 +420,9 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
                      f"id {r['id']!r} looks like a unified social credit code but its check "
                      "character is wrong (GB 32100-2015)", severity, rule="uscc")
 
-    ds = Dataset(
-        tables=typed, source=source,
-        files={n: r.file for n, r in raws.items()},
-        encodings={n: r.encoding for n, r in raws.items()},
-        entity_kind=kind_of,
-    )
-    return ds, out.problems
 
-
-def _order_warning(raw, t, start, end, out):
+def _order_warning(raw: RawTable, t: pd.DataFrame, start: str, end: str,
+                   out: _Collector) -> None:
     both = (t[start] != "") & (t[end] != "")
     bad = (both & (t[start] > t[end])).to_numpy()
     out.each(raw, bad, end, lambda r: f"{end} {r[end]!r} is before {start} {r[start]!r}",

@@ -1,6 +1,8 @@
-"""Cutting the network (SPEC §7, 化解策略): the four actions (担保置换, 打包处置互保债务,
-平均分摊担保责任, 部分代偿后免责), re-scoring a plan on fixed scenarios, the greedy plan
-against its baselines, and the minimum feedback arc set that breaks every circle.
+"""Cutting the network (SPEC §7, 化解策略).
+
+The four actions (担保置换, 打包处置互保债务, 平均分摊担保责任, 部分代偿后免责),
+re-scoring a plan on fixed scenarios, the greedy plan against its baselines, and the
+minimum feedback arc set that breaks every circle.
 """
 
 
@@ -14,4 +16,5 @@ from graphrisk.mitigation.actions import (
 from graphrisk.mitigation.feedback_arcs import feedback_arc_set, is_acyclic
 from graphrisk.mitigation.plan import baseline_choices, greedy_plan, recommend
 
-__all__ = ["Action", "PlanState", "apply_action", "candidate_actions", "initial_state", "recommend", "greedy_plan", "baseline_choices", "feedback_arc_set", "is_acyclic"]
+__all__ = ["Action", "PlanState", "apply_action", "candidate_actions", "initial_state",
+           "recommend", "greedy_plan", "baseline_choices", "feedback_arc_set", "is_acyclic"]

@@ -38,22 +38,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from graphrisk.contagion.cascade import guarantee_calls, ranges, sorted_unique
+from graphrisk.contagion.cascade import CascadeModel, guarantee_calls, ranges, sorted_unique
 from graphrisk.contagion.montecarlo import Scenarios, run_scenarios
+from graphrisk.mitigation.actions import PlanState
+from graphrisk.network.graph import Network
+from graphrisk.params import ContagionParams
 
 __all__ = ["Evaluator", "Change"]
 
+#: the region's new state per chunk of runs, ``(runs, (defaulted, calls))``, and the
+#: region's fragile flags: what :meth:`Evaluator.commit` splices in
+_Detail = tuple[list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]], np.ndarray]
+#: the edges among region members: (start per local source, local target, call)
+_Edges = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 
 def _member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Return whether each of ``keys`` is one of ``sorted_keys`` (sorted ascending)."""
     if not len(sorted_keys):
         return np.zeros(len(keys), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     return sorted_keys[pos] == keys
 
 
-def _slices(sorted_keys: np.ndarray, nodes: np.ndarray, runs: int) -> np.ndarray:
-    """Positions of the entries of ``nodes`` in a node-major sorted key array."""
+def _slices(sorted_keys: np.ndarray, nodes: npt.ArrayLike, runs: int) -> np.ndarray:
+    """Return the positions of the entries of ``nodes`` in a node-major sorted key array."""
     nodes = np.asarray(nodes, dtype=np.int64)
     lo = np.searchsorted(sorted_keys, nodes * runs)
     hi = np.searchsorted(sorted_keys, (nodes + 1) * runs)
@@ -62,18 +73,21 @@ def _slices(sorted_keys: np.ndarray, nodes: np.ndarray, runs: int) -> np.ndarray
 
 @dataclass(frozen=True, eq=False)
 class Change:
-    """The effect of a change on the runs it affects: ``runs``, ``loss`` and ``cover``
-    (added to the baseline on those runs) and the ``region``; ``detail`` holds the
-    region's new defaults and calls (for :meth:`Evaluator.commit`)."""
+    """The effect of a change on the runs it affects.
+
+    ``runs``, ``loss`` and ``cover`` (added to the baseline on those runs) and the
+    ``region``; ``detail`` holds the region's new defaults and calls (for
+    :meth:`Evaluator.commit`).
+    """
 
     runs: np.ndarray
     loss: np.ndarray
     cover: np.ndarray
     region: np.ndarray
-    detail: tuple | None = None
+    detail: _Detail | None = None
 
     def apply(self, loss: np.ndarray, cover: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss and cover per run after the change, from the baseline's."""
+        """Return the loss and cover per run after the change, from the baseline's."""
         loss, cover = loss.copy(), cover.copy()
         loss[self.runs] = np.maximum(loss[self.runs] + self.loss, 0.0)
         cover[self.runs] += self.cover
@@ -88,7 +102,8 @@ class Evaluator:
     guarantors' total calls (``tkey``, ``tcal``), node-major.
     """
 
-    def __init__(self, net, scen: Scenarios, state, params, *, cells: int = 4_000_000):
+    def __init__(self, net: Network, scen: Scenarios, state: PlanState,
+                 params: ContagionParams, *, cells: int = 4_000_000) -> None:
         self.net, self.scen, self.params, self.cells = net, scen, params, cells
         self.runs = scen.runs
         order = np.argsort(net.g_dst, kind="stable")
@@ -105,7 +120,7 @@ class Evaluator:
         self.in_r = np.zeros(size, dtype=bool)
         self.evaluations = 0
 
-    def _set_state(self, state, model=None) -> None:
+    def _set_state(self, state: PlanState, model: CascadeModel | None = None) -> None:
         self.state = state
         self.model = m = model or state.model(self.net, self.params.recovery,
                                               self.params.tolerance)
@@ -115,18 +130,19 @@ class Evaluator:
         self.pot = np.bincount(m.e_src, weights=m.e_call, minlength=m.size)
 
     def default_keys(self) -> np.ndarray:
-        """The defaults as sorted run-major keys ``run · size + entity``."""
+        """Return the defaults as sorted run-major keys ``run · size + entity``."""
         size = self.model.size
         return np.sort((self.dkey % self.runs) * size + self.dkey // self.runs)
 
     def touched_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The called fragile guarantors as sorted run-major keys, with their calls."""
+        """Return the called fragile guarantors as sorted run-major keys, with their calls."""
         size = self.model.size
         key = (self.tkey % self.runs) * size + self.tkey // self.runs
         order = np.argsort(key)
         return key[order], self.tcal[order]
 
-    def _affected_runs(self, b, j) -> np.ndarray:
+    def _affected_runs(self, b: npt.ArrayLike, j: npt.ArrayLike) -> np.ndarray:
+        """Return the runs in which a member of ``b`` or a borrower of ``j`` defaulted."""
         j = np.asarray(j, dtype=np.int64)
         called = self.e_dst[self.s_order[ranges(self.s_start[j], self.s_start[j + 1]
                                                 - self.s_start[j])]]
@@ -134,9 +150,12 @@ class Evaluator:
         return sorted_unique(self.dkey[_slices(self.dkey, nodes, self.runs)] % self.runs)
 
     # -------------------------------------------------------------- evaluation
-    def _new_edges(self, state, b: np.ndarray):
-        """Edges of borrowers ``b`` (sorted) under ``state``: (owner position in b,
-        guarantor, call), and their own shortfall."""
+    def _new_edges(self, state: PlanState, b: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return the edges of borrowers ``b`` (sorted) under ``state``.
+
+        (owner position in b, guarantor, call), and their own shortfall.
+        """
         net, m = self.net, self.model
         gi = self.g_order[ranges(self.g_start[b], self.g_start[b + 1] - self.g_start[b])]
         li = np.sort(m.l_order[ranges(m.l_start[b], m.l_count[b])])
@@ -151,10 +170,13 @@ class Evaluator:
         return (g_owner[keep], state.src[gi[keep]].astype(np.int64), calls[keep],
                 np.bincount(l_owner, weights=l_short, minlength=len(b)))
 
-    def evaluate(self, state, borrowers, guarantors, *, detail: bool = False) -> Change:
-        """The change of loss and cover per run when moving to ``state``, which differs
-        from the current state only in the guarantees and loans of ``borrowers`` and
-        the capacity of ``guarantors``."""
+    def evaluate(self, state: PlanState, borrowers: npt.ArrayLike, guarantors: npt.ArrayLike,
+                 *, detail: bool = False) -> Change:
+        """Return the change of loss and cover per run when moving to ``state``.
+
+        ``state`` differs from the current state only in the guarantees and loans of
+        ``borrowers`` and the capacity of ``guarantors``.
+        """
         self.evaluations += 1
         m = self.model
         b = np.unique(np.asarray(borrowers, dtype=np.int64))
@@ -192,7 +214,8 @@ class Evaluator:
             parts.append((chunk, cells))
         return Change(runs, d_loss, d_cover, region, (parts, frag_r) if detail else None)
 
-    def _region(self, b, j, nb_src, newly_fragile) -> np.ndarray:
+    def _region(self, b: np.ndarray, j: np.ndarray, nb_src: np.ndarray,
+                newly_fragile: np.ndarray) -> np.ndarray:
         """R: the closure described in the module notes (sorted entity indices)."""
         m, in_r = self.model, self.in_r
         frontier = np.unique(np.concatenate([b, j]))
@@ -211,9 +234,13 @@ class Evaluator:
         in_r[region] = False
         return region
 
-    def _region_edges(self, region, new):
-        """Edges between region members (local indices, sorted by source), as in the
-        model, or with the edges of the changed borrowers replaced by ``new``."""
+    def _region_edges(self, region: np.ndarray,
+                      new: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+                      ) -> _Edges:
+        """Return the edges between region members (local indices, sorted by source).
+
+        As in the model, or with the edges of the changed borrowers replaced by ``new``.
+        """
         m = self.model
         e = ranges(m.start[region], m.count[region])
         src_loc = np.repeat(np.arange(len(region)), m.count[region])
@@ -230,9 +257,13 @@ class Evaluator:
         src_loc, tgt, call = src_loc[order], tgt[order], call[order]
         return np.searchsorted(src_loc, np.arange(len(region) + 1)), tgt, call
 
-    def _delta(self, runs, region, frag, cap, thr, short, old, new):
-        """Change of loss and cover per run of ``runs`` (the cascade re-run on R), and
-        the new state of R's cells: (defaulted, calls)."""
+    def _delta(self, runs: np.ndarray, region: np.ndarray, frag: np.ndarray, cap: np.ndarray,
+               thr: np.ndarray, short: np.ndarray, old: _Edges, new: _Edges
+               ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Return the change of loss and cover per run of ``runs`` (the cascade re-run on R).
+
+        And the new state of R's cells: (defaulted, calls).
+        """
         m, k, a, nr = self.model, len(region), len(runs), self.runs
         # baseline defaults of region members in these runs
         pos = _slices(self.dkey, region, nr)
@@ -277,7 +308,7 @@ class Evaluator:
             fresh = hit[(t_new[hit] > thr_c[hit]) & ~d_new[hit]]
         real = np.tile(region < m.n, a)
 
-        def paid(t, cap_, thr_):
+        def paid(t: np.ndarray, cap_: np.ndarray, thr_: np.ndarray) -> np.ndarray:
             return np.where(real, np.where(t > np.tile(thr_, a), np.tile(cap_, a), t), 0.0)
 
         before = (np.where(d_base, np.tile(m.short[region], a), 0.0)
@@ -291,8 +322,8 @@ class Evaluator:
         return (after - before).reshape(a, k).sum(axis=1), d_cover, (d_new, t_new)
 
     @staticmethod
-    def _push(cells, edges, a, k):
-        """Calls on region members from the defaulted cells (edges sorted by source)."""
+    def _push(cells: np.ndarray, edges: _Edges, a: int, k: int) -> np.ndarray:
+        """Return the calls on region members from the defaulted cells (edges sorted by source)."""
         start, tgt, call = edges
         node = cells % k
         cnt = start[node + 1] - start[node]
@@ -302,17 +333,22 @@ class Evaluator:
         return out
 
     def _calls_on(self, g: int, runs: np.ndarray) -> np.ndarray:
-        """Total calls on guarantor g in each of ``runs`` (from its defaulted borrowers)."""
+        """Return the total calls on guarantor g in each of ``runs`` (from its defaulted borrowers)."""
         e = self.s_order[self.s_start[g]:self.s_start[g + 1]]
         keys = (self.e_dst[e][:, None] * self.runs + runs[None, :])
         hit = _member(self.dkey, keys.ravel()).reshape(len(e), len(runs))
         return self.model.e_call[e] @ hit
 
     # ------------------------------------------------------------------ commit
-    def commit(self, state, borrowers, guarantors) -> Change:
-        """Move to ``state`` (as :meth:`evaluate` describes it) and splice the region's
-        new defaults and calls into the stored outcome.  Returns the change."""
+    def commit(self, state: PlanState, borrowers: npt.ArrayLike,
+               guarantors: npt.ArrayLike) -> Change:
+        """Move to ``state`` (as :meth:`evaluate` describes it).
+
+        The region's new defaults and calls are spliced into the stored outcome.
+        Returns the change.
+        """
         ch = self.evaluate(state, borrowers, guarantors, detail=True)
+        assert ch.detail is not None  # detail=True
         old_model, nr = self.model, self.runs
         parts, frag_r = ch.detail
         region, k = ch.region, len(ch.region)

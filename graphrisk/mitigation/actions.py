@@ -40,9 +40,13 @@ came through the guarantee.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from graphrisk.contagion.cascade import CascadeModel, compile_model, ranges
 from graphrisk.domain.glossary import STRATEGIES
@@ -52,6 +56,25 @@ from graphrisk.network.graph import Network
 
 __all__ = ["PlanState", "Action", "initial_state", "apply_action", "edge_pressure",
            "candidate_actions", "describe"]
+
+_T = TypeVar("_T")
+
+
+class _Outcome(Protocol):
+    """What :func:`edge_pressure` reads of an :class:`~graphrisk.mitigation._evaluator.Evaluator`.
+
+    (A protocol, not the class: the evaluator module imports this one.)
+    """
+
+    net: Network
+    model: CascadeModel
+    runs: int
+    dkey: np.ndarray
+    tkey: np.ndarray
+    tcal: np.ndarray
+    s_order: np.ndarray
+    s_start: np.ndarray
+    e_dst: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +88,7 @@ class PlanState:
     cap: np.ndarray
 
     def model(self, net: Network, recovery: float, tolerance: float) -> CascadeModel:
+        """Compile the network in this state for cascades (see ``compile_model``)."""
         return compile_model(net, self.cap, recovery, tolerance=tolerance, src=self.src,
                              amount=self.amount, active=self.active, balance=self.balance)
 
@@ -73,7 +97,8 @@ class PlanState:
         return self.active & (self.src < n)
 
 
-def initial_state(net: Network, cap: np.ndarray) -> PlanState:
+def initial_state(net: Network, cap: npt.ArrayLike) -> PlanState:
+    """Return the state before any action: the recorded guarantees and loans, capacities *cap*."""
     return PlanState(net.g_src.astype(np.int64), net.g_amount.copy(),
                      np.ones(len(net.g_src), dtype=bool), net.l_balance.copy(),
                      np.asarray(cap, dtype=np.float64).copy())
@@ -91,8 +116,8 @@ class Action:
     """
 
     strategy: str
-    guarantees: tuple
-    members: tuple = ()
+    guarantees: tuple[int, ...]
+    members: tuple[int, ...] = ()
     borrower: int = -1
     amount: float = 0.0
     payment: float = 0.0
@@ -101,8 +126,14 @@ class Action:
 
 def apply_action(net: Network, state: PlanState, action: Action
                  ) -> tuple[PlanState, np.ndarray, np.ndarray]:
-    """The state after ``action``, the borrowers whose guarantees or loans changed, and
-    the guarantors whose capacity changed.  ``O(m + loans)`` (copies)."""
+    """Apply ``action`` to ``state``: ``O(m + loans)`` (copies).
+
+    Returns
+    -------
+    (state, borrowers, guarantors) : PlanState, ndarray, ndarray
+        The state after ``action``, the borrowers whose guarantees or loans changed, and
+        the guarantors whose capacity changed.
+    """
     g = np.asarray(action.guarantees, dtype=np.int64)
     src, amount, active = state.src.copy(), state.amount.copy(), state.active.copy()
     balance, cap = state.balance, state.cap
@@ -132,13 +163,14 @@ def apply_action(net: Network, state: PlanState, action: Action
 
 
 def _covered_loans(net: Network, k: int) -> np.ndarray:
+    """Return the loans guarantee *k* covers: its loan, or all the borrower's loans."""
     if net.g_loan[k] >= 0:
         return np.array([net.g_loan[k]])
     return np.flatnonzero(net.l_borrower == net.g_dst[k])
 
 
 def _groups(net: Network, state: PlanState, borrower: int) -> list[np.ndarray]:
-    """Groups (per loan, and general) of the borrower's real guarantees, size >= 2."""
+    """Return the groups (per loan, and general) of the borrower's real guarantees, size >= 2."""
     idx = np.flatnonzero((net.g_dst == borrower) & state.real(net.n))
     out = []
     for loan in np.unique(net.g_loan[idx]):
@@ -148,13 +180,14 @@ def _groups(net: Network, state: PlanState, borrower: int) -> list[np.ndarray]:
     return out
 
 
-def edge_pressure(ev, sources=None, runs=None) -> np.ndarray:
-    """Pressure of each guarantee under the scenarios (see the module notes).
+def edge_pressure(ev: _Outcome, sources: npt.ArrayLike | None = None,
+                  runs: np.ndarray | None = None) -> np.ndarray:
+    """Return the pressure of each guarantee under the scenarios (see the module notes).
 
-    ``ev`` is a :class:`~graphrisk.mitigation._evaluator.Evaluator`; ``sources`` and ``runs`` restrict
-    the sum to the guarantees of those guarantors and to those scenarios.  Only
-    guarantees of fragile guarantors can have pressure.  ``O(Σ over those guarantees
-    of the scenarios their borrower defaulted in · log)``.
+    ``ev`` is a :class:`~graphrisk.mitigation._evaluator.Evaluator`; ``sources`` and
+    ``runs`` restrict the sum to the guarantees of those guarantors and to those
+    scenarios.  Only guarantees of fragile guarantors can have pressure.  ``O(Σ over
+    those guarantees of the scenarios their borrower defaulted in · log)``.
     """
     m, nr, dkey = ev.model, ev.runs, ev.dkey
     nodes = np.flatnonzero(m.fragile) if sources is None else np.asarray(sources, np.int64)
@@ -178,15 +211,18 @@ def edge_pressure(ev, sources=None, runs=None) -> np.ndarray:
     return np.bincount(m.e_guar[e[both]], weights=weight, minlength=len(ev.net.g_id))
 
 
-def _top(items: list, scores: list, k: int) -> list:
+def _top(items: Sequence[_T], scores: Sequence[float], k: int) -> list[_T]:
+    """Return the ``k`` items of highest positive score, best first."""
     order = sorted(range(len(items)), key=lambda i: -scores[i])
     return [items[i] for i in order[:k] if scores[i] > 0]
 
 
-def candidate_actions(net: Network, state: PlanState, pressure: np.ndarray, strategies,
-                      *, max_candidates: int, cap_fraction: float, exact_max_edges: int,
-                      fas_cache: dict | None = None) -> list[Action]:
-    """The actions worth scoring exactly, the most promising first per strategy.
+def candidate_actions(net: Network, state: PlanState, pressure: np.ndarray,
+                      strategies: Collection[str], *, max_candidates: int,
+                      cap_fraction: float, exact_max_edges: int,
+                      fas_cache: dict[tuple[int, ...], tuple[np.ndarray, bool]] | None = None
+                      ) -> list[Action]:
+    """Return the actions worth scoring exactly, the most promising first per strategy.
 
     Complexity: ``O(n + m)`` (components) plus one feedback arc set per circle with
     pressure (cached across steps by its links).
@@ -209,7 +245,8 @@ def candidate_actions(net: Network, state: PlanState, pressure: np.ndarray, stra
     if "share_evenly" in strategies:
         borrowers = np.unique(net.g_dst[hot])
         score = np.bincount(net.g_dst[hot], weights=pressure[hot], minlength=n)
-        items, scores = [], []
+        items: list[Action] = []
+        scores: list[float] = []
         for b in borrowers[np.argsort(-score[borrowers], kind="stable")].tolist():
             groups = [g for g in _groups(net, state, b) if np.ptp(state.amount[g]) > 0]
             if groups:
@@ -229,16 +266,22 @@ def candidate_actions(net: Network, state: PlanState, pressure: np.ndarray, stra
     return out
 
 
-def _package_actions(net, state, pressure, strategies, k, exact_max_edges, fas_cache):
-    """net_mutual and break_circle candidates, vectorised over packages: ``O(n + m)``
-    plus one feedback arc set for each of the ``k`` circles under most pressure."""
+def _package_actions(net: Network, state: PlanState, pressure: np.ndarray,
+                     strategies: Collection[str], k: int, exact_max_edges: int,
+                     fas_cache: dict[tuple[int, ...], tuple[np.ndarray, bool]]
+                     ) -> list[Action]:
+    """Return the net_mutual and break_circle candidates, vectorised over packages.
+
+    ``O(n + m)`` plus one feedback arc set for each of the ``k`` circles under most
+    pressure.
+    """
     real = np.flatnonzero(state.real(net.n) & (net.g_src != net.g_dst))
     src, dst = net.g_src[real].astype(np.int64), net.g_dst[real].astype(np.int64)
     sub = dataclasses.replace(net, g_src=net.g_src[real], g_dst=net.g_dst[real],
                               g_amount=state.amount[real], g_loan=net.g_loan[real],
                               g_id=net.g_id[real])
     label = circle_labels(sub)
-    out = []
+    out: list[tuple[Action, float]] = []
     # packages: mutual pairs (key a·n + b, a < b) and circles of 3 or more (by label)
     pairs = mutual_pairs(sub)
     pair_key = np.sort(pairs[:, 0] * net.n + pairs[:, 1]) if len(pairs) else np.zeros(0, int)
@@ -248,7 +291,7 @@ def _package_actions(net, state, pressure, strategies, k, exact_max_edges, fas_c
     in_pair = (pair_key[pos] == edge_pair) if len(pair_key) else np.zeros(len(src), bool)
     in_circle = (label[src] >= 0) & (label[src] == label[dst])
     sizes = np.bincount(label[label >= 0], minlength=1)
-    groups = []  # (edges of the package, members, is a circle)
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # (edges of the package, members)
     if "net_mutual" in strategies:
         groups += _grouped(real[in_pair], edge_pair[in_pair], pressure, k,
                            lambda key: np.array([key // net.n, key % net.n]))
@@ -275,14 +318,15 @@ def _package_actions(net, state, pressure, strategies, k, exact_max_edges, fas_c
                                    members=tuple(members.tolist()),
                                    amount=float(state.amount[fas].sum()), exact=exact),
                             float(pressure[fas].sum())))
-    by = {}
+    by: dict[str, list[tuple[Action, float]]] = {}
     for act, score in out:
         by.setdefault(act.strategy, []).append((act, score))
     return [a for lst in by.values() for a in _top([x for x, _ in lst], [y for _, y in lst], k)]
 
 
-def _grouped(edges, group, pressure, k, members_of):
-    """The ``k`` groups of edges under most pressure (pressure > 0), with members."""
+def _grouped(edges: np.ndarray, group: np.ndarray, pressure: np.ndarray, k: int,
+             members_of: Callable[[Any], np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return the ``k`` groups of edges under most pressure (pressure > 0), with members."""
     if not len(edges):
         return []
     keys, inv = np.unique(group, return_inverse=True)
@@ -295,9 +339,26 @@ def _grouped(edges, group, pressure, k, members_of):
             for i in best.tolist()]
 
 
-def describe(action: Action, net: Network, names) -> tuple[str, str]:
-    """One-line description of an action, in Chinese and in English."""
-    def nm(i):
+def describe(action: Action, net: Network, names: pd.Series) -> tuple[str, str]:
+    """Describe an action in one line, in Chinese and in English.
+
+    Parameters
+    ----------
+    action : Action
+        The action.
+    net : Network
+        The network its indices refer to.
+    names : Series
+        Entity id → display name (:meth:`~graphrisk.io.dataset.Dataset.names`); an
+        entity without a name is shown by its id.
+
+    Returns
+    -------
+    (zh, en) : str, str
+        The description in Chinese and in English.
+    """
+
+    def nm(i: int) -> str:
         eid = net.ids[i]
         return f"{names.get(eid, '') or eid}"
     g = list(action.guarantees)

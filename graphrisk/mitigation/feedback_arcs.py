@@ -22,13 +22,28 @@ from __future__ import annotations
 
 import igraph as ig
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["feedback_arc_set", "is_acyclic"]
 
 
-def is_acyclic(n: int, src, dst) -> bool:
-    """True when the directed graph has no cycle of length >= 2 (self-loops ignored).
+def is_acyclic(n: int, src: npt.ArrayLike, dst: npt.ArrayLike) -> bool:
+    """Return True when the directed graph has no cycle of length >= 2 (self-loops ignored).
 
+    Parameters
+    ----------
+    n : int
+        Number of nodes (edges use ``0..n-1``).
+    src, dst : array_like of int
+        Edges (guarantor → borrower).
+
+    Returns
+    -------
+    bool
+        Whether the graph is acyclic once self-loops are dropped.
+
+    Examples
+    --------
     >>> is_acyclic(3, [0, 1], [1, 2]), is_acyclic(3, [0, 1, 2], [1, 2, 0])
     (True, False)
     """
@@ -38,9 +53,9 @@ def is_acyclic(n: int, src, dst) -> bool:
     return g.is_dag()
 
 
-def feedback_arc_set(n: int, src, dst, weight, *, exact_max_edges: int = 150
-                     ) -> tuple[np.ndarray, bool]:
-    """A minimum-weight feedback arc set (exact when small, heuristic otherwise).
+def feedback_arc_set(n: int, src: npt.ArrayLike, dst: npt.ArrayLike, weight: npt.ArrayLike,
+                     *, exact_max_edges: int = 150) -> tuple[np.ndarray, bool]:
+    """Return a minimum-weight feedback arc set (exact when small, heuristic otherwise).
 
     Parameters
     ----------

@@ -1,6 +1,7 @@
-"""The Neo4j store (SPEC §2, ``../cypher``): connect, load a dataset idempotently and
-atomically, read it back validated, run the documented Cypher query library, and
-write analysis results onto the nodes.
+"""The Neo4j store (SPEC §2, ``../cypher``).
+
+Connect, load a dataset idempotently and atomically, read it back validated, run the
+documented Cypher query library, and write analysis results onto the nodes.
 
 The ``neo4j`` driver is an optional dependency (``pip install 'graphrisk[neo4j]'``);
 it is imported only when a store is opened.
@@ -13,4 +14,6 @@ from graphrisk.neo4j.load import LoadReport, rollback_load, store_dataset
 from graphrisk.neo4j.queries import Query, QueryResult, get_query, list_queries, run_query
 from graphrisk.neo4j.read import read_dataset
 
-__all__ = ["Neo4jParams", "Store", "connect", "cypher_dir", "schema_statements", "store_dataset", "rollback_load", "LoadReport", "read_dataset", "list_queries", "get_query", "run_query", "Query", "QueryResult", "annotate", "compute_annotations"]
+__all__ = ["Neo4jParams", "Store", "connect", "cypher_dir", "schema_statements",
+           "store_dataset", "rollback_load", "LoadReport", "read_dataset", "list_queries",
+           "get_query", "run_query", "Query", "QueryResult", "annotate", "compute_annotations"]

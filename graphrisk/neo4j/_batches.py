@@ -1,4 +1,6 @@
-"""Batches of a load: the dataset's rows as columnar text parameters and the Cypher
+"""Batches of a load: the dataset's rows as columnar text, and the Cypher writing them.
+
+The batches carry the dataset's rows as columnar text parameters, with the Cypher
 that writes them (used by :mod:`graphrisk.neo4j.load`).
 
 A batch travels *columnar*: one text parameter per column (``c0`` … ``cK``), the cells
@@ -141,9 +143,17 @@ class Step:
 
     @property
     def size(self) -> int:
+        """Return the number of rows (elements) of the step."""
         return len(self.columns[0]) if self.columns else 0
 
     def batch(self, start: int, stop: int) -> dict[str, str]:
+        """Return the parameters ``c0`` … of the rows *start* to *stop* (one text per column).
+
+        Raises
+        ------
+        StoreError
+            A value contains the separator U+001F.
+        """
         params = {}
         for k, col in enumerate(self.columns):
             text = SEP.join(col[start:stop])
@@ -179,11 +189,11 @@ def _prop_columns(frame: pd.DataFrame, props: list[tuple[str, str]]) -> list[lis
             column_text(frame[name], kind) for name, kind in props]
 
 
-def _element_step(table, what, element, keys: list[tuple[str, list[str]]], match: str,
-                  merge: str, create: str, props: list[tuple[str, str]],
+def _element_step(table: str, what: str, element: str, keys: list[tuple[str, list[str]]],
+                  match: str, merge: str, create: str, props: list[tuple[str, str]],
                   prop_cols: list[list[str]], dataset_rows: int, extra: str = "",
                   extra_create: str = "") -> Step:
-    """A step writing one element per row.
+    """Build a step writing one element per row.
 
     *keys* are (variable, values) bound as ``WITH c0[i] AS var …``; *match* binds the
     end nodes; *merge* / *create* are the element's pattern for the MERGE (upsert) and
@@ -196,7 +206,8 @@ def _element_step(table, what, element, keys: list[tuple[str, list[str]]], match
     x = "n" if element == "node" else "r"
     write = (f"{prefix}{match} MERGE {merge} ON CREATE SET {x}._load = $load "
              f"SET {x} += props {extra}RETURN count(*) AS rows")
-    fresh = f"{prefix}{match} CREATE {create} SET {x} += props {extra_create}RETURN count(*) AS rows"
+    fresh = (f"{prefix}{match} CREATE {create} SET {x} += props {extra_create}"
+             "RETURN count(*) AS rows")
     found = f"MATCH {merge}" if element == "node" else f"{match} MATCH {merge}"
     before = (f"{prefix}{found} WITH {x}, props, properties({x}) AS old WHERE {_CHANGED} "
               f"RETURN elementId({x}) AS eid, old")
@@ -204,7 +215,8 @@ def _element_step(table, what, element, keys: list[tuple[str, list[str]]], match
                  dataset_rows, fresh)
 
 
-def _by_kind(ds: Dataset, frame: pd.DataFrame, *cols: str) -> list[tuple[tuple, pd.Index]]:
+def _by_kind(ds: Dataset, frame: pd.DataFrame,
+             *cols: str) -> list[tuple[tuple[str, ...], pd.Index]]:
     """Row groups of *frame* by the node kinds of the entity ids in *cols*."""
     if not len(frame):
         return []
@@ -215,9 +227,14 @@ def _by_kind(ds: Dataset, frame: pd.DataFrame, *cols: str) -> list[tuple[tuple, 
 
 
 def plan(ds: Dataset) -> list[Step]:
-    """The steps writing *ds*, in order: entity nodes, loans (node + ``BORROWED`` +
-    ``LENT_BY``), shareholdings, posts, guarantees; relationship steps are split by the
-    kinds of their end nodes, so that every lookup is by label and ``id``.  O(rows).
+    """Return the steps writing *ds*, in order.
+
+    The order: entity nodes, loans (node + ``BORROWED`` + ``LENT_BY``), shareholdings,
+    posts, guarantees; relationship steps are split by the kinds of their end nodes, so
+    that every lookup is by label and ``id``.  O(rows).
+
+    >>> [s.what for s in plan(ds)][:4]
+    ['Enterprise nodes', 'Person nodes', 'Institution nodes', 'Loan nodes Enterprise→Enterprise']
     """
     t = ds.tables
     steps: list[Step] = []
@@ -237,7 +254,8 @@ def plan(ds: Dataset) -> list[Step]:
     lo = t["loans"]
     props = _table_props("loans", ("id", "borrower_id", "lender_id"))
     for (bk, mk), idx in _by_kind(ds, lo, "borrower_id", "lender_id"):
-        # a loan node with its two relationships: (borrower)-[:BORROWED]->(loan)-[:LENT_BY]->(lender)
+        # a loan node with its two relationships:
+        # (borrower)-[:BORROWED]->(loan)-[:LENT_BY]->(lender)
         f = lo.loc[idx]
         keys = [("id", f["id"].tolist()), ("bid", f["borrower_id"].tolist()),
                 ("mid", f["lender_id"].tolist())]

@@ -14,7 +14,8 @@ property                          meaning (module)
 ``related_group_id`` (Enterprise) related-party group 关联企业群 ``RG001`` …
                                   (:mod:`graphrisk.ownership.related`)
 ``systemic_importance``           loss (万元) its lone default causes beyond its own loans,
-``contagion_defaults``            and how many others fall with it (:mod:`graphrisk.contagion.montecarlo`)
+``contagion_defaults``            and how many others fall with it
+                                  (:mod:`graphrisk.contagion.montecarlo`)
 ``warning_level`` (Enterprise)    ``blue`` … ``red`` (absent: no signal), with
 ``warning_level_zh``,             the Chinese label and the reasons, and
 ``warning_reasons``               (:mod:`graphrisk.watch.watchlist` / :mod:`graphrisk.watch.levels`)
@@ -31,6 +32,8 @@ writes in batches.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +41,7 @@ from graphrisk.contagion.cascade import capacities, compile_model
 from graphrisk.contagion.montecarlo import systemic_importance
 from graphrisk.domain.glossary import ENTITY_KINDS, GUARANTEES, WARNING_LEVELS
 from graphrisk.errors import GraphRiskError
-from graphrisk.neo4j.connection import DELETE_BATCH, open_store
+from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, open_store
 from graphrisk.neo4j.connection import chunks as _chunks
 from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups, pattern_lists
 from graphrisk.network.graph import Network, analysis
@@ -58,22 +61,87 @@ EDGE_ANNOTATIONS = ("patterns", "circle_id")
 
 
 def _ranked_ids(prefix: str, labels: np.ndarray) -> np.ndarray:
-
+    """Ids ``<prefix>001`` … of the ranked *labels* (None for label -1)."""
     count = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     names = np.array(label_ids(prefix, count) + [None], dtype=object)
     return names[labels]  # label -1 → the trailing None
 
 
-def _sizes(labels: np.ndarray) -> list:
+def _sizes(labels: np.ndarray) -> list[int | None]:
     """Members of each entity's component (None outside any)."""
     counts = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(0, int)
     return [int(counts[x]) if x >= 0 else None for x in labels.tolist()]
 
 
+#: the properties of each entity: id → {property: value}
+_Nodes = dict[str, dict[str, Any]]
+
+
+def _put(nodes: _Nodes, ids: Iterable[str], prop: str, values: Iterable[Any]) -> None:
+    """Set *prop* on the entities *ids* to *values*, leaving out the None values."""
+    for i, v in zip(ids, values, strict=True):
+        if v is not None:
+            nodes[i][prop] = v
+
+
+def _put_circles(net: Network, nodes: _Nodes, edges: dict[str, dict[str, Any]]) -> None:
+    """Guarantee groups, circles and edge patterns (SPEC §5)."""
+    ids = net.ids.tolist()
+    glab, clab = guarantee_groups(net), circle_labels(net)
+    _put(nodes, ids, "group_id", _ranked_ids("GRP", glab).tolist())
+    _put(nodes, ids, "group_size", _sizes(glab))
+    cids = _ranked_ids("C", clab)
+    _put(nodes, ids, "circle_id", cids.tolist())
+    _put(nodes, ids, "circle_size", _sizes(clab))
+    cs, cd = clab[net.g_src], clab[net.g_dst]
+    edge_circle = np.where((cs == cd) & (cs >= 0), cs, -1)
+    ecids = _ranked_ids("C", np.concatenate([clab, edge_circle]))[len(clab):]
+    for gid, pats, c in zip(net.g_id.tolist(), pattern_lists(edge_patterns(net)),
+                            ecids.tolist(), strict=True):
+        edges[gid] = {"patterns": list(pats), "circle_id": c}
+
+
+def _put_related(net: Network, nodes: _Nodes) -> None:
+    """Related-party groups ``RG001`` … (SPEC §4)."""
+    groups = related_parties(net).groups
+    for i, g in enumerate(groups):
+        width = max(3, len(str(len(groups))))
+        _put(nodes, g, "related_group_id", [f"RG{i + 1:0{width}d}"] * len(g))
+
+
+def _put_importance(net: Network, nodes: _Nodes) -> None:
+    """Systemic importance (SPEC §6), deterministic: one cascade per entity."""
+    ids = net.ids.tolist()
+    cap, _ = capacities(net)
+    importance, others = systemic_importance(compile_model(net, cap))
+    _put(nodes, ids, "systemic_importance", [float(v) for v in importance.tolist()])
+    _put(nodes, ids, "contagion_defaults", [int(v) for v in others.tolist()])
+
+
+def _put_watch(net: Network, nodes: _Nodes) -> None:
+    """Key enterprises and warning levels, with the criteria and reasons (SPEC §8)."""
+    wl = watchlist(net)
+    lv = wl.levels
+    _put(nodes, lv.index.tolist(), "key_enterprise", [bool(k) for k in lv["key"].tolist()])
+    levels = [v if v in WARNING_LEVELS else None for v in lv["level"].tolist()]
+    _put(nodes, lv.index.tolist(), "warning_level", levels)
+    _put(nodes, lv.index.tolist(), "warning_level_zh",
+         [WARNING_LEVELS[v] if v else None for v in levels])
+    for entry in wl.entries:
+        node = nodes.get(entry["id"])
+        if node is None:
+            continue
+        if entry.get("criteria"):
+            node["key_criteria"] = [c["code"] for c in entry["criteria"]]
+        reasons = [r["zh"] for r in entry.get("reasons", []) if r.get("zh")]
+        if reasons and node.get("warning_level"):
+            node["warning_reasons"] = reasons
+
+
 @analysis()
-def compute_annotations(net: Network) -> tuple[dict[str, dict], dict[str, dict],
-                                                        list[str]]:
-    """The properties to write, without touching any store.
+def compute_annotations(net: Network) -> tuple[dict[str, dict[str, Any]],
+                                               dict[str, dict[str, Any]], list[str]]:
+    """Compute the properties to write, without touching any store.
 
     Returns
     -------
@@ -83,79 +151,47 @@ def compute_annotations(net: Network) -> tuple[dict[str, dict], dict[str, dict],
         Guarantee id → {"patterns": [...], "circle_id": …}.
     notes : list of str
         The analyses skipped, and why.
+
+    Examples
+    --------
+    >>> nodes, edges, notes = compute_annotations(net)
+    >>> nodes["E1"]["circle_id"], nodes["E1"]["circle_size"], notes
+    ('C001', 2, [])
     """
-
-    nodes: dict[str, dict] = {i: {} for i in net.ids.tolist()}
-    edges: dict[str, dict] = {}
+    nodes: _Nodes = {i: {} for i in net.ids.tolist()}
+    edges: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
-
-    def put(ids, prop, values):
-        for i, v in zip(ids, values, strict=True):
-            if v is not None:
-                nodes[i][prop] = v
 
     def skipped(what: str, e: Exception) -> None:
         notes.append(f"{what} skipped: {type(e).__name__}: {e}")
 
-    ids = net.ids.tolist()
     try:  # guarantee groups, circles, edge patterns (SPEC §5)
-        glab, clab = guarantee_groups(net), circle_labels(net)
-        put(ids, "group_id", _ranked_ids("GRP", glab).tolist())
-        put(ids, "group_size", _sizes(glab))
-        cids = _ranked_ids("C", clab)
-        put(ids, "circle_id", cids.tolist())
-        put(ids, "circle_size", _sizes(clab))
-        cs, cd = clab[net.g_src], clab[net.g_dst]
-        edge_circle = np.where((cs == cd) & (cs >= 0), cs, -1)
-        ecids = _ranked_ids("C", np.concatenate([clab, edge_circle]))[len(clab):]
-        for gid, pats, c in zip(net.g_id.tolist(), pattern_lists(edge_patterns(net)),
-                                ecids.tolist(), strict=True):
-            edges[gid] = {"patterns": list(pats), "circle_id": c}
+        _put_circles(net, nodes, edges)
     except GraphRiskError as e:
         skipped("guarantee groups and circles (graphrisk.network.circles)", e)
     try:  # related-party groups (SPEC §4)
-        groups = related_parties(net).groups
-        for i, g in enumerate(groups):
-            width = max(3, len(str(len(groups))))
-            put(g, "related_group_id", [f"RG{i + 1:0{width}d}"] * len(g))
+        _put_related(net, nodes)
     except GraphRiskError as e:
         skipped("related-party groups (graphrisk.ownership.related)", e)
     try:  # systemic importance (SPEC §6), deterministic: one cascade per entity
-        cap, _ = capacities(net)
-        importance, others = systemic_importance(compile_model(net, cap))
-        put(ids, "systemic_importance", [float(v) for v in importance.tolist()])
-        put(ids, "contagion_defaults", [int(v) for v in others.tolist()])
+        _put_importance(net, nodes)
     except GraphRiskError as e:
         skipped("systemic importance (graphrisk.contagion.montecarlo)", e)
     try:  # key enterprises and warning levels (SPEC §8)
-        wl = watchlist(net)
-        lv = wl.levels
-        put(lv.index.tolist(), "key_enterprise", [bool(k) for k in lv["key"].tolist()])
-        levels = [v if v in WARNING_LEVELS else None for v in lv["level"].tolist()]
-        put(lv.index.tolist(), "warning_level", levels)
-        put(lv.index.tolist(), "warning_level_zh",
-            [WARNING_LEVELS[v] if v else None for v in levels])
-        for entry in wl.entries:
-            node = nodes.get(entry["id"])
-            if node is None:
-                continue
-            if entry.get("criteria"):
-                node["key_criteria"] = [c["code"] for c in entry["criteria"]]
-            reasons = [r["zh"] for r in entry.get("reasons", []) if r.get("zh")]
-            if reasons and node.get("warning_level"):
-                node["warning_reasons"] = reasons
+        _put_watch(net, nodes)
     except GraphRiskError as e:
         skipped("key enterprises and warning levels (graphrisk.watch.watchlist)", e)
     return nodes, edges, notes
 
 
 @analysis()
-def annotate(net: Network, target=None, *, batch_size: int = 5000) -> dict:
-    """Run the analyses on *ds* and write their results onto the graph in *target*.
+def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
+             batch_size: int = 5000) -> dict[str, Any]:
+    """Run the analyses on *net* and write their results onto the graph in *target*.
 
     Parameters
     ----------
-    ds : Dataset
+    net : Network or Dataset
         The dataset analysed — normally the one in the store
         (:func:`graphrisk.neo4j.read.read_dataset`); nodes are matched by ``id``.
     target : Neo4jParams or Store, optional
@@ -169,10 +205,19 @@ def annotate(net: Network, target=None, *, batch_size: int = 5000) -> dict:
         ``{"annotated": {property: count}, "edges_annotated", "missing_in_store",
         "notes", "seconds"}`` — ``missing_in_store`` counts dataset ids with no node.
 
+    Raises
+    ------
+    StoreError
+        The server cannot be reached, or the optional ``neo4j`` driver is not installed.
+
     Examples
     --------
-    >>> annotate(read_dataset(params), params)["annotated"]["group_id"]   # doctest: +SKIP
-    41
+    With a server holding the demo county:
+
+    .. code-block:: python
+
+        params = Neo4jParams.from_env()
+        annotate(read_dataset(params), params)["annotated"]["group_id"]  # 36
     """
     ds = net.dataset
     t0 = time.perf_counter()

@@ -38,13 +38,17 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphrisk.domain.glossary import ENTITY_KINDS, LOAN, NODE_KINDS, RELATIONSHIPS
 from graphrisk.errors import ParameterError, StoreError
 from graphrisk.errors import check as _check
+
+if TYPE_CHECKING:  # the driver is optional: its types only, for the type checker
+    from neo4j import Driver, SummaryCounters
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jParams", "Store", "connect", "open_store", "chunks",
            "cypher_dir", "schema_statements", "translate_errors", "DELETE_BATCH"]
@@ -52,6 +56,23 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jParams", "Store", "connect", "open_store", "ch
 #: URI schemes of the Neo4j drivers (``+s``: TLS with a CA-signed certificate,
 #: ``+ssc``: TLS accepting a self-signed one)
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+#: the message of the :class:`StoreError` raised when the optional driver is missing
+_NO_DRIVER = "the Neo4j driver is not installed: pip install 'graphrisk[neo4j]'"
+
+_T = TypeVar("_T")
+
+
+def _require_driver() -> None:
+    """Raise :class:`StoreError` when the optional ``neo4j`` driver cannot be imported.
+
+    The driver is the extra ``graphrisk[neo4j]``; everything that needs no server (the
+    query library, the parameters) works without it.
+    """
+    try:
+        import neo4j  # noqa: F401, PLC0415  (the optional driver: imported on use only)
+    except ImportError:
+        raise StoreError(_NO_DRIVER) from None
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,8 @@ class Neo4jParams:
     database: str = "neo4j"
     timeout: float = 10.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Check the URI, the database name and the timeout."""
         _check(self.is_uri(self.uri),
                f"{self.uri!r} is not a Neo4j URI; use bolt://host:port or neo4j://host:port "
                "(neo4j+s:// for TLS)")
@@ -97,8 +119,8 @@ class Neo4jParams:
         _check(self.timeout > 0, "timeout must be > 0")
 
     @staticmethod
-    def is_uri(text) -> bool:
-        """True when *text* is a Neo4j URI rather than a path.
+    def is_uri(text: object) -> bool:
+        """Return True when *text* is a Neo4j URI rather than a path.
 
         >>> Neo4jParams.is_uri("neo4j+s://x.databases.neo4j.io"), Neo4jParams.is_uri("demo")
         (True, False)
@@ -109,7 +131,8 @@ class Neo4jParams:
     @classmethod
     def from_env(cls, uri: str | None = None, *, user: str | None = None,
                  password: str | None = None, database: str | None = None,
-                 timeout: float | None = None, env=None) -> Neo4jParams:
+                 timeout: float | None = None,
+                 env: Mapping[str, str] | None = None) -> Neo4jParams:
         """Build the parameters from arguments, falling back on the environment.
 
         Raises
@@ -117,7 +140,6 @@ class Neo4jParams:
         ParameterError
             When no URI is given and ``NEO4J_URI`` is not set, or the URI is malformed.
         """
-
         env = os.environ if env is None else env
         uri = str(uri or env.get("NEO4J_URI") or "")
         _check(bool(uri), "no Neo4j server given: set NEO4J_URI (e.g. bolt://127.0.0.1:7687) "
@@ -132,7 +154,7 @@ class Neo4jParams:
         password = password if password is not None else (env.get("NEO4J_PASSWORD") or None)
         user = user or env.get("NEO4J_USER") or ("neo4j" if password else None)
         database = database or db_in_uri or env.get("NEO4J_DATABASE") or "neo4j"
-        extra = {} if timeout is None else {"timeout": float(timeout)}
+        extra: dict[str, float] = {} if timeout is None else {"timeout": float(timeout)}
         return cls(uri=f"{scheme}://{host}", user=user, password=password, database=database,
                    **extra)
 
@@ -142,7 +164,7 @@ DELETE_BATCH = 10_000
 
 
 def cypher_dir() -> Path:
-    """The folder of ``.cypher`` files (the schema and the query library).
+    """Return the folder of ``.cypher`` files (the schema and the query library).
 
     ``$GRAPHRISK_CYPHER_DIR`` when set; else the top-level ``cypher/`` folder of a
     checkout; else the copy shipped inside the installed package
@@ -159,7 +181,7 @@ def cypher_dir() -> Path:
 
 
 def schema_statements() -> list[str]:
-    """The statements of ``cypher/schema.cypher`` (constraints and indexes), in order.
+    """Return the statements of ``cypher/schema.cypher`` (constraints and indexes), in order.
 
     Each is idempotent (``IF NOT EXISTS``).  Comments (``//``) are dropped and the text
     is split on ``;``.
@@ -180,8 +202,15 @@ def _message(e: Exception) -> str:
 
 @contextlib.contextmanager
 def translate_errors(params: Neo4jParams, what: str = "") -> Iterator[None]:
-    """Turn driver and network exceptions into :class:`StoreError` with a clear message."""
-    from neo4j import exceptions as nx
+    """Turn driver and network exceptions into :class:`StoreError` with a clear message.
+
+    Raises
+    ------
+    StoreError
+        Also when the optional ``neo4j`` driver is not installed.
+    """
+    _require_driver()
+    from neo4j import exceptions as nx  # noqa: PLC0415  (the optional driver)
 
     where = f"Neo4j at {params.uri} (database {params.database!r})"
     doing = f" while {what}" if what else ""
@@ -221,32 +250,40 @@ class Store:
     Close it (or use it as a context manager) when done.
     """
 
-    def __init__(self, params: Neo4jParams, driver):
+    params: Neo4jParams
+    driver: Driver
+
+    def __init__(self, params: Neo4jParams, driver: Driver) -> None:
         self.params = params
         self.driver = driver
 
     def __enter__(self) -> Store:
+        """Return the store itself (closed on leaving the block)."""
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
         self.close()
 
     def close(self) -> None:
+        """Close the driver (errors while closing are ignored)."""
         with contextlib.suppress(Exception):
             self.driver.close()
 
     def __repr__(self) -> str:
+        """Return ``Store(uri, database=…)`` (never the credentials)."""
         return f"Store({self.params.uri!r}, database={self.params.database!r})"
 
-    def run(self, query: str, parameters: dict | None = None, *, write: bool = True,
-            what: str = "") -> list[dict]:
+    def run(self, query: str, parameters: dict[str, Any] | None = None, *, write: bool = True,
+            what: str = "") -> list[dict[str, Any]]:
         """Run *query* with *parameters* in one managed transaction; records as dicts."""
         return self.run_summary(query, parameters, write=write, what=what)[0]
 
-    def run_summary(self, query: str, parameters: dict | None = None, *, write: bool = True,
-                    what: str = ""):
-        """Like :meth:`run`, also returning the summary counters (created nodes …)."""
-        from neo4j import RoutingControl
+    def run_summary(self, query: str, parameters: dict[str, Any] | None = None, *,
+                    write: bool = True, what: str = "",
+                    ) -> tuple[list[dict[str, Any]], SummaryCounters]:
+        """Run *query* like :meth:`run`, also returning the summary counters (created nodes …)."""
+        from neo4j import RoutingControl  # noqa: PLC0415  (the optional driver)
 
         with translate_errors(self.params, what):
             res = self.driver.execute_query(
@@ -254,17 +291,18 @@ class Store:
                 routing_=RoutingControl.WRITE if write else RoutingControl.READ)
         return [r.data() for r in res.records], res.summary.counters
 
-    def stream(self, query: str, parameters: dict | None = None, *, what: str = "",
-               ) -> Iterator[list]:
+    def stream(self, query: str, parameters: dict[str, Any] | None = None, *, what: str = "",
+               ) -> Iterator[list[Any]]:
         """Yield the value lists of a read query's records one by one (low memory)."""
-        from neo4j import READ_ACCESS
+        from neo4j import READ_ACCESS  # noqa: PLC0415  (the optional driver)
 
         with translate_errors(self.params, what), \
                 self.driver.session(database=self.params.database,
                                     default_access_mode=READ_ACCESS, fetch_size=5000) as s:
             yield from (r.values() for r in s.run(query, parameters or {}))
 
-    def run_batched(self, query: str, parameters: dict | None = None, *, what: str = ""):
+    def run_batched(self, query: str, parameters: dict[str, Any] | None = None, *,
+                    what: str = "") -> SummaryCounters:
         """Run an auto-commit statement (needed by ``CALL {…} IN TRANSACTIONS``)."""
         with translate_errors(self.params, what), \
                 self.driver.session(database=self.params.database) as s:
@@ -290,7 +328,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Nodes per graphrisk label and relationships per type."""
-        out = {}
+        out: dict[str, int] = {}
         for label in NODE_KINDS:
             out[label] = self.run(f"MATCH (n:{label}) RETURN count(n) AS c", write=False,
                                   what="counting nodes")[0]["c"]
@@ -300,7 +338,7 @@ class Store:
         return out
 
     def is_empty(self) -> bool:
-        """True when no node carries a graphrisk label."""
+        """Return True when no node carries a graphrisk label."""
         return not any(self.run(f"MATCH (n:{label}) RETURN n LIMIT 1", write=False,
                                 what="inspecting the database") for label in NODE_KINDS)
 
@@ -311,7 +349,7 @@ class Store:
         :data:`DELETE_BATCH` rows, so it works on graphs larger than the heap.
         Returns the counts deleted per label.
         """
-        deleted = {}
+        deleted: dict[str, int] = {}
         for label in (LOAN, *ENTITY_KINDS):
             c = self.run_batched(
                 f"MATCH (n:{label}) CALL {{ WITH n DETACH DELETE n }} "
@@ -334,15 +372,20 @@ def connect(params: Neo4jParams | None = None, *, verify: bool = True) -> Store:
     ------
     StoreError
         The server cannot be reached, the credentials are refused, or the database
-        does not exist.
+        does not exist; or the optional ``neo4j`` driver is not installed
+        (``pip install 'graphrisk[neo4j]'``).
 
     Examples
     --------
-    >>> with connect(Neo4jParams.from_env()) as store:        # doctest: +SKIP
-    ...     store.counts()["Enterprise"]
-    60
+    With a server (``NEO4J_URI`` set) holding the demo county:
+
+    .. code-block:: python
+
+        with connect(Neo4jParams.from_env()) as store:
+            store.counts()["Enterprise"]  # 53
     """
-    import neo4j
+    _require_driver()
+    import neo4j  # noqa: PLC0415  (the optional driver: imported on use only)
 
     params = params or Neo4jParams.from_env()
     # the driver logs every server notification (deprecations, unknown labels in an
@@ -366,11 +409,8 @@ def connect(params: Neo4jParams | None = None, *, verify: bool = True) -> Store:
     return store
 
 
-# the stages, re-exported (imported at the end: they use Store)
-
-
-def open_store(target) -> tuple[Store, bool]:
-    """The store to use for *target* and whether the caller owns (and must close) it.
+def open_store(target: Store | Neo4jParams | None) -> tuple[Store, bool]:
+    """Return the store to use for *target* and whether the caller owns (and must close) it.
 
     *target* is an open :class:`Store` (used as it is), :class:`Neo4jParams`, or None
     (connect with :meth:`Neo4jParams.from_env`).
@@ -382,8 +422,8 @@ def open_store(target) -> tuple[Store, bool]:
     raise ParameterError(f"expected Neo4jParams or a Store, got {type(target).__name__}")
 
 
-def chunks(seq: list, size: int):
-    """Consecutive slices of *seq* of at most *size* items.
+def chunks(seq: list[_T], size: int) -> Iterator[list[_T]]:
+    """Yield consecutive slices of *seq* of at most *size* items.
 
     >>> list(chunks([1, 2, 3], 2))
     [[1, 2], [3]]

@@ -58,9 +58,10 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -77,7 +78,10 @@ from graphrisk.errors import ParameterError, StoreError
 from graphrisk.io.dataset import Dataset, LoadOptions
 from graphrisk.io.load import load_dataset as _load
 from graphrisk.neo4j._batches import EVENT_SEP, SEP, Step, plan, unwind_columns
-from graphrisk.neo4j.connection import DELETE_BATCH, chunks, open_store
+from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, chunks, open_store
+
+if TYPE_CHECKING:  # the driver is optional: its types only, for the type checker
+    from neo4j import SummaryCounters
 
 __all__ = ["LoadReport", "store_dataset", "rollback_load"]
 
@@ -114,13 +118,21 @@ class LoadReport:
 
     @property
     def total_rows(self) -> int:
+        """Return the dataset rows written, all tables together."""
         return int(sum(self.rows.values()))
 
     @property
     def rows_per_second(self) -> float:
+        """Return the load's throughput (``inf`` when it took no measurable time)."""
         return self.total_rows / self.seconds if self.seconds > 0 else float("inf")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-friendly values (seconds and rate rounded).
+
+        >>> r = LoadReport("L1", "neo4j", rows={"enterprises": 4}, seconds=0.5)
+        >>> r.as_dict()["total_rows"], r.as_dict()["rows_per_second"]
+        (4, 8.0)
+        """
         return {"load_id": self.load_id, "database": self.database, "rows": self.rows,
                 "total_rows": self.total_rows, "nodes_created": self.nodes_created,
                 "relationships_created": self.relationships_created,
@@ -130,7 +142,7 @@ class LoadReport:
 
 
 # ------------------------------------------------------------------------- pre-flight
-def _conflicts(store, ds: Dataset, batch: int) -> list[str]:
+def _conflicts(store: Store, ds: Dataset, batch: int) -> list[str]:
     """Structural differences between the dataset and what the database holds.
 
     O(rows) index lookups; the ids travel as columnar text like the batches.
@@ -138,7 +150,7 @@ def _conflicts(store, ds: Dataset, batch: int) -> list[str]:
     found: list[str] = []
     kinds = ds.entity_kind
 
-    def each(query: str, *cols: list[str]):
+    def each(query: str, *cols: list[str]) -> Iterator[dict[str, Any]]:
         for a in range(0, len(cols[0]), batch):
             b = min(a + batch, len(cols[0]))
             params = {f"c{k}": SEP.join(c[a:b]) for k, c in enumerate(cols)}
@@ -170,9 +182,9 @@ def _conflicts(store, ds: Dataset, batch: int) -> list[str]:
 
 
 # -------------------------------------------------------------------------- batches
-def _write_batch(store, step: Step, params: dict, rows: int, load_id: str,
-                 fresh: bool = False):
-    """Run one write batch; returns its summary counters.  (Tests patch this to fail.)"""
+def _write_batch(store: Store, step: Step, params: dict[str, str], rows: int, load_id: str,
+                 fresh: bool = False) -> SummaryCounters:
+    """Run one write batch and return its summary counters (tests patch this to fail)."""
     query = step.fresh if fresh and step.fresh else step.write
     records, counters = store.run_summary(
         query, {**params, "sep": SEP, "esep": EVENT_SEP, "load": load_id},
@@ -184,12 +196,13 @@ def _write_batch(store, step: Step, params: dict, rows: int, load_id: str,
     return counters
 
 
-def _read_before(store, step: Step, params: dict) -> list[dict]:
+def _read_before(store: Store, step: Step, params: dict[str, str]) -> list[dict[str, Any]]:
+    assert step.before is not None  # called only for the steps that have a "before" query
     return store.run(step.before, {**params, "sep": SEP, "esep": EVENT_SEP}, write=False,
                      what=f"reading the current {step.what}")
 
 
-def _restore(store, saved: dict[str, list[dict]], batch: int) -> int:
+def _restore(store: Store, saved: dict[str, list[dict[str, Any]]], batch: int) -> int:
     n = 0
     for element, pattern in (("rel", "MATCH ()-[x]->()"), ("node", "MATCH (x)")):
         rows = saved[element]
@@ -200,7 +213,7 @@ def _restore(store, saved: dict[str, list[dict]], batch: int) -> int:
     return n
 
 
-def rollback_load(store, load_id: str) -> dict[str, int]:
+def rollback_load(store: Store, load_id: str) -> dict[str, int]:
     """Delete every relationship and node carrying ``_load = load_id``.
 
     Use it to clean up after a load whose own rollback could not reach the server
@@ -212,7 +225,6 @@ def rollback_load(store, load_id: str) -> dict[str, int]:
     dict
         ``{"relationships": deleted, "nodes": deleted}``.
     """
-
     if not load_id or not isinstance(load_id, str):
         raise ParameterError("a load id is required")
     rels = nodes = 0
@@ -230,7 +242,8 @@ def rollback_load(store, load_id: str) -> dict[str, int]:
     return {"relationships": rels, "nodes": nodes}
 
 
-def store_dataset(ds: Dataset | str | Path, target=None, *, wipe: bool = False,
+def store_dataset(ds: Dataset | str | Path, target: Neo4jParams | Store | None = None, *,
+                  wipe: bool = False,
                   batch_size: int = 5000, progress: bool = False,
                   options: LoadOptions | None = None,
                   on_batch: Callable[[str, int], None] | None = None) -> LoadReport:
@@ -260,16 +273,19 @@ def store_dataset(ds: Dataset | str | Path, target=None, *, wipe: bool = False,
     ------
     StoreError
         The server is unreachable, the data conflicts with what the database holds,
-        or a batch failed (the load was then rolled back; the message says so).
+        or a batch failed (the load was then rolled back; the message says so); or
+        the optional ``neo4j`` driver is not installed.
 
     Examples
     --------
-    >>> report = store_dataset("datasets/demo", Neo4jParams.from_env())  # doctest: +SKIP
-    >>> report.counts["GUARANTEES"]                                     # doctest: +SKIP
-    120
+    With a server (``NEO4J_URI`` set):
+
+    .. code-block:: python
+
+        report = store_dataset("datasets/demo", Neo4jParams.from_env())
+        report.counts["GUARANTEES"]  # 33
     """
     if not isinstance(ds, Dataset):
-
         ds = _load(ds, options or LoadOptions())
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ParameterError("batch_size must be a whole number >= 1")
@@ -283,8 +299,8 @@ def store_dataset(ds: Dataset | str | Path, target=None, *, wipe: bool = False,
             store.close()
 
 
-def _run(store, ds, steps, *, wipe, batch, progress, on_batch) -> LoadReport:
-
+def _run(store: Store, ds: Dataset, steps: list[Step], *, wipe: bool, batch: int,
+         progress: bool, on_batch: Callable[[str, int], None] | None) -> LoadReport:
     load_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     report = LoadReport(load_id, store.params.database,
                         rows={n: int(len(ds.tables[n])) for n in TABLE_ORDER})

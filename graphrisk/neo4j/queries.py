@@ -27,12 +27,20 @@ Nothing else of a user's input reaches the query text.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graphrisk.domain.glossary import ENTITY_KINDS
 from graphrisk.errors import ParameterError, StoreError, UnknownEntityError
-from graphrisk.neo4j.connection import cypher_dir, translate_errors
+from graphrisk.neo4j.connection import (
+    Neo4jParams,
+    Store,
+    _require_driver,
+    cypher_dir,
+    translate_errors,
+)
 from graphrisk.neo4j.connection import open_store as _open
 
 __all__ = ["QueryParam", "Query", "QueryResult", "list_queries", "get_query", "parse_query",
@@ -56,7 +64,7 @@ class QueryParam:
     bound: bool = False
     doc: str = ""
 
-    def coerce(self, value) -> object:
+    def coerce(self, value: Any) -> object:
         """Parse a command-line string (or check a Python value) into the declared type.
 
         >>> QueryParam("depth", "int", low=1, high=10).coerce("3")
@@ -65,6 +73,7 @@ class QueryParam:
         '0001'
         """
         name = self.name
+        v: Any  # int, float, bool or str, by the declared type
         try:
             if self.type == "int":
                 if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
@@ -101,6 +110,11 @@ class QueryParam:
         return v
 
     def describe(self) -> str:
+        """Return a one-line description: type, range or choices, default and doc.
+
+        >>> QueryParam("depth", "int", 3, low=1, high=10, doc="levels").describe()
+        'depth: int 1..10, default 3 — levels'
+        """
         kind = self.type + (" (bound)" if self.bound else "")
         if self.choices:
             kind += " " + "|".join(self.choices)
@@ -134,14 +148,15 @@ class Query:
     path: Path | None = None
 
     def param(self, name: str) -> QueryParam:
+        """Return the parameter called *name*; :class:`ParameterError` when there is none."""
         for p in self.params:
             if p.name == name:
                 return p
         raise ParameterError(f"query {self.name!r} has no parameter {name!r}; it takes "
                              f"{', '.join(p.name for p in self.params) or 'none'}")
 
-    def render(self, values: dict) -> str:
-        """The Cypher text with the ``bound`` parameters substituted (values coerced)."""
+    def render(self, values: Mapping[str, Any]) -> str:
+        """Return the Cypher text with the ``bound`` parameters substituted (values coerced)."""
         text = self.text
         for p in self.params:
             if p.bound:
@@ -155,11 +170,16 @@ class QueryResult:
     """Rows of a query: ``columns`` and ``rows`` (lists), plus the values used."""
 
     query: str
-    params: dict
+    params: dict[str, Any]
     columns: list[str] = field(default_factory=list)
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[dict[str, Any]]:
+        """Return the rows as dicts keyed by column.
+
+        >>> QueryResult("q", {}, ["a", "b"], [[1, 2]]).records()
+        [{'a': 1, 'b': 2}]
+        """
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
 
@@ -196,7 +216,7 @@ def _parse_param(line: str, where: str) -> QueryParam:
 def parse_query(text: str, name: str, path: Path | None = None) -> Query:
     """Parse a query file's header and body (see the module notes)."""
     lines = text.splitlines()
-    header = []
+    header: list[str] = []
     i = 0
     while i < len(lines) and (lines[i].startswith("//") or not lines[i].strip()):
         if lines[i].startswith("//"):
@@ -208,7 +228,10 @@ def parse_query(text: str, name: str, path: Path | None = None) -> Query:
         raise ParameterError(f"{where}: a query file needs a // header and a body")
     first = header[0]
     title = first.split("—", 1)[1].strip() if "—" in first else first
-    desc, params, returns, examples = [], [], (), []
+    desc: list[str] = []
+    params: list[QueryParam] = []
+    returns: tuple[str, ...] = ()
+    examples: list[str] = []
     for h in header[1:]:
         if h.startswith("@param"):
             params.append(_parse_param(h, where))
@@ -226,8 +249,13 @@ def parse_query(text: str, name: str, path: Path | None = None) -> Query:
 
 
 def list_queries(folder: Path | None = None) -> list[Query]:
-    """Every query of the library (``cypher/*.cypher`` except ``schema.cypher``), by name."""
+    """Return every query of the library (``cypher/*.cypher`` except ``schema.cypher``), by name.
 
+    Needs no server and no driver.
+
+    >>> [q.name for q in list_queries()][:3]
+    ['bank_exposure_by_group', 'bank_exposure_by_group_live', 'beneficial_owners']
+    """
     folder = Path(folder) if folder else cypher_dir()
     if not folder.is_dir():
         raise StoreError(f"the query library {folder} is missing")
@@ -240,7 +268,11 @@ def list_queries(folder: Path | None = None) -> list[Query]:
 
 
 def get_query(name: str, folder: Path | None = None) -> Query:
-    """The query called *name*; :class:`ParameterError` naming the others when unknown."""
+    """Return the query called *name*; :class:`ParameterError` naming the others when unknown.
+
+    >>> get_query("mutual_pairs").params[0].describe()
+    'limit: int 1.., default 100000 — rows returned at most'
+    """
     queries = {q.name: q for q in list_queries(folder)}
     if name not in queries:
         raise ParameterError(f"unknown query {name!r}; the library has: "
@@ -248,9 +280,13 @@ def get_query(name: str, folder: Path | None = None) -> Query:
     return queries[name]
 
 
-def coerce_params(query: Query, given: dict) -> dict:
-    """Declared types, ranges and defaults applied to *given* (strings or values)."""
-    values = {}
+def coerce_params(query: Query, given: Mapping[str, object]) -> dict[str, Any]:
+    """Apply the declared types, ranges and defaults to *given* (strings or values).
+
+    >>> coerce_params(get_query("mutual_pairs"), {"limit": "20"})
+    {'limit': 20}
+    """
+    values: dict[str, Any] = {}
     for name, raw in given.items():
         values[name] = query.param(name).coerce(raw)
     missing = [p.name for p in query.params if p.required and p.name not in values]
@@ -262,7 +298,7 @@ def coerce_params(query: Query, given: dict) -> dict:
     return values
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """Driver values as JSON-friendly Python (dates as ISO text)."""
     if isinstance(value, list):
         return [_plain(v) for v in value]
@@ -273,7 +309,7 @@ def _plain(value):
     return value
 
 
-def _check_entities(store, query: Query, values: dict) -> None:
+def _check_entities(store: Store, query: Query, values: Mapping[str, Any]) -> None:
     for p in query.params:
         if p.type != "entity":
             continue
@@ -285,7 +321,8 @@ def _check_entities(store, query: Query, values: dict) -> None:
                                      f"or institution in the database")
 
 
-def run_query(target, name: str | Query, params: dict | None = None, *,
+def run_query(target: Neo4jParams | Store | None, name: str | Query,
+              params: Mapping[str, object] | None = None, *,
               timeout: float | None = 600.0) -> QueryResult:
     """Run a query of the library with its parameters (strings are parsed as declared).
 
@@ -306,21 +343,38 @@ def run_query(target, name: str | Query, params: dict | None = None, *,
     -------
     QueryResult
 
+    Raises
+    ------
+    StoreError
+        The server cannot be reached, or the optional ``neo4j`` driver is not
+        installed (``pip install 'graphrisk[neo4j]'``).
+
     Examples
     --------
-    >>> run_query(Neo4jParams.from_env(), "mutual_pairs").rows[:1]     # doctest: +SKIP
-    [['E002', '青山钢铁', 'E005', '青山建材', 800.0, 600.0, 2]]
-    """
+    Parameters are checked before anything is sent (no server needed):
 
+    >>> run_query(Neo4jParams("bolt://127.0.0.1:7687"), "mutual_pairs", {"limit": "0"})
+    Traceback (most recent call last):
+    ...
+    graphrisk.errors.ParameterError: parameter 'limit' must be in 1.., got 0
+
+    With a server (``NEO4J_URI`` set) holding the demo county:
+
+    .. code-block:: python
+
+        run_query(Neo4jParams.from_env(), "mutual_pairs").rows[:1]
+        # [['91331122704518921G', '青山钢铁有限公司',
+        #   '9133112273691025XM', '青山建材有限公司', 1500.0, 1800.0, 2]]
+    """
     query = name if isinstance(name, Query) else get_query(name)
     values = coerce_params(query, dict(params or {}))
     text = query.render(values)
+    _require_driver()
     store, owned = _open(target)
     try:
         _check_entities(store, query, values)
-        from neo4j import Query as Query_
-        from neo4j import RoutingControl
-
+        from neo4j import Query as Query_  # noqa: PLC0415  (the optional driver)
+        from neo4j import RoutingControl  # noqa: PLC0415
 
         if timeout is not None and not timeout > 0:
             raise ParameterError("timeout must be > 0 seconds")

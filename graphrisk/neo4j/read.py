@@ -16,6 +16,7 @@ Complexity: one streamed read per table, O(nodes + relationships).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from graphrisk.domain.glossary import (
 from graphrisk.errors import DatasetError, ParameterError, Problem
 from graphrisk.io.dataset import Dataset, LoadOptions, RawTable
 from graphrisk.io.validate import validate_tables
+from graphrisk.neo4j.connection import Neo4jParams, Store
 from graphrisk.neo4j.connection import open_store as _open
 
 __all__ = ["read_dataset", "table_queries", "cell_text"]
@@ -42,8 +44,8 @@ __all__ = ["read_dataset", "table_queries", "cell_text"]
 _NUMERIC = ("amount", "signed_amount", "pct", "prob")
 
 
-def cell_text(value, kind: str) -> str:
-    """The text form of a stored value, as a CSV cell would hold it.
+def cell_text(value: Any, kind: str) -> str:
+    """Return the text form of a stored value, as a CSV cell would hold it.
 
     >>> cell_text(0.1, "amount"), cell_text(None, "amount"), cell_text(["a", "b"], "tags")
     ('0.1', '', 'a;b')
@@ -66,12 +68,13 @@ def _cols(var: str, table: str, skip: tuple[str, ...] = ()) -> list[tuple[str, s
 
 
 def table_queries() -> dict[str, tuple[str, list[str]]]:
-    """Per table: the Cypher query reading it and the canonical column of each value.
+    """Return, per table, the Cypher query reading it and the canonical column of each value.
 
     The last two values of every record are the stored line (``_line``) and, for
     enterprises, the ``events`` list.
     """
-    def q(match: str, cols: list[tuple[str, str]], line: str, extra: str = "") -> tuple:
+    def q(match: str, cols: list[tuple[str, str]], line: str,
+          extra: str = "") -> tuple[str, list[str]]:
         ret = ", ".join(expr for _, expr in cols) + f", {line}" + (f", {extra}" if extra else "")
         return f"{match} RETURN {ret}", [name for name, _ in cols]
 
@@ -98,7 +101,7 @@ def table_queries() -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-def _frame(name: str, columns: list[str], records: list[list]) -> pd.DataFrame:
+def _frame(name: str, columns: list[str], records: list[list[Any]]) -> pd.DataFrame:
     """Text frame + ``line``; rows in stored line order (rows without one last)."""
     table = TABLES[name]
     kinds = {c.name: c.kind for c in table.columns}
@@ -121,7 +124,7 @@ def _frame(name: str, columns: list[str], records: list[list]) -> pd.DataFrame:
     return frame
 
 
-def _events(records: list[list], width: int) -> pd.DataFrame:
+def _events(records: list[list[Any]], width: int) -> pd.DataFrame:
     rows = []
     for r in records:
         for text in r[width + 1] or []:
@@ -147,7 +150,8 @@ def _events(records: list[list], width: int) -> pd.DataFrame:
     return frame
 
 
-def read_dataset(target=None, options: LoadOptions | None = None) -> Dataset:
+def read_dataset(target: Neo4jParams | Store | None = None,
+                 options: LoadOptions | None = None) -> Dataset:
     """Read the graph back as a validated :class:`~graphrisk.io.dataset.Dataset`.
 
     Parameters
@@ -165,18 +169,20 @@ def read_dataset(target=None, options: LoadOptions | None = None) -> Dataset:
     Raises
     ------
     StoreError
-        The server cannot be reached.
+        The server cannot be reached, or the optional ``neo4j`` driver is not installed.
     DatasetError
         The graph breaks a rule of SPEC §1 (e.g. edited by hand), or holds no
         ``Enterprise`` node.
 
     Examples
     --------
-    >>> ds = read_dataset(Neo4jParams.from_env("bolt://127.0.0.1:7688"))  # doctest: +SKIP
-    >>> ds.counts()["guarantees"]                                        # doctest: +SKIP
-    120
-    """
+    With a server holding the demo county:
 
+    .. code-block:: python
+
+        ds = read_dataset(Neo4jParams.from_env("bolt://127.0.0.1:7688"))
+        ds.counts()["guarantees"]  # 33
+    """
     if options is not None and not isinstance(options, LoadOptions):
         raise ParameterError("options must be LoadOptions")
     options = options or LoadOptions()

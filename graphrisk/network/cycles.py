@@ -26,18 +26,26 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from graphrisk.errors import ParameterError
+
+if TYPE_CHECKING:
+    from graphrisk.network.graph import Network
+
+T = TypeVar("T")
 
 __all__ = ["simple_cycles_bounded", "circle_cycles", "simple_adjacency", "induced_subgraph",
            "csr_positions", "csr_neighbours", "sorted_unique", "network_cache"]
 
 
-def simple_adjacency(adj) -> sp.csr_matrix:
-    """0/1 CSR adjacency without self-loops or parallel edges, sorted indices.
+def simple_adjacency(adj: sp.spmatrix | sp.sparray | Network) -> sp.csr_matrix:
+    """Return the 0/1 CSR adjacency without self-loops or parallel edges, sorted indices.
 
     Parameters
     ----------
@@ -62,7 +70,7 @@ def simple_adjacency(adj) -> sp.csr_matrix:
     return _from_pairs(a.row[nz], a.col[nz], a.shape[0])
 
 
-def _from_pairs(src, dst, n: int) -> sp.csr_matrix:
+def _from_pairs(src: ArrayLike, dst: ArrayLike, n: int) -> sp.csr_matrix:
     src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
     keep = src != dst
     key = sorted_unique(src[keep] * n + dst[keep])
@@ -74,7 +82,7 @@ def _from_pairs(src, dst, n: int) -> sp.csr_matrix:
 
 
 def sorted_unique(x: np.ndarray) -> np.ndarray:
-    """``np.unique`` by sorting (numpy 2's hash-based unique is far slower on millions).
+    """Return ``np.unique(x)``, by sorting (numpy 2's hash-based unique is slower on millions).
 
     >>> sorted_unique(np.array([3, 1, 3]))
     array([1, 3])
@@ -83,13 +91,18 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def network_cache(net, key: str, build):
+def network_cache(net: Network, key: str, build: Callable[[], T]) -> T:
     """Memoise a derived structure of an (immutable) network: ``build()`` runs once.
 
     The entry lives as long as the network object does.
+
+    >>> network_cache(net, "doctest_size", lambda: net.n)
+    8
+    >>> network_cache(net, "doctest_size", lambda: -1)  # cached: build is not called
+    8
     """
     entry = _CACHE.setdefault(net, {})
     if key not in entry:
@@ -97,8 +110,8 @@ def network_cache(net, key: str, build):
     return entry[key]
 
 
-def induced_subgraph(adj: sp.csr_matrix, members) -> sp.csr_matrix:
-    """0/1 adjacency among ``members`` (local indices = positions in ``members``).
+def induced_subgraph(adj: sp.csr_matrix, members: ArrayLike) -> sp.csr_matrix:
+    """Return the 0/1 adjacency among ``members`` (local indices = positions in ``members``).
 
     Self-loops and parallel edges are dropped.  Costs ``O(m + nnz(rows) · log m)``
     for ``m`` members, independent of the size of the whole graph — no array of
@@ -129,8 +142,8 @@ def induced_subgraph(adj: sp.csr_matrix, members) -> sp.csr_matrix:
     return sub
 
 
-def csr_positions(indptr: np.ndarray, frontier) -> tuple[np.ndarray, np.ndarray]:
-    """CSR slots of the out-links of a frontier: ``(position in frontier, slot)``.
+def csr_positions(indptr: np.ndarray, frontier: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return the CSR slots of the out-links of a frontier: ``(position in frontier, slot)``.
 
     ``indices[slot]`` is the neighbour and ``data[slot]`` the weight.  Vectorised:
     ``O(len(frontier) + number of links)``.
@@ -151,8 +164,8 @@ def csr_positions(indptr: np.ndarray, frontier) -> tuple[np.ndarray, np.ndarray]
 
 
 def csr_neighbours(indptr: np.ndarray, indices: np.ndarray,
-                   frontier) -> tuple[np.ndarray, np.ndarray]:
-    """All CSR neighbours of a frontier at once: ``(position in frontier, neighbour)``.
+                   frontier: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return all CSR neighbours of a frontier at once: ``(position in frontier, neighbour)``.
 
     >>> import numpy as np
     >>> csr_neighbours(np.array([0, 2, 3, 3]), np.array([1, 2, 0]), np.array([0, 2, 1]))
@@ -162,9 +175,10 @@ def csr_neighbours(indptr: np.ndarray, indices: np.ndarray,
     return which, indices[slot]
 
 
-def simple_cycles_bounded(adj, members=None, *, max_length: int = 6,
+def simple_cycles_bounded(adj: sp.spmatrix | sp.sparray | Network,
+                          members: ArrayLike | None = None, *, max_length: int = 6,
                           max_cycles: int | None = 1000) -> tuple[list[np.ndarray], bool]:
-    """Simple cycles of length 2..``max_length`` among ``members``.
+    """List the simple cycles of length 2..``max_length`` among ``members``.
 
     Parameters
     ----------
@@ -234,11 +248,12 @@ def simple_cycles_bounded(adj, members=None, *, max_length: int = 6,
         n = adj.n
     else:
         n = adj.shape[0]
-    members = np.arange(n) if members is None else np.asarray(members, dtype=np.int64)
-    return circle_cycles(adj, [members], max_length=max_length, max_cycles=max_cycles)[0]
+    nodes = np.arange(n) if members is None else np.asarray(members, dtype=np.int64)
+    return circle_cycles(adj, [nodes], max_length=max_length, max_cycles=max_cycles)[0]
 
 
-def circle_cycles(adj, circles, *, max_length: int = 6,
+def circle_cycles(adj: sp.spmatrix | sp.sparray | Network, circles: Sequence[ArrayLike], *,
+                  max_length: int = 6,
                   max_cycles: int | None = 1000) -> list[tuple[list[np.ndarray], bool]]:
     """:func:`simple_cycles_bounded` for many disjoint node sets at once.
 
@@ -265,15 +280,16 @@ def circle_cycles(adj, circles, *, max_length: int = 6,
     >>> [[c.tolist() for c in cy] for cy, _ in circle_cycles(a, [[1, 0], [2, 3]])]
     [[[1, 0]], [[2, 3]]]
     """
-    circles = [np.asarray(c, dtype=np.int64) for c in circles]
-    sizes = np.array([len(c) for c in circles], dtype=np.int64)
-    members = np.concatenate(circles) if circles else np.zeros(0, dtype=np.int64)
-    return _circle_cycles_flat(adj, members, sizes, max_length=max_length,
+    sets = [np.asarray(c, dtype=np.int64) for c in circles]
+    sizes = np.array([len(c) for c in sets], dtype=np.int64)
+    members = np.concatenate(sets) if sets else np.zeros(0, dtype=np.int64)
+    return _circle_cycles_flat(  # type: ignore[return-value]  # positions=False: arraysadj, members, sizes, max_length=max_length,
                                max_cycles=max_cycles)
 
 
-def _circle_cycles_flat(adj, members: np.ndarray, sizes, *, max_length: int,
-                        max_cycles: int | None, positions: bool = False) -> list[tuple]:
+def _circle_cycles_flat(adj: sp.spmatrix | sp.sparray | Network, members: ArrayLike,
+                        sizes: ArrayLike, *, max_length: int, max_cycles: int | None,
+                        positions: bool = False) -> list[tuple[list[Any], bool]]:
     """:func:`circle_cycles` on the sets concatenated (``members``) with their sizes.
 
     With ``positions=True`` each cycle is a tuple of positions into ``members`` (cheap
@@ -337,7 +353,8 @@ def _lists(a: sp.csr_matrix) -> list[list[int]]:
     return [ind[ptr[i]:ptr[i + 1]] for i in range(a.shape[0])]
 
 
-def _search(succ, pred, lo: int, hi: int, max_length: int, cap: int):
+def _search(succ: list[list[int]], pred: list[list[int]], lo: int, hi: int, max_length: int,
+            cap: int) -> tuple[list[tuple[int, ...]], bool]:
     """Bounded DFS over starts ``lo..hi-1`` (local indices); see simple_cycles_bounded."""
     kept: dict[int, list[tuple[int, ...]]] = {}
     count, truncated = 0, False

@@ -1,6 +1,8 @@
-"""Ownership and related parties (SPEC §3–§4): holdings through chains of
-shareholdings in three modes, beneficial owners (受益所有人) and the ultimate
-controller, and related parties (关联方) by the five rules with their evidence.
+"""Ownership and related parties (SPEC §3–§4).
+
+Holdings through chains of shareholdings in three modes, beneficial owners (受益所有人)
+and the ultimate controller, and related parties (关联方) by the five rules with their
+evidence.
 """
 
 
@@ -20,4 +22,6 @@ from graphrisk.ownership.related import (
     related_parties,
 )
 
-__all__ = ["holdings_of", "holding_closure", "holding_paths", "holding_matrix", "Holding", "OwnershipPath", "owners_of", "related_parties", "related_pairs_frame", "iter_related_pairs", "RelatedParties"]
+__all__ = ["holdings_of", "holding_closure", "holding_paths", "holding_matrix", "Holding",
+           "OwnershipPath", "owners_of", "related_parties", "related_pairs_frame",
+           "iter_related_pairs", "RelatedParties"]

@@ -34,9 +34,10 @@ of control (usually < 10), at most n.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 __all__ = ["holding_csr", "path_layers", "aggregate", "passthrough_closure",
@@ -46,8 +47,9 @@ __all__ = ["holding_csr", "path_layers", "aggregate", "passthrough_closure",
 EPS = 1e-9
 
 
-def holding_csr(h_src, h_dst, h_pct, n: int) -> sp.csr_matrix:
-    """The holding matrix ``D``: fractions, duplicates summed, no diagonal, sorted.
+def holding_csr(h_src: npt.ArrayLike, h_dst: npt.ArrayLike, h_pct: npt.ArrayLike, n: int
+                ) -> sp.csr_matrix:
+    """Build the holding matrix ``D``: fractions, duplicates summed, no diagonal, sorted.
 
     >>> D = holding_csr([0, 0, 1], [1, 1, 2], [10.0, 20.0, 50.0], 3)
     >>> round(float(D[0, 1]), 6), D.nnz
@@ -87,7 +89,7 @@ def _expand(D: sp.csr_matrix, nodes: np.ndarray, vals: np.ndarray, combine: str,
     return nodes[:0], vals[:0]
 
 
-def path_layers(D: sp.csr_matrix, roots, *, combine: str = "product", floor: float = 0.0,
+def path_layers(D: sp.csr_matrix, roots: npt.ArrayLike, *, combine: str = "product", floor: float = 0.0,
                 max_depth: int = 10, limit: int = 2_000_000
                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every simple path from ``roots`` of length 1..``max_depth``, in blocks.
@@ -151,7 +153,8 @@ def path_layers(D: sp.csr_matrix, roots, *, combine: str = "product", floor: flo
                 stack.append((new_nodes, new_vals))
 
 
-def aggregate(blocks, n_rows: int, n_cols: int, *, rows=None, compact_every: int = 20_000_000
+def aggregate(blocks: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int,
+              n_cols: int, *, rows: np.ndarray | None = None, compact_every: int = 20_000_000
               ) -> sp.csr_matrix:
     """Sum ``(row, col, value)`` triplets from an iterable of blocks into a CSR matrix.
 
@@ -159,7 +162,10 @@ def aggregate(blocks, n_rows: int, n_cols: int, *, rows=None, compact_every: int
     Triplets are compacted whenever ``compact_every`` of them are pending.
     """
     acc = sp.csr_matrix((n_rows, n_cols))
-    pend_r, pend_c, pend_v, pending = [], [], [], 0
+    pend_r: list[np.ndarray] = []
+    pend_c: list[np.ndarray] = []
+    pend_v: list[np.ndarray] = []
+    pending = 0
     for r, c, v in blocks:
         pend_r.append(r)
         pend_c.append(c)
@@ -176,7 +182,9 @@ def aggregate(blocks, n_rows: int, n_cols: int, *, rows=None, compact_every: int
     return acc
 
 
-def _coo(rs, cs, vs, n_rows, n_cols, rows):
+def _coo(rs: Sequence[np.ndarray], cs: Sequence[np.ndarray], vs: Sequence[np.ndarray],
+         n_rows: int, n_cols: int, rows: np.ndarray | None) -> sp.csr_matrix:
+    """Return the pending triplets as a CSR matrix (duplicates not yet summed)."""
     r = np.concatenate(rs)
     if rows is not None:
         r = rows[r]
@@ -190,9 +198,10 @@ def _offdiag(M: sp.csr_matrix, holders: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((M.data[keep], (M.row[keep], M.col[keep])), shape=M.shape)
 
 
-def passthrough_closure(D: sp.csr_matrix, threshold: float, holders=None
+def passthrough_closure(D: sp.csr_matrix, threshold: float,
+                        holders: npt.ArrayLike | None = None
                         ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Least fixed point of the passthrough rule for the given holders (default all).
+    """Compute the least fixed point of the passthrough rule for the given holders (default all).
 
     Parameters
     ----------
@@ -226,8 +235,8 @@ def passthrough_closure(D: sp.csr_matrix, threshold: float, holders=None
     Only the rows of holders that hold something are computed.  Each round adds
     ``ΔQ · D`` for the entries ``ΔQ`` that joined ``Q`` in the last round and
     re-thresholds only the entries that product touched (``Q`` only grows, so ``H``
-    only grows and the iteration reaches the least fixed point).  Every term of a row is the share of a *different* holder of C, so
-    ``H ≤ 100 %`` (plus the rounding slack the input allows) even with cross-holdings.
+    only grows and the iteration reaches the least fixed point).  Every term of a row is
+    the share of a *different* holder of C, so ``H ≤ 100 %`` (plus the rounding slack the input allows) even with cross-holdings.
     """
     n = D.shape[0]
     holders = np.arange(n) if holders is None else np.asarray(holders, dtype=np.int64)
@@ -261,7 +270,7 @@ def passthrough_closure(D: sp.csr_matrix, threshold: float, holders=None
 
 
 def _binary(M: sp.csr_matrix, thr: float) -> sp.csr_matrix:
-    """1.0 where M >= thr, as a CSR matrix without explicit zeros."""
+    """Return 1.0 where M >= thr, as a CSR matrix without explicit zeros."""
     M = sp.csr_matrix(M, copy=True)
     M.data = (M.data >= thr).astype(np.float64)
     M.eliminate_zeros()
@@ -277,12 +286,15 @@ def _expand_rows(M: sp.csr_matrix, rows: np.ndarray, n_rows: int) -> sp.csr_matr
 
 
 def _keys(rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+    """Return the int64 keys ``row · n + col``."""
     return rows.astype(np.int64) * n + cols.astype(np.int64)
 
 
 def _fan(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For CSR/CSC ``indptr``: (position in ``nodes``, offset into indices) of every
-    neighbour of every node."""
+    """Return (position in ``nodes``, offset into indices) of every neighbour of every node.
+
+    ``indptr`` is that of a CSR or a CSC matrix.
+    """
     lo = indptr[nodes].astype(np.int64)
     deg = indptr[nodes + 1].astype(np.int64) - lo
     total = int(deg.sum())
@@ -291,9 +303,9 @@ def _fan(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return rep, offs
 
 
-def control_chains(D: sp.csr_matrix, Q: sp.csr_matrix, holders
+def control_chains(D: sp.csr_matrix, Q: sp.csr_matrix, holders: npt.ArrayLike
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One control chain from each holder A to each M ∈ Q(A).
+    """Find one control chain from each holder A to each M ∈ Q(A).
 
     The parent of M on A's chain is the holder of M with the largest direct share
     among A itself and the members of Q(A) that joined in an earlier round (one
@@ -335,9 +347,9 @@ def control_chains(D: sp.csr_matrix, Q: sp.csr_matrix, holders
     return row, mem, parent, depth
 
 
-def passthrough_layers(D: sp.csr_matrix, Q: sp.csr_matrix, holders
+def passthrough_layers(D: sp.csr_matrix, Q: sp.csr_matrix, holders: npt.ArrayLike
                        ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The contribution paths of passthrough holdings, in blocks of equal length.
+    """Yield the contribution paths of passthrough holdings, in blocks of equal length.
 
     The contributions to ``H[A, C]`` are the direct edge A→C (value ``d(A, C)``) and,
     for each M ∈ Q(A) with ``d(M, C) > 0``, the control chain from A to M (see

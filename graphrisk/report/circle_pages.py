@@ -1,5 +1,6 @@
 """One page per guarantee circle (担保圈): members, guarantees inside, creditors, cycles,
-metrics and a small static network drawing (inline SVG, laid out in Python)."""
+metrics and a small static network drawing (inline SVG, laid out in Python).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from graphrisk import __version__
 from graphrisk.domain.glossary import UNIT
 from graphrisk.network.graph import Network
 from graphrisk.report.charts import network_svg
+from graphrisk.report.fields import CIRCLE_CREDITORS, CIRCLE_EDGES, CIRCLE_MEMBERS
 from graphrisk.report.i18n import enum_label, text
 from graphrisk.report.layout import pack_layout
 from graphrisk.report.render import render, static_text
-from graphrisk.report.tables import Table, col
+from graphrisk.report.tables import Table
 
 __all__ = ["circle_page", "circle_tables"]
 
@@ -22,7 +24,8 @@ _CLS_COLOR = {"normal": "#38a169", "special_mention": "#d69e2e", "substandard": 
 
 def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Table]:
     """Members, guarantees inside and creditors of one circle record of
-    :func:`graphrisk.network.metrics.analyze_circles`."""
+    :func:`graphrisk.network.metrics.analyze_circles`.
+    """
     members = [[m["id"], m["name"], m["loan_balance"], m["guarantees_given"], m["exposure"],
                 m["focus"]] for m in circle["member_details"]]
     inside = [[e["id"], e["guarantor_id"], names.get(e["guarantor_id"], ""), e["borrower_id"],
@@ -30,20 +33,9 @@ def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Tab
                [enum_label("pattern", p, lang) for p in e["patterns"]]] for e in edges]
     creditors = [[c, names.get(c, "")] for c in circle["creditors"]]
     return [
-        Table("members", "成员", "Members", [
-            col("id", "编号", "id"), col("name", "名称", "name"),
-            col("loan_balance", "贷款余额(万元)", "loans (万元)", "amount"),
-            col("guarantees_given", "对外担保(万元)", "guarantees given (万元)", "amount"),
-            col("exposure", "风险敞口(万元)", "exposure (万元)", "amount"),
-            col("focus", "重点关注", "focus", "bool")], members),
-        Table("edges", "圈内担保", "Guarantees inside", [
-            col("id", "担保合同号", "guarantee"), col("guarantor_id", "担保人编号", "guarantor id"),
-            col("guarantor", "担保人", "guarantor"), col("borrower_id", "被担保人编号", "borrower id"),
-            col("borrower", "被担保人", "borrower"),
-            col("amount", "担保金额(万元)", "amount (万元)", "amount"),
-            col("patterns", "形态", "patterns", "list")], inside),
-        Table("creditors", "债权机构（按余额）", "Creditors (largest first)", [
-            col("id", "编号", "id"), col("name", "名称", "name")], creditors),
+        CIRCLE_MEMBERS.table(members),
+        CIRCLE_EDGES.table(inside),
+        CIRCLE_CREDITORS.table(creditors),
     ]
 
 

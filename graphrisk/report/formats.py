@@ -1,5 +1,6 @@
 """Plain output formatting shared by the CLI: aligned text tables that respect the
-double width of Chinese characters, CSV and JSON.  No analysis logic here."""
+double width of Chinese characters, CSV and JSON.  No analysis logic here.
+"""
 
 from __future__ import annotations
 
@@ -99,13 +100,22 @@ def text_table(headers: Sequence[str], rows: Iterable[Sequence], *, limit: int |
 
 
 def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """CSV text (UTF-8; the CLI adds a BOM when writing a file so that Excel reads it)."""
+    """CSV text (UTF-8; the CLI adds a BOM when writing a file so that Excel reads it).
+
+    Every text cell passes :func:`safe_cell`, so no cell opens as a formula in a
+    spreadsheet; numbers stay numbers.
+
+    >>> print(csv_text(["name", "amount"], [["=1+1", -2.5], ["甲", None]]), end="")
+    name,amount
+    '=1+1,-2.5
+    甲,
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
+    w.writerow([safe_cell(h) for h in headers])
     for r in rows:
-        w.writerow([_cell(v) if isinstance(v, (list, tuple, set, frozenset)) else
-                    ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+        w.writerow([safe_cell(_cell(v)) if isinstance(v, (list, tuple, set, frozenset)) else
+                    ("" if v is None or (isinstance(v, float) and math.isnan(v)) else safe_cell(v))
                     for v in r])
     return buf.getvalue()
 

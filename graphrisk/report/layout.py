@@ -108,8 +108,7 @@ def _ring(unit: np.ndarray, nodes: np.ndarray, deg: np.ndarray, size: int,
 
 
 def _big(members: np.ndarray, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
-    """igraph layout of one unit; returns (len(members), 2) scaled to SPACING."""
-
+    """Igraph layout of one unit; returns (len(members), 2) scaled to SPACING."""
     s = len(members)
     g = ig.Graph(n=s, edges=list(zip(src.tolist(), dst.tolist(), strict=True)))
     g.simplify()

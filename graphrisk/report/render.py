@@ -63,7 +63,8 @@ def json_script(data, element_id: str) -> Markup:
 
 def script_safe(code: str) -> str:
     """Inline JavaScript/CSS text: no ``</script``/``</style`` or ``<!--`` can end the
-    block early, and no source-map comment makes a browser fetch anything."""
+    block early, and no source-map comment makes a browser fetch anything.
+    """
     code = re.sub(r"^//# sourceMappingURL=.*$", "", code, flags=re.M)
     code = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", code)
     code = re.sub(r"</(script|style)", r"<\\/\1", code, flags=re.I)
@@ -99,7 +100,6 @@ def vis_network_js() -> tuple[Markup, Markup]:
 @cache
 def environment():
     """The jinja2 environment (autoescape on for every template)."""
-
     env = Environment(loader=PackageLoader("graphrisk.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals["FONT_STACK"] = Markup(FONT_STACK)

@@ -24,8 +24,17 @@ from graphrisk.network.graph import Network
 from graphrisk.network.metrics import analyze_circles
 from graphrisk.params import ChainParams, ReportParams
 from graphrisk.report.charts import bar_chart
+from graphrisk.report.fields import (
+    CHAINS,
+    CIRCLES,
+    EXPOSURE,
+    EXPOSURE_CHAINS,
+    GROUPS,
+    LENDERS,
+    PATTERN_COUNTS,
+)
 from graphrisk.report.i18n import enum_label
-from graphrisk.report.tables import Table, col
+from graphrisk.report.tables import Table
 
 __all__ = ["Context", "Section", "overview_section", "circles_section",
            "chains_section", "exposure_section", "STRUCTURE_SECTIONS", "MAX_LENDERS",
@@ -35,7 +44,8 @@ __all__ = ["Context", "Section", "overview_section", "circles_section",
 @dataclass
 class Context:
     """What every section gets; ``shared`` carries results between sections
-    (``circles`` document, warning ``levels``) and to the pages."""
+    (``circles`` document, warning ``levels``) and to the pages.
+    """
 
     ds: Dataset
     net: Network
@@ -92,7 +102,6 @@ def _amt(v: float) -> str:
 # ------------------------------------------------------------------------- overview
 def overview_section(ctx: Context) -> Section:
     """Counts and totals (graphrisk.io.summary) and the exposure per lender."""
-
     s = summarize(ctx.ds)
     t = ctx.t
     lo, g = s["loans"], s["guarantees"]
@@ -112,14 +121,9 @@ def overview_section(ctx: Context) -> Section:
     rows = [[r["lender_id"], r["name"], types.get(r["type"], t("企业", "enterprise")),
              r["loans"], r["borrowers"], r["balance"], r["npl_balance"], r["npl_ratio"],
              r["guaranteed_amount"]] for r in s["by_lender"]]
-    sec.tables.append(Table("by_lender", "按贷款人统计", "Exposure per lender", [
-        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
-        col("type", "类型", "type"), col("loans", "贷款笔数", "loans", "int"),
-        col("borrowers", "借款人数", "borrowers", "int"),
-        col("balance", "贷款余额(万元)", "balance (万元)", "amount"),
-        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
-        col("npl_ratio", "不良率", "NPL ratio", "pct"),
-        col("guaranteed_amount", "有担保金额(万元)", "guaranteed (万元)", "amount")], rows))
+    sec.tables.append(LENDERS.table(rows, (
+        "lender_id", "name", "type", "loans", "borrowers", "balance", "npl_balance", "npl_ratio",
+        "guaranteed_amount")))
     top = s["by_lender"][:12]
     if top:
         sec.charts.append(bar_chart(
@@ -154,38 +158,19 @@ def circles_section(ctx: Context) -> Section:
              c["npl_balance"], c["npl_share"], c["creditor_count"], c["bank_count"],
              c["microloan_count"], c["creditor_committee"], len(c["focus_members"]),
              c["cycle_count"], c["group"]] for c in doc["circles"]]
-    sec.tables.append(Table("circles", "担保圈（按风险排序）", "Guarantee circles (riskiest first)", [
-        col("id", "担保圈", "circle"), col("size", "成员数", "members", "int"),
-        col("members", "成员", "member names"), col("edges", "圈内担保笔数", "guarantees", "int"),
-        col("mutual_pairs", "互保对", "mutual pairs", "int"),
-        col("guarantee_total", "圈内担保额(万元)", "guaranteed inside (万元)", "amount"),
-        col("loan_total", "贷款余额(万元)", "loans (万元)", "amount"),
-        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
-        col("npl_share", "不良占比", "NPL share", "pct"),
-        col("creditor_count", "债权机构数", "creditors", "int"),
-        col("bank_count", "银行数", "banks", "int"),
-        col("microloan_count", "小贷公司数", "microloan cos.", "int"),
-        col("creditor_committee", "需组建债委会", "creditors' committee", "bool"),
-        col("focus", "重点关注成员", "focus members", "int"),
-        col("cycles", "环路数", "cycles", "int"), col("group", "所属担保群", "group")],
-        rows, link=("id", "circles/{value}.html")))
+    sec.tables.append(CIRCLES.table(rows, (
+        "id", "size", "members", "edges", "mutual_pairs", "guarantee_total", "loan_total",
+        "npl_balance", "npl_share", "creditor_count", "bank_count", "microloan_count",
+        "creditor_committee", "focus", "cycles", "group"), link=("id", "circles/{value}.html")))
     grows = [[g["id"], g["size"], g["edges"], g["guarantee_total"], g["loan_total"],
               g["npl_balance"], g["npl_share"], g["circles"],
               "、".join(f"{enum_label('pattern', k, ctx.lang)} {v}"
                        for k, v in g["patterns"].items() if v)] for g in doc["groups"]]
-    sec.tables.append(Table("groups", "担保群（按风险排序）", "Guarantee groups (riskiest first)", [
-        col("id", "担保群", "group"), col("size", "成员数", "members", "int"),
-        col("edges", "担保笔数", "guarantees", "int"),
-        col("guarantee_total", "担保金额(万元)", "guaranteed (万元)", "amount"),
-        col("loan_total", "贷款余额(万元)", "loans (万元)", "amount"),
-        col("npl_balance", "不良余额(万元)", "non-performing (万元)", "amount"),
-        col("npl_share", "不良占比", "NPL share", "pct"),
-        col("circles", "包含担保圈", "circles", "list"),
-        col("patterns", "担保形态", "patterns")], grows))
+    sec.tables.append(GROUPS.table(grows, (
+        "id", "size", "edges", "guarantee_total", "loan_total", "npl_balance", "npl_share",
+        "circles", "patterns")))
     prow = [[enum_label("pattern", k, ctx.lang), k, v] for k, v in s["patterns"].items()]
-    sec.tables.append(Table("patterns", "担保形态统计", "Guarantee patterns", [
-        col("label", "形态", "pattern"), col("code", "代码", "code"),
-        col("count", "担保笔数", "guarantees", "int")], prow))
+    sec.tables.append(PATTERN_COUNTS.table(prow))
     top = doc["circles"][:15]
     if top:
         sec.charts.append(bar_chart([(c["id"], c["size"]) for c in top],
@@ -248,14 +233,7 @@ def chains_section(ctx: Context) -> Section:
         f"{p.depth} links); any of their defaults can reach the root. Longest first."))
     rows = [[c["root"], c["name"], c["max_hops"], c["entities"], c["guarantees_given"],
              c["max_amount_at_stake"], c["loan_total"], c["npl_total"]] for c in chains]
-    sec.tables.append(Table("chains", "最长担保链（下游）", "Largest chains (downstream)", [
-        col("root", "根企业编号", "root id"), col("name", "根企业", "root"),
-        col("max_hops", "最大层数", "longest (links)", "int"),
-        col("entities", "涉及企业数", "entities reached", "int"),
-        col("guarantees_given", "对外担保(万元)", "guarantees given (万元)", "amount"),
-        col("at_stake", "单链最大承压(万元)", "widest chain (万元)", "amount"),
-        col("loans", "链上贷款余额(万元)", "loans on the chain (万元)", "amount"),
-        col("npl", "链上不良(万元)", "non-performing (万元)", "amount")], rows))
+    sec.tables.append(CHAINS.table(rows))
     return sec
 
 
@@ -266,7 +244,8 @@ MAX_LENDERS = 30
 
 def exposure_section(ctx: Context) -> Section:
     """Each lender's book through the network: concentration in guarantee groups and
-    circles, and its largest chain (graphrisk.network.exposure.lender_exposure)."""
+    circles, and its largest chain (graphrisk.network.exposure.lender_exposure).
+    """
     key, zh, en = "exposure", *TITLES["exposure"]
     net, t = ctx.net, ctx.t
     bal = np.bincount(net.l_lender, weights=net.l_balance, minlength=net.n)
@@ -284,21 +263,9 @@ def exposure_section(ctx: Context) -> Section:
         for c in d["largest_chains"][:3]:
             chains.append([lend["name"] or lend["id"], c["name"], c["size"], c["lender_balance"],
                            c["total_debt"], c.get("circle") or ""])
-    sec.tables.append(Table("exposure", "各银行担保网络敞口", "Lender books through the network", [
-        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
-        col("balance", "贷款余额(万元)", "balance (万元)", "amount"),
-        col("npl_share", "不良率", "NPL share", "pct"),
-        col("guaranteed_share", "有担保占比", "guaranteed share", "pct"),
-        col("in_groups", "担保群内占比", "in guarantee groups", "pct"),
-        col("in_circles", "担保圈内占比", "in circles", "pct"),
-        col("top_circle", "最集中的担保圈", "largest circle exposure"),
-        col("top_share", "该圈占比", "its share", "pct")], rows))
-    sec.tables.append(Table("exposure_chains", "各银行最大担保链", "Largest chains per lender", [
-        col("lender", "贷款人", "lender"), col("borrower", "借款人", "borrower"),
-        col("size", "链上企业数", "entities in chain", "int"),
-        col("lender_balance", "本行在链上贷款(万元)", "lender's money in chain (万元)", "amount"),
-        col("total_debt", "链上总负债(万元)", "chain's total debt (万元)", "amount"),
-        col("circle", "所属担保圈", "circle")], chains))
+    sec.tables.append(EXPOSURE.table(rows))
+    sec.tables.append(EXPOSURE_CHAINS.table(chains, (
+        "lender", "borrower", "size", "lender_balance", "total_debt", "circle")))
     if rows:
         sec.charts.append(bar_chart([(r[1] or r[0], 100 * (r[6] or 0)) for r in rows[:12]],
                                     title=t("贷款落在担保圈内的比例(%)",

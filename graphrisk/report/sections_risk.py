@@ -1,6 +1,7 @@
 """Report sections on risk: related parties, contagion, the cutting plan and the
 key-enterprise / warning list.  As in :mod:`.sections`, each imports its analysis
-inside the function and becomes a note when the module is not there yet."""
+inside the function and becomes a note when the module is not there yet.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +14,18 @@ from graphrisk.mitigation.plan import recommend
 from graphrisk.ownership.related import related_parties
 from graphrisk.params import ContagionParams, StrategyParams
 from graphrisk.report.charts import PALETTE, bar_chart, histogram
+from graphrisk.report.fields import (
+    BASELINES,
+    CASCADE,
+    LOSS_BY_LENDER,
+    PLAN,
+    RELATED_GROUPS,
+    RELATED_PAIRS,
+    SYSTEMIC,
+    WATCHLIST,
+)
 from graphrisk.report.i18n import enum_label
 from graphrisk.report.sections import TITLES, Context, Section
-from graphrisk.report.tables import Table, col
 from graphrisk.watch.watchlist import watchlist
 
 __all__ = ["related_section", "contagion_section", "strategies_section",
@@ -44,15 +54,10 @@ def related_section(ctx: Context) -> Section:
     sec.figures += [(enum_label("rule", r, lang), f"{v:,}") for r, v in rp.rule_counts.items()]
     grows = [[f"R{k + 1:03d}", len(g), "、".join(ctx.name(i) or i for i in g[:8])
               + (" …" if len(g) > 8 else ""), g] for k, g in enumerate(rp.groups)]
-    sec.tables.append(Table("related_groups", "关联企业群", "Related-party groups", [
-        col("id", "关联群", "group"), col("size", "企业数", "enterprises", "int"),
-        col("names", "成员", "members"), col("members", "成员编号", "member ids", "list")], grows))
+    sec.tables.append(RELATED_GROUPS.table(grows))
     prow = [[p["a"], p.get("a_name", ctx.name(p["a"])), p["b"], p.get("b_name", ctx.name(p["b"])),
              [enum_label("rule", r, lang) for r in p["rules"]]] for p in doc["pairs"]]
-    sec.tables.append(Table("related_pairs", "关联对", "Related pairs", [
-        col("a", "企业A编号", "a"), col("a_name", "企业A", "a name"),
-        col("b", "企业B编号", "b"), col("b_name", "企业B", "b name"),
-        col("rules", "关联规则", "rules", "list")], prow))
+    sec.tables.append(RELATED_PAIRS.table(prow, ("a", "a_name", "b", "b_name", "rules")))
     if doc.get("truncated"):
         sec.paragraphs.append(t(f"关联对共 {rp.pair_count:,} 对，报告保留前 {MAX_PAIRS:,} 对。",
                                 f"{rp.pair_count:,} pairs; the report keeps the first {MAX_PAIRS:,}."))
@@ -67,7 +72,6 @@ def related_section(ctx: Context) -> Section:
 # ------------------------------------------------------------------------ contagion
 def _run_losses(ds, net, cp):
     """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
-
     cap, _ = capacities(net)
     model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
     pd_, _, _ = pd_vector(net, params=cp)
@@ -77,7 +81,8 @@ def _run_losses(ds, net, cp):
 
 def contagion_section(ctx: Context) -> Section:
     """Monte Carlo expected and tail loss, systemic importance, and the cascade
-    seeded by the enterprises already in default."""
+    seeded by the enterprises already in default.
+    """
     key, zh, en = "contagion", *TITLES["contagion"]
     t = ctx.t
     cp = ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed)
@@ -102,33 +107,22 @@ def contagion_section(ctx: Context) -> Section:
     ents = sorted(mc["entities"], key=lambda r: -r["systemic_importance"])
     erows = [[r["id"], r["name"], r["pd"], r["network_pd"], r["systemic_importance"],
               r["contagion_defaults"]] for r in ents if r["systemic_importance"] > 0]
-    sec.tables.append(Table("systemic", "系统重要性（其违约造成的额外损失）",
-                            "Systemic importance (loss caused beyond own loans)", [
-        col("id", "企业编号", "id"), col("name", "企业", "name"),
-        col("pd", "违约概率", "PD", "pct"), col("network_pd", "网络违约概率", "network PD", "pct"),
-        col("importance", "额外损失(万元)", "loss caused (万元)", "amount"),
-        col("contagion_defaults", "连带违约数", "defaults caused", "int")], erows))
+    sec.tables.append(SYSTEMIC.table(erows))
     if erows:
         sec.charts.append(bar_chart([(r[1] or r[0], r[4]) for r in erows[:10]],
                                     title=t("系统重要性前十（万元）", "Most systemically important (万元)"),
                                     color="#c53030"))
     lrows = [[r["lender_id"], r["name"], r["expected_loss"], r["var95"], r["var99"], r["es99"]]
              for r in mc["by_lender"]]
-    sec.tables.append(Table("loss_by_lender", "各贷款人损失", "Loss per lender", [
-        col("lender_id", "贷款人编号", "lender id"), col("name", "贷款人", "lender"),
-        col("expected_loss", "预期损失(万元)", "expected loss (万元)", "amount"),
-        col("var95", "VaR95(万元)", "VaR95 (万元)", "amount"),
-        col("var99", "VaR99(万元)", "VaR99 (万元)", "amount"),
-        col("es99", "ES99(万元)", "ES99 (万元)", "amount")], lrows))
+    sec.tables.append(LOSS_BY_LENDER.table(
+        lrows, ("lender_id", "name", "expected_loss", "var95", "var99", "es99")))
     e = ctx.ds.tables["enterprises"]
     if (e["status"] == "defaulted").any():
         cas = simulate_defaults(ctx.net, params=cp, from_status=True)
         doc["cascade_from_defaulted"] = cas
         crows = [[d["id"], d["name"], d["round"], d["seed"]] for d in cas["defaults"]]
-        sec.tables.append(Table("cascade", "现有违约企业引发的传染", "Cascade from current defaults", [
-            col("id", "编号", "id"), col("name", "名称", "name"),
-            col("round", "违约轮次", "round", "int"), col("seed", "初始违约", "seed", "bool")],
-            crows))
+        sec.tables.append(CASCADE.table(
+            crows, zh="现有违约企业引发的传染", en="Cascade from current defaults"))
         sec.paragraphs.append(t(
             f"以现有违约企业为起点的确定性传染：共 {len(crows)} 家违约，"
             f"银行损失 {_amt(cas['losses']['total'])}。",
@@ -160,23 +154,15 @@ def strategies_section(ctx: Context) -> Section:
              a["description_zh"] if lang == "zh" else a["description_en"], a["amount"],
              a["loss_before"], a["loss_after"], a["tail_after"].get("var99")]
             for a in doc["actions"]]
-    sec.tables.append(Table("plan", "化解方案（按顺序执行）", "Plan (in order)", [
-        col("step", "步骤", "step", "int"), col("strategy", "措施", "strategy"),
-        col("target", "内容", "action"), col("amount", "涉及金额(万元)", "amount (万元)", "amount"),
-        col("before", "执行前预期损失(万元)", "loss before (万元)", "amount"),
-        col("after", "执行后预期损失(万元)", "loss after (万元)", "amount"),
-        col("var99", "执行后VaR99(万元)", "VaR99 after (万元)", "amount")], rows))
+    sec.tables.append(PLAN.table(
+        rows, ("step", "strategy", "target", "amount", "before", "after", "var99")))
     brows = [[t("推荐方案", "recommended plan"), len(doc["actions"]),
               sum(a["amount"] for a in doc["actions"]), after, doc["reduction"]]]
     for rule, b in doc["baselines"].items():
         label = _BASELINES.get(rule, (rule, rule))[0 if lang == "zh" else 1]
         brows.append([t("基准：", "baseline: ") + label, b["actions"], b["amount"],
                       b["loss_after"], b["reduction"]])
-    sec.tables.append(Table("baselines", "与基准方案对比", "Against the baselines", [
-        col("plan", "方案", "plan"), col("actions", "措施数", "actions", "int"),
-        col("amount", "涉及金额(万元)", "amount (万元)", "amount"),
-        col("after", "执行后预期损失(万元)", "expected loss after (万元)", "amount"),
-        col("reduction", "降低(万元)", "reduction (万元)", "amount")], brows))
+    sec.tables.append(BASELINES.table(brows))
     sec.charts.append(bar_chart([(t("不采取措施", "no action"), before)]
                                 + [(r[0], r[3]) for r in brows],
                                 title=t("预期损失：推荐方案与基准(万元)",
@@ -209,15 +195,9 @@ def watchlist_section(ctx: Context) -> Section:
     for r in doc["enterprises"]:
         reasons = [x["zh"] if lang == "zh" else x["en"] for x in r.get("reasons", [])]
         crit = [x["label_zh"] if lang == "zh" else x["label_en"] for x in r.get("criteria", [])]
-        rows.append([r["id"], r["name"], enum_label("level", r["level"], lang)
-                     if r["level"] in WARNING_LEVELS else t("无", "none"),
-                     r["key"], crit, r.get("exposure"), reasons])
-    sec.tables.append(Table("watchlist", "重点企业与预警名单", "Key enterprises and warnings", [
-        col("id", "企业编号", "id"), col("name", "企业", "name"),
-        col("level", "预警等级", "level"), col("key", "重点企业", "key", "bool"),
-        col("criteria", "入选标准", "criteria", "list"),
-        col("exposure", "风险敞口(万元)", "exposure (万元)", "amount"),
-        col("reasons", "预警原因", "reasons", "list")], rows))
+        rows.append([r["id"], r["name"], r["level"], r["key"], crit, r.get("exposure"), reasons])
+    sec.tables.append(WATCHLIST.table(
+        rows, ("id", "name", "level", "key", "criteria", "exposure", "reasons")))
     colors = {"red": "#c53030", "orange": "#dd6b20", "yellow": "#d69e2e", "blue": "#3182ce"}
     levels = [v for v in reversed(list(WARNING_LEVELS))]
     sec.charts.append(bar_chart([(enum_label("level", v, lang), c.get(v, 0)) for v in levels],

@@ -10,13 +10,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from graphrisk.domain.glossary import UNIT, WARNING_LEVELS
+
 __all__ = ["Column", "Table", "col", "format_cell"]
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column: ``kind`` is ``text``, ``amount`` (万元), ``pct`` (a fraction shown as
-    percent), ``share`` (a percentage 0–100), ``int``, ``float``, ``bool`` or ``list``."""
+    """A field of an output table (declared once, in :mod:`graphrisk.report.fields`).
+
+    ``kind`` is ``text``, ``amount`` (万元), ``pct`` (a fraction shown as percent),
+    ``share`` (a percentage 0–100), ``int``, ``float``, ``bool``, ``list`` or ``level``
+    (a warning level code, shown as 红/橙/黄/蓝 and coloured).  Labels carry no unit: the
+    headers add the kind's.
+
+    >>> c = Column("loans", "贷款余额", "loans", "amount")
+    >>> c.header("zh"), c.header("en"), c.label
+    ('贷款余额(万元)', 'loans (万元)', 'loans 贷款余额')
+    """
 
     key: str
     zh: str
@@ -24,15 +35,24 @@ class Column:
     kind: str = "text"
 
     def header(self, lang: str) -> str:
+        """Return the header in *lang* (``zh`` or ``en``), with the unit of an amount."""
+        if self.kind == "amount":
+            return f"{self.zh}({UNIT})" if lang == "zh" else f"{self.en} ({UNIT})"
         return self.zh if lang == "zh" else self.en
 
     @property
+    def label(self) -> str:
+        """Return the CLI header: English, then Chinese."""
+        return f"{self.en} {self.zh}"
+
+    @property
     def numeric(self) -> bool:
+        """Return whether cells are numbers (right-aligned, number-formatted)."""
         return self.kind in ("amount", "pct", "share", "int", "float")
 
     @property
     def wide(self) -> bool:
-        """Long text (member lists, reasons): the HTML gives it room."""
+        """Return whether the field is long text (member lists, reasons) given room in HTML."""
         return self.kind == "list" or self.key in _WIDE
 
 
@@ -40,6 +60,7 @@ _WIDE = frozenset({"members", "names", "reasons", "criteria", "patterns", "targe
 
 
 def col(key: str, zh: str, en: str, kind: str = "text") -> Column:
+    """Return a :class:`Column` (for a one-off table; output tables use the schemas)."""
     return Column(key, zh, en, kind)
 
 
@@ -67,6 +88,10 @@ def format_cell(value, kind: str, lang: str = "zh") -> str:
         return f"{int(value):,}"
     if kind == "float":
         return f"{float(value):.4g}"
+    if kind == "level":
+        if value not in WARNING_LEVELS:
+            return "无" if lang == "zh" else "none"
+        return WARNING_LEVELS[value] if lang == "zh" else str(value)
     if kind == "bool":
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, (list, tuple, set)):

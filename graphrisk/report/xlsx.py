@@ -1,8 +1,11 @@
 """``report.xlsx``: every table of the report on its own sheet, Chinese headers.
 
-Numbers stay numbers (amounts formatted ``#,##0.00``, shares ``0.0%``), lists are
-joined with ``、``, and text that Excel would take for a formula (``=…``) is stored as
-text, so a hostile name cannot run anything when the workbook is opened.
+The one workbook writer of graphrisk (the report's ``report.xlsx`` and ``graphrisk
+watchlist --format xlsx``).  Numbers stay numbers (amounts formatted ``#,##0.00``,
+shares ``0.0%``), lists are joined with ``、``, a warning level is written 红/橙/黄/蓝 on
+its colour, and every text cell is stored as text, so a hostile name such as
+``=HYPERLINK(…)`` is never a formula when the workbook is opened.  The file is written
+whole or not at all (:func:`graphrisk.io.output.atomic_file`).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from graphrisk.domain.glossary import WARNING_LEVELS
+from graphrisk.io.output import atomic_file
 from graphrisk.report.tables import Table
 
-__all__ = ["write_workbook", "sheet_name"]
+__all__ = ["write_workbook", "sheet_name", "LEVEL_FILLS"]
 
 _BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -40,9 +45,15 @@ def sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+#: fill colour of each warning level
+LEVEL_FILLS = {"red": "F4B6B6", "orange": "F9D3A8", "yellow": "FCEFA6", "blue": "BBD7F2"}
+
+
 def _value(v, kind: str):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
+    if kind == "level":
+        return WARNING_LEVELS.get(v, "无")
     if isinstance(v, (list, tuple, set)):
         return "、".join(str(x) for x in v)
     if kind == "bool":
@@ -59,7 +70,6 @@ def write_workbook(tables: list[Table], path: str | Path) -> Path:
     -----
     O(cells); openpyxl in write-only mode streams rows, so memory stays small.
     """
-
     path = Path(path)
     wb = Workbook(write_only=True)
     used: set[str] = set()
@@ -85,13 +95,16 @@ def write_workbook(tables: list[Table], path: str | Path) -> Path:
                 cell = WriteOnlyCell(ws, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # never a formula, whatever the text
+                if c.kind == "level" and v in LEVEL_FILLS:
+                    cell.fill = PatternFill("solid", fgColor=LEVEL_FILLS[v])
                 elif c.kind in formats and value is not None:
                     cell.number_format = formats[c.kind]
                 out.append(cell)
             ws.append(out)
     if not tables:
         wb.create_sheet("说明").append(["无数据"])
-    wb.save(path)
+    with atomic_file(path) as tmp:
+        wb.save(tmp)
     return path
 
 

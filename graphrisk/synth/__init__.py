@@ -1,6 +1,7 @@
-"""Synthetic guarantee networks of any size (SPEC appendix): realistic (mostly trees,
-chains and stars with a few circles, as in published regional networks) or dense
-stress profiles, written as a dataset folder.
+"""Synthetic guarantee networks of any size (SPEC appendix).
+
+Realistic (mostly trees, chains and stars with a few circles, as in published regional
+networks) or dense stress profiles, written as a dataset folder.
 """
 
 

@@ -1,5 +1,7 @@
-"""Guarantees and loans of the synthetic network: who guarantees whom, the loans and
-their classes, and the guarantee contracts (amounts, types, dates).
+"""Guarantees and loans of the synthetic network.
+
+Who guarantees whom, the loans and their classes, and the guarantee contracts
+(amounts, types, dates).
 
 These stages run after those of :mod:`graphrisk.synth._structure`, on the same
 :class:`~graphrisk.synth._structure.State`.
@@ -40,8 +42,10 @@ __all__ = ["draw_guarantee_links", "draw_guarantee_records", "draw_loans"]
 
 
 def draw_guarantee_links(s: State, rng: np.random.Generator) -> None:
-    """Who guarantees whom (entity indices), before loans and amounts: tree edges,
-    mutual pairs, triangles, circles, person, guarantee-company and joint guarantees.
+    """Draw who guarantees whom (entity indices), before loans and amounts.
+
+    Tree edges, mutual pairs, triangles, circles, person, guarantee-company and joint
+    guarantees.
 
     Parameters
     ----------
@@ -152,8 +156,10 @@ def draw_guarantee_links(s: State, rng: np.random.Generator) -> None:
 
 
 def draw_loans(s: State, rng: np.random.Generator) -> None:
-    """Loans: borrowers (every borrower of a guarantee has one), classes from the
-    latent credit quality, balances, lenders, terms, overdue days and extensions.
+    """Draw the loans.
+
+    Borrowers (every borrower of a guarantee has one), classes from the latent credit
+    quality, balances, lenders, terms, overdue days and extensions.
 
     Parameters
     ----------
@@ -274,7 +280,9 @@ def draw_guarantee_records(s: State, rng: np.random.Generator) -> None:
     order = rng.permutation(k)
     ids = labels("G", k, 8)
     s.g_order = order
-    loan_id = np.where(loan >= 0, s.loan_ids[np.maximum(loan, 0)], None)
+    # (numpy's stubs reject None, a valid object scalar, as an argument of np.where)
+    loan_id = np.where(loan >= 0, s.loan_ids[np.maximum(loan, 0)],
+                       None)  # type: ignore[call-overload]
     s.g_cols = dict(id=ids, amount=amount[order], loan_id=loan_id[order], type=gtype[order],
                      start_date=start[order], end_date=end[order])
 

@@ -1,6 +1,7 @@
-"""Random helpers and the structure of the synthetic network: clusters, corporate
-groups, guarantee trees and the persons (SPEC appendix; the model is described in
-:mod:`graphrisk.synth.generate`).
+"""Random helpers and the structure of the synthetic network.
+
+The structure is made of clusters, corporate groups, guarantee trees and the persons
+(SPEC appendix; the model is described in :mod:`graphrisk.synth.generate`).
 
 The stages share one :class:`State`; each takes its own random stream (see
 :func:`streams`) and sets arrays on the state, so that a change in one stage leaves
@@ -22,6 +23,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from graphrisk.synth.params import AS_OF, GeneratorParams
 from graphrisk.synth.vocab import INDUSTRIES, REGIONS, industry_shares
@@ -108,8 +110,9 @@ def take(words: Sequence[object], idx: np.ndarray) -> np.ndarray:
 
 
 def dates(days_before: np.ndarray) -> np.ndarray:
-    """ISO dates ``days_before`` days before :data:`AS_OF` (negative: after it), as an
-    object array; formatted once per distinct day through a lookup table.
+    """Return ISO dates ``days_before`` days before :data:`AS_OF` (negative: after it).
+
+    An object array; each distinct day is formatted once, through a lookup table.
 
     Examples
     --------
@@ -138,7 +141,7 @@ def unique_sorted(x: np.ndarray) -> np.ndarray:
 
 
 def first_unique(x: np.ndarray) -> np.ndarray:
-    """Indices of the first occurrence of each distinct value, in value order.
+    """Return the indices of the first occurrence of each distinct value, in value order.
 
     Examples
     --------
@@ -179,11 +182,14 @@ def rounded(x: np.ndarray, digits: int = 2) -> np.ndarray:
 
 # ------------------------------------------------------------------ the structure
 class State:
-    """Arrays shared by the stages.  Entities live in one index space: enterprises
-    ``0..n-1`` (by position), persons ``n..n+P-1``, institutions after them.
+    """Arrays shared by the stages.
+
+    Entities live in one index space: enterprises ``0..n-1`` (by position), persons
+    ``n..n+P-1``, institutions after them.
 
     Each stage sets its arrays as attributes (``sizes``, ``cl``, ``rank``, ``tpar``,
-    ``ctrl``, ``g_src``, ``l_borrower``, ...); later stages read them.
+    ``ctrl``, ``g_src``, ``l_borrower``, ...); later stages read them.  The
+    annotations below list them by the stage that sets them.
 
     Parameters
     ----------
@@ -193,13 +199,86 @@ class State:
         Model parameters.
     """
 
+    n: int
+    p: GeneratorParams
+    # draw_clusters: per cluster, and per position
+    sizes: np.ndarray
+    start: np.ndarray
+    cl: np.ndarray
+    rank: np.ndarray
+    csize: np.ndarray
+    c_region: np.ndarray
+    c_industry: np.ndarray
+    c_dense: np.ndarray
+    c_shock: np.ndarray
+    # draw_groups
+    member: np.ndarray
+    level: np.ndarray
+    opar: np.ndarray
+    root: np.ndarray
+    c_group: np.ndarray
+    # draw_tree
+    tpar: np.ndarray
+    depth: np.ndarray
+    # draw_persons
+    ctrl: np.ndarray
+    ctrl_firm: np.ndarray
+    gm: np.ndarray
+    gm_person: np.ndarray
+    cfo: np.ndarray
+    cfo_person: np.ndarray
+    local: np.ndarray
+    n_persons: int
+    n_banks: int
+    n_micro: int
+    n_gc: int
+    inst0: int
+    n_entities: int
+    # draw_guarantee_links
+    g_src: np.ndarray
+    g_dst: np.ndarray
+    g_kind: np.ndarray
+    pl_firm: np.ndarray
+    # draw_loans
+    e_class: np.ndarray
+    size_f: np.ndarray
+    l_borrower: np.ndarray
+    l_balance: np.ndarray
+    l_class: np.ndarray
+    l_lender: np.ndarray
+    l_start: np.ndarray
+    l_term: np.ndarray
+    l_overdue: np.ndarray
+    l_ocount: np.ndarray
+    l_ext: np.ndarray
+    loan_order: np.ndarray
+    loan_ids: np.ndarray
+    # draw_guarantee_records
+    g_amount: np.ndarray
+    g_order: np.ndarray
+    g_cols: dict[str, np.ndarray]
+    # draw_enterprises
+    codes: np.ndarray
+    e_status: np.ndarray
+    e_cls: np.ndarray
+    e_order: np.ndarray
+    person_ids: np.ndarray
+    inst_ids: np.ndarray
+    ids: np.ndarray
+    region: np.ndarray
+    trade: np.ndarray
+    enterprise_table: pd.DataFrame
+    loan_table: pd.DataFrame
+    guarantee_table: pd.DataFrame
+
     def __init__(self, n: int, p: GeneratorParams) -> None:
         self.n, self.p = n, p
 
 
 def draw_clusters(s: State, rng: np.random.Generator) -> None:
-    """Cut the line of positions into clusters (power-law sizes) with a region, an
-    industry, a dense flag and a credit shock each.
+    """Cut the line of positions into clusters (power-law sizes).
+
+    Each cluster gets a region, an industry, a dense flag and a credit shock.
 
     Parameters
     ----------
@@ -306,7 +385,7 @@ def draw_tree(s: State, rng: np.random.Generator) -> None:
 
 
 def draw_persons(s: State, rng: np.random.Generator) -> None:
-    """Controllers, the local supervisor pool and fresh managers (person indices).
+    """Draw the controllers, the local supervisor pool and fresh managers (person indices).
 
     Parameters
     ----------

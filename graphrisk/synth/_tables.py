@@ -1,6 +1,8 @@
-"""The tables of the synthetic network: enterprises (names, unified social credit
-codes, balance sheets, status, tags) with the loan and guarantee tables that need
-their ids, then persons, institutions, shareholdings, positions and risk events.
+"""The tables of the synthetic network.
+
+Enterprises (names, unified social credit codes, balance sheets, status, tags) with
+the loan and guarantee tables that need their ids, then persons, institutions,
+shareholdings, positions and risk events.
 
 Examples
 --------
@@ -61,7 +63,8 @@ def draw_enterprises(s: State, rng: np.random.Generator) -> None:
     region = np.where(rng.random(n) < 0.9, s.c_region[s.cl],
                       rng.choice(len(REGIONS), size=n, p=zipf_weights(len(REGIONS), 0.9)))
     codes = np.empty(n, dtype=object)
-    for r in np.flatnonzero(np.bincount(region)):  # one call per city (a few dozen), vectorised inside
+    # one call per city (a few dozen), vectorised inside
+    for r in np.flatnonzero(np.bincount(region)):
         at = np.flatnonzero(region == r)
         codes[at] = make_codes(at.size, rng, division=REGIONS[r][1]).astype(object)
     s.codes = codes
@@ -129,7 +132,8 @@ def draw_enterprises(s: State, rng: np.random.Generator) -> None:
     tags = np.full(n, "", dtype=object)
     for tag, mask in tag_masks:
         tags = np.where(mask, np.where(tags == "", tag, tags + ";" + tag), tags)
-    tags = np.where(tags == "", None, tags)
+    # (numpy's stubs reject None, a valid object scalar, as an argument of np.where)
+    tags = np.where(tags == "", None, tags)  # type: ignore[call-overload]
     s.e_status = st
     s.e_cls = cls
     order = rng.permutation(n)
@@ -215,8 +219,8 @@ def institution_table(s: State, rng: np.random.Generator) -> pd.DataFrame:
              for i in range(s.n_banks)]
     micro = [f"{cities[i % len(cities)]}{TRADE1[i % len(TRADE1)]}{TRADE2[(i * 7) % len(TRADE2)]}"
              f"小额贷款有限公司" for i in range(s.n_micro)]
-    gcs = [f"{cities[i % len(cities)]}{TRADE2[(i * 3) % len(TRADE2)]}{TRADE1[(i * 5) % len(TRADE1)]}"
-           f"融资担保有限公司" for i in range(s.n_gc)]
+    gcs = [f"{cities[i % len(cities)]}{TRADE2[(i * 3) % len(TRADE2)]}"
+           f"{TRADE1[(i * 5) % len(TRADE1)]}融资担保有限公司" for i in range(s.n_gc)]
     types = ["bank"] * s.n_banks + ["microloan"] * s.n_micro + ["guarantee_company"] * s.n_gc
     return pd.DataFrame({"id": s.inst_ids, "name": np.array(banks + micro + gcs, dtype=object),
                          "type": np.array(types, dtype=object)})
@@ -293,8 +297,10 @@ def shareholding_table(s: State, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def position_table(s: State, rng: np.random.Generator) -> pd.DataFrame:
-    """Posts of persons in enterprises: legal representatives, managers, CFOs,
-    supervisors, chairmen, actual controllers and directors.
+    """Draw the posts of persons in enterprises.
+
+    Legal representatives, managers, CFOs, supervisors, chairmen, actual controllers
+    and directors.
 
     Parameters
     ----------
@@ -337,8 +343,10 @@ def position_table(s: State, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def event_table(s: State, rng: np.random.Generator) -> pd.DataFrame:
-    """Risk events: credit events of defaulted and distressed firms, related-risk
-    events of their guarantors, and a few minor events of performing firms.
+    """Draw the risk events.
+
+    Credit events of defaulted and distressed firms, related-risk events of their
+    guarantors, and a few minor events of performing firms.
 
     Parameters
     ----------

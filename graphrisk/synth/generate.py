@@ -59,8 +59,9 @@ circles of a default network have a few tens of members.  With
 ``circle_heavy > 0`` that share of the clusters of 20 or more members is made dense
 and loses its hierarchy (half its edges flipped, ``dense_extra_degree`` random edges per
 member added): such clusters contain strongly connected circles of tens to hundreds
-of firms, as reported for Zhejiang.  :meth:`~graphrisk.synth.params.GeneratorParams.circle_heavy_preset` gives
-a ready stress setting.
+of firms, as reported for Zhejiang.
+:meth:`~graphrisk.synth.params.GeneratorParams.circle_heavy_preset` gives a ready
+stress setting.
 
 **Other guarantors.**  The controller (实际控制人 / legal representative) of a firm
 personally guarantees its loans with probability ``person_guarantee_share``;

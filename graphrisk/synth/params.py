@@ -1,6 +1,8 @@
-"""Parameters of the synthetic network generator: :class:`GeneratorParams` (the knobs
-of the model described in :mod:`graphrisk.synth.generate`) and the constants they
-refer to (:data:`AS_OF`, :data:`CLASSES`).
+"""Parameters of the synthetic network generator.
+
+:class:`GeneratorParams` holds the knobs of the model described in
+:mod:`graphrisk.synth.generate`; :data:`AS_OF` and :data:`CLASSES` are the constants
+they refer to.
 """
 
 from __future__ import annotations
@@ -192,7 +194,7 @@ class GeneratorParams:
 
     @classmethod
     def circle_heavy_preset(cls, **overrides: Any) -> GeneratorParams:
-        """A dense stress network: big clusters, many circles of tens to hundreds.
+        """Return the dense stress preset: big clusters, many circles of tens to hundreds.
 
         Parameters
         ----------
@@ -210,14 +212,15 @@ class GeneratorParams:
         >>> GeneratorParams.circle_heavy_preset(max_cluster_size=800).max_cluster_size
         800
         """
-        base = dict(circle_heavy=0.6, max_cluster_size=1500, cluster_exponent=1.9,
-                    reciprocal_share=0.15, triangles_per_10k=40.0, circles_per_10k=15.0,
-                    dense_extra_degree=1.2)
+        base: dict[str, Any] = dict(
+            circle_heavy=0.6, max_cluster_size=1500, cluster_exponent=1.9,
+            reciprocal_share=0.15, triangles_per_10k=40.0, circles_per_10k=15.0,
+            dense_extra_degree=1.2)
         base.update(overrides)
         return cls(**base)
 
     def as_dict(self) -> dict[str, object]:
-        """The parameters as a plain dict (for reports).
+        """Return the parameters as a plain dict (for reports).
 
         Returns
         -------

@@ -1,6 +1,7 @@
-"""Vocabularies of the synthetic network generator: cities with their division codes,
-industries with the words of firm names, trade-name characters, person names, bank
-names and the texts of risk events.
+"""Vocabularies of the synthetic network generator.
+
+Cities with their division codes, industries with the words of firm names, trade-name
+characters, person names, bank names and the texts of risk events.
 
 Examples
 --------
@@ -64,7 +65,7 @@ EVENT_TEXT = {
 
 
 def industry_shares() -> np.ndarray:
-    """The industries' shares of the enterprises, normalised to sum to 1.
+    """Return the industries' shares of the enterprises, normalised to sum to 1.
 
     Returns
     -------
