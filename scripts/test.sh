@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs graphrisk with its test extras and
 # headless Chromium (for the HTML page tests), starts a local Neo4j 5.26 built from
-# Maven Central (scripts/neo4j.sh), runs pytest against it, and stops Neo4j again.
+# Maven Central (scripts/neo4j.sh), runs ruff and mypy, then pytest (tests and the
+# doctests of graphrisk/) against it, and stops Neo4j again.
 # The exit status is pytest's.  Extra arguments go to pytest:  scripts/test.sh -k circles
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,7 +31,12 @@ fi
 # every test runs: a Neo4j or browser test that cannot reach its server fails, never skips
 export GRAPHRISK_REQUIRE_SERVICES=1
 
-echo "== pytest" >&2
+echo "== ruff (lint, docstrings, complexity)" >&2
+"$PYTHON" -m ruff check graphrisk tests bench conftest.py
+echo "== mypy (type check of the package)" >&2
+"$PYTHON" -m mypy
+
+echo "== pytest (tests and doctests)" >&2
 set +e
 "$PYTHON" -m pytest "$@"
 status=$?

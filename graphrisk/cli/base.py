@@ -6,20 +6,23 @@ each parses options, calls one library function and hands the result to :func:`e
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
 from graphrisk import __version__
 from graphrisk.errors import DatasetError, GraphRiskError
+from graphrisk.io.dataset import Dataset
 from graphrisk.io.output import is_stream, open_output
 from graphrisk.report.formats import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
-           "open_dataset", "read_source", "echo_err", "DatasetSource"]
+           "open_dataset", "read_source", "echo_err", "DatasetSource", "default_of"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -54,7 +57,26 @@ def main():
     """
 
 
+def default_of(params: type, name: str) -> Any:
+    """Return the default of the field *name* of a parameter dataclass.
+
+    CLI options take their defaults from here, so a threshold is typed once (in
+    :mod:`graphrisk.params`).
+
+    >>> from graphrisk.params import CircleParams
+    >>> default_of(CircleParams, "max_cycle_length")
+    6
+    """
+    for f in dataclasses.fields(params):
+        if f.name == name:
+            if f.default is dataclasses.MISSING:
+                raise TypeError(f"{params.__name__}.{name} has no plain default")
+            return f.default
+    raise AttributeError(f"{params.__name__} has no field {name!r}")
+
+
 def echo_err(message: str) -> None:
+    """Print *message* on standard error."""
     click.echo(message, err=True)
 
 
@@ -68,7 +90,7 @@ class Output:
     """
 
     data: dict
-    tables: list[tuple[str, Sequence[str], Sequence[Sequence]]] = field(default_factory=list)
+    tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence]]] = field(default_factory=list)
     text: str = ""
     warnings: list = field(default_factory=list)
 
@@ -98,11 +120,13 @@ class DatasetSource(click.ParamType):
 
     name = "dataset"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path | str:
+        """Return an existing path, or a Neo4j URI as it is."""
         from graphrisk.neo4j.connection import Neo4jParams
 
         if isinstance(value, Path) or not Neo4jParams.is_uri(value):
-            path = Path(value)
+            path = Path(str(value))
             if not path.exists():
                 self.fail(f"{str(value)!r} does not exist (give a dataset folder, an .xlsx "
                           "workbook or a Neo4j URI such as bolt://127.0.0.1:7687)", param, ctx)
@@ -111,12 +135,12 @@ class DatasetSource(click.ParamType):
 
 
 def dataset_argument(func: Callable) -> Callable:
-    """The DATASET argument: a folder, an .xlsx workbook or a Neo4j URI."""
+    """Add the DATASET argument: a folder, an .xlsx workbook or a Neo4j URI."""
     return click.argument("dataset", type=DatasetSource())(func)
 
 
 def load_options(func: Callable) -> Callable:
-    """``--encoding E`` and ``--strict`` for commands that read a dataset."""
+    """Add ``--encoding E`` and ``--strict`` to a command that reads a dataset."""
 
     @click.option("--encoding", default=None, metavar="E",
                   help="Force the CSV encoding (utf-8, utf-8-sig, gbk, gb18030). Default: detect.")
@@ -128,10 +152,13 @@ def load_options(func: Callable) -> Callable:
     return wrapper
 
 
-def read_source(path: Path | str, encoding: str | None = None, strict: bool = False):
-    """Load and validate a dataset from files or, for a Neo4j URI (``bolt://…``), from the
-    store (:func:`graphrisk.neo4j.read.read_dataset`, validated the same way); raises
-    :class:`~graphrisk.errors.DatasetError` with every problem.
+def read_source(path: Path | str, encoding: str | None = None, strict: bool = False
+                ) -> Dataset:
+    """Load and validate a dataset from files or from a Neo4j store.
+
+    A Neo4j URI (``bolt://…``) is read by :func:`graphrisk.neo4j.read.read_dataset` and
+    validated the same way; raises :class:`~graphrisk.errors.DatasetError` with every
+    problem.
     """
     from graphrisk.io.dataset import LoadOptions
     from graphrisk.io.load import load_dataset

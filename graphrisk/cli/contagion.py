@@ -7,14 +7,14 @@ import click
 from graphrisk.cli.base import (
     Output,
     dataset_argument,
+    default_of,
     emit,
     load_options,
     main,
     open_dataset,
     output_options,
 )
-from graphrisk.domain.glossary import STRATEGIES
-from graphrisk.params import TAIL_KEYS
+from graphrisk.params import TAIL_KEYS, ContagionParams, StrategyParams
 from graphrisk.report.fields import (
     BASELINES,
     CASCADE,
@@ -44,7 +44,8 @@ def _tail_text(tail: dict) -> str:
 
 
 def _recovery_option(func):
-    return click.option("--recovery", type=float, default=0.0, show_default=True,
+    return click.option("--recovery", type=float, default=default_of(ContagionParams, "recovery"),
+                        show_default=True,
                         help="Recovery rate r in [0, 1]: a defaulted loan is short by "
                              "balance × (1 − r).")(func)
 
@@ -66,9 +67,10 @@ def _capacity_option(func):
 @click.option("--runs", type=int, default=None, metavar="N",
               help="Monte Carlo: N scenarios drawing seed defaults from pd. Without it, one "
                    "deterministic cascade from --default/--from-status.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=int, default=default_of(ContagionParams, "seed"), show_default=True,
               help="Seed of the Monte Carlo scenarios (same seed, same numbers).")
-@click.option("--model", type=click.Choice(["cascade", "debtrank"]), default="cascade",
+@click.option("--model", type=click.Choice(["cascade", "debtrank"]),
+              default=default_of(ContagionParams, "model"),
               show_default=True, help="Systemic-importance ranking of the Monte Carlo.")
 @click.option("--top", type=int, default=None, metavar="N",
               help="Monte Carlo: list only the N most systemically important enterprises.")
@@ -160,17 +162,22 @@ def _mc_output(rep: dict) -> Output:
 @click.option("--budget", type=int, required=True, metavar="K", help="Most actions in the plan.")
 @click.option("--amount-budget", type=float, default=None, metavar="AMOUNT",
               help="Most 万元 of guarantees the plan may replace, release or move.")
-@click.option("--runs", type=int, default=1000, show_default=True,
+@click.option("--runs", type=int, default=default_of(ContagionParams, "runs"), show_default=True,
               help="Monte Carlo scenarios every action is scored on.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the scenarios.")
+@click.option("--seed", type=int, default=default_of(ContagionParams, "seed"), show_default=True,
+              help="Seed of the scenarios.")
 @_recovery_option
-@click.option("--strategies", default=",".join(STRATEGIES), show_default=True,
+@click.option("--strategies", default=",".join(default_of(StrategyParams, "strategies")),
+              show_default=True,
               help="Comma-separated strategies the plan may use.")
-@click.option("--objective", type=click.Choice(["expected", *TAIL_KEYS]), default="expected",
+@click.option("--objective", type=click.Choice(["expected", *TAIL_KEYS]),
+              default=default_of(StrategyParams, "objective"),
               show_default=True, help="What the plan minimises.")
-@click.option("--cap-fraction", type=float, default=0.5, show_default=True,
+@click.option("--cap-fraction", type=float, default=default_of(StrategyParams, "cap_fraction"),
+              show_default=True,
               help="cap: share of a guarantee the guarantor pays now before release.")
-@click.option("--max-candidates", type=int, default=100, show_default=True,
+@click.option("--max-candidates", type=int, default=default_of(StrategyParams, "max_candidates"),
+              show_default=True,
               help="Candidates scored exactly per strategy and step.")
 @_capacity_option
 @load_options

@@ -46,7 +46,7 @@ def validate(dataset, encoding, strict, fmt, output):
             f"{len(errors)} error(s), {len(warnings)} warning(s)"]
     if encodings:
         text.append("encodings: " + ", ".join(f"{k}={v or 'xlsx'}" for k, v in encodings.items()))
-    tables = []
+    tables: list[tuple[str, list[str], list]] = []
     if counts:
         tables.append(("rows per table (每表行数)", ["table", "rows"], list(counts.items())))
     problems = [("error", str(p)) for p in errors] + [("warning", str(p)) for p in warnings]
@@ -62,7 +62,7 @@ def validate(dataset, encoding, strict, fmt, output):
 @load_options
 @output_options
 def summary(dataset, encoding, strict, fmt, output):
-    """Counts per node and relationship kind; loan and guarantee totals per lender (万元).
+    """Count nodes and relationships; total loans and guarantees per lender (万元).
 
     Example:  graphrisk summary datasets/demo
     """
@@ -102,7 +102,9 @@ def export(dataset, encoding, strict, output, lang, out_encoding):
     """Write a validated dataset as UTF-8/GBK CSVs or one Excel workbook.
 
     Converts between the accepted forms (GBK ↔ UTF-8, CSV ↔ xlsx, English ↔ Chinese
-    headers); what is written loads back to the same dataset.
+    headers); what is written loads back to the same dataset.  Being a data round trip,
+    export keeps every value as it is: a name starting with = + - @ is not prefixed
+    (unlike every other CSV graphrisk writes); in a workbook it is stored as text.
 
     Example:  graphrisk export datasets/demo_gbk -o demo.xlsx --lang zh
     """

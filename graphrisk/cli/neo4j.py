@@ -1,4 +1,4 @@
-"""Commands of the ``graphrisk neo4j`` group: load, query, queries, annotate, export, …
+"""Commands of the ``graphrisk neo4j`` group: load, query, queries, annotate, export.
 
 The server and credentials come from ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``
 and ``NEO4J_DATABASE``, or from ``--uri``, ``--user`` and ``--database``; the password is

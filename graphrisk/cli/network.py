@@ -7,12 +7,14 @@ import click
 from graphrisk.cli.base import (
     Output,
     dataset_argument,
+    default_of,
     emit,
     load_options,
     main,
     open_dataset,
     output_options,
 )
+from graphrisk.params import ChainParams, CircleParams
 from graphrisk.report.fields import (
     BORROWER_LENDERS,
     CHAIN_ENTITIES,
@@ -38,15 +40,15 @@ def _pct(x: float) -> str:
 
 @main.command()
 @dataset_argument
-@click.option("--max-cycle-length", default=6, show_default=True, type=int, metavar="K",
+@click.option("--max-cycle-length", default=default_of(CircleParams, "max_cycle_length"), show_default=True, type=int, metavar="K",
               help="Longest simple cycle listed per circle (cost grows exponentially).")
-@click.option("--max-cycles", default=1000, show_default=True, type=int, metavar="N",
+@click.option("--max-cycles", default=default_of(CircleParams, "max_cycles"), show_default=True, type=int, metavar="N",
               help="Cycles kept per circle, shortest first (cycles_truncated tells).")
-@click.option("--focus-exposure", default=5000.0, show_default=True, type=float,
+@click.option("--focus-exposure", default=default_of(CircleParams, "focus_exposure"), show_default=True, type=float,
               metavar="AMOUNT", help="Focus member: loans + guarantees given above this (万元).")
-@click.option("--committee-banks", default=3, show_default=True, type=int, metavar="N",
+@click.option("--committee-banks", default=default_of(CircleParams, "committee_banks"), show_default=True, type=int, metavar="N",
               help="Creditors' committee when members owe at least N banks …")
-@click.option("--committee-microloans", default=5, show_default=True, type=int, metavar="N",
+@click.option("--committee-microloans", default=default_of(CircleParams, "committee_microloans"), show_default=True, type=int, metavar="N",
               help="… or at least N microloan companies.")
 @load_options
 @output_options
@@ -106,9 +108,9 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
 @click.option("--direction", type=click.Choice(["up", "down"]), required=True,
               help="down: whom ID backs (its contingent liabilities); "
                    "up: ID's guarantors and theirs.")
-@click.option("--depth", default=6, show_default=True, type=int, metavar="N",
+@click.option("--depth", default=default_of(ChainParams, "depth"), show_default=True, type=int, metavar="N",
               help="Longest chain followed, in guarantees.")
-@click.option("--max-paths", default=5, show_default=True, type=int, metavar="P",
+@click.option("--max-paths", default=default_of(ChainParams, "max_paths"), show_default=True, type=int, metavar="P",
               help="Chains listed per entity reached, shortest first.")
 @load_options
 @output_options
@@ -155,10 +157,10 @@ def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fm
 @dataset_argument
 @click.option("--lender", metavar="BANK", help="A lender: its book by group, circle and chain.")
 @click.option("--borrower", metavar="ID", help="An entity: every lender exposed to it.")
-@click.option("--depth", default=3, show_default=True, type=int, metavar="N",
+@click.option("--depth", default=default_of(ChainParams, "exposure_depth"), show_default=True, type=int, metavar="N",
               help="Guarantee links followed behind each loan / around the borrower.")
-@click.option("--top", default=10, show_default=True, type=int, metavar="K",
-              help="Largest chains listed (--lender).")
+@click.option("--top", default=default_of(ChainParams, "top_chains"), show_default=True, type=int,
+              metavar="K", help="Largest chains listed (--lender).")
 @load_options
 @output_options
 def exposure(dataset, lender, borrower, depth, top, encoding, strict, fmt, output):
@@ -171,7 +173,7 @@ def exposure(dataset, lender, borrower, depth, top, encoding, strict, fmt, outpu
     through guarantees it gave (loans of whom it backs) or received (its guarantors'
     loans).
 
-    Example:  graphrisk exposure datasets/demo --lender B001 --depth 3
+    Example:  graphrisk exposure datasets/demo --lender I01 --depth 3
     """
     from graphrisk.network.exposure import borrower_exposure, lender_exposure
     from graphrisk.network.graph import build_network

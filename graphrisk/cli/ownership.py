@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import Any
 
 import click
 
 from graphrisk.cli.base import (
     Output,
     dataset_argument,
+    default_of,
     echo_err,
     emit,
     load_options,
@@ -19,6 +21,7 @@ from graphrisk.cli.base import (
 )
 from graphrisk.domain.glossary import OWNERSHIP_MODES, RELATED_RULES
 from graphrisk.io.output import is_stream, open_output
+from graphrisk.params import OwnershipParams, RelatedParams
 from graphrisk.report.fields import BENEFICIAL_OWNERS, HOLDINGS, OWNERS, RELATED_PAIRS
 from graphrisk.report.formats import csv_text, to_json
 
@@ -27,16 +30,19 @@ _MODES = click.Choice(list(OWNERSHIP_MODES))
 
 def ownership_options(func):
     """``--mode``, ``--threshold``, ``--floor``, ``--max-depth``."""
-    func = click.option("--max-depth", type=click.IntRange(min=1), default=10, show_default=True,
+    func = click.option("--max-depth", type=click.IntRange(min=1),
+                        default=default_of(OwnershipParams, "max_depth"), show_default=True,
                         help="Longest ownership path followed (multiply, weakest_link).")(func)
-    func = click.option("--floor", type=click.FloatRange(0, 100, max_open=True), default=0.01,
+    func = click.option("--floor", type=click.FloatRange(0, 100, max_open=True),
+                        default=default_of(OwnershipParams, "floor"),
                         show_default=True,
                         help="Prune paths whose share falls below this percent "
                              "(multiply, weakest_link).")(func)
     func = click.option("--threshold", type=click.FloatRange(0, 100, min_open=True),
-                        default=25.0, show_default=True,
+                        default=default_of(OwnershipParams, "threshold"), show_default=True,
                         help="Passthrough threshold T in percent (42号公告).")(func)
-    return click.option("--mode", type=_MODES, default="passthrough", show_default=True,
+    return click.option("--mode", type=_MODES, default=default_of(OwnershipParams, "mode"),
+                        show_default=True,
                         help="How indirect holdings add up (SPEC §3).")(func)
 
 
@@ -47,7 +53,7 @@ def _params(mode, threshold, floor, max_depth):
 
 
 def _entity_id(text: str) -> str:
-    """An id typed on the command line, normalised like the data (NFKC, stripped)."""
+    """Normalise an id typed on the command line like the data (NFKC, stripped)."""
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -111,8 +117,9 @@ def holdings(dataset, holder, mode, threshold, floor, max_depth, min_pct, max_pa
 @output_options
 def owners(dataset, company, mode, threshold, floor, max_depth, max_paths, encoding, strict,
            fmt, output):
-    """Who holds at least --threshold of COMPANY; beneficial owners (受益所有人) and the
-    ultimate controller (实际控制人).
+    """Owners of COMPANY (股东), beneficial owners (受益所有人), the controller (实际控制人).
+
+    Lists who holds at least --threshold of COMPANY.
 
     Beneficial owners are natural persons with at least 25 % in multiply terms, or the
     registered actual_controller (failing both: the general manager or legal
@@ -167,11 +174,14 @@ def _pair_row(p: dict) -> list:
 @main.command()
 @dataset_argument
 @ownership_options
-@click.option("--equity-threshold", type=click.FloatRange(0, 100, min_open=True), default=25.0,
+@click.option("--equity-threshold", type=click.FloatRange(0, 100, min_open=True),
+              default=default_of(RelatedParams, "equity_threshold"),
               show_default=True, help="equity and common_owner: holding in percent.")
-@click.option("--lending-ratio", type=click.FloatRange(0, min_open=True), default=50.0,
+@click.option("--lending-ratio", type=click.FloatRange(0, min_open=True),
+              default=default_of(RelatedParams, "lending_ratio"),
               show_default=True, help="lending: loans between the two as % of capital.")
-@click.option("--guarantee-ratio", type=click.FloatRange(0, min_open=True), default=10.0,
+@click.option("--guarantee-ratio", type=click.FloatRange(0, min_open=True),
+              default=default_of(RelatedParams, "guarantee_ratio"),
               show_default=True, help="guarantee: guarantees as % of the other's borrowings.")
 @click.option("--rules", default=",".join(RELATED_RULES), show_default=True,
               help="Comma-separated rules to apply.")
@@ -183,8 +193,9 @@ def _pair_row(p: dict) -> list:
 @output_options
 def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lending_ratio,
             guarantee_ratio, rules, max_pairs, max_paths, encoding, strict, fmt, output):
-    """Related parties (关联方) by the five rules of SPEC §4, with evidence, and the
-    related-party groups (关联企业群).
+    """Related parties (关联方) by the five rules, with evidence; related groups (关联企业群).
+
+    The rules are those of SPEC §4.
 
     Rules: equity, common_owner, lending, guarantee, management.  Pairs are written as
     they are found (a < b); a rule that cannot be evaluated for lack of data gives a
@@ -203,7 +214,7 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
     rp = related_parties(build_network(ds), params=params, rules=rules)
     for w in rp.warnings:
         echo_err(f"warning: {w}")
-    groups = [{"members": g, "size": len(g)} for g in rp.groups]
+    groups: list[dict[str, Any]] = [{"members": g, "size": len(g)} for g in rp.groups]
     if fmt in ("json", "csv"):
         _stream(rp, groups, fmt, output, max_pairs, max_paths)
         return

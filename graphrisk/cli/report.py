@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from graphrisk.cli.base import dataset_argument, echo_err, load_options, main, open_dataset
+from graphrisk.cli.base import (
+    dataset_argument,
+    default_of,
+    echo_err,
+    load_options,
+    main,
+    open_dataset,
+)
+from graphrisk.params import ReportParams
 
 
 @main.command()
@@ -14,17 +22,19 @@ from graphrisk.cli.base import dataset_argument, echo_err, load_options, main, o
 @load_options
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write (an earlier report there is replaced).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=default_of(ReportParams, "lang"),
+              show_default=True,
               help="Language of the report and the page.")
-@click.option("--top", type=int, default=20, show_default=True,
+@click.option("--top", type=int, default=default_of(ReportParams, "top"), show_default=True,
               help="Rows shown per ranked table in the HTML (all rows go to report.xlsx).")
-@click.option("--runs", type=int, default=1000, show_default=True,
+@click.option("--runs", type=int, default=default_of(ReportParams, "runs"), show_default=True,
               help="Monte Carlo scenarios for expected and tail loss.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=int, default=default_of(ReportParams, "seed"), show_default=True,
               help="Seed of the scenarios and of the layout.")
-@click.option("--budget", type=int, default=5, show_default=True,
+@click.option("--budget", type=int, default=default_of(ReportParams, "budget"), show_default=True,
               help="Actions in the recommended cutting plan.")
-@click.option("--max-nodes", type=int, default=5000, show_default=True,
+@click.option("--max-nodes", type=int, default=default_of(ReportParams, "full_max_nodes"),
+              show_default=True,
               help="Above this many entities the network page opens on guarantee groups.")
 @click.option("--skip", multiple=True, metavar="SECTION",
               help="Leave a section out (repeatable): summary, circles, chains, exposure, "

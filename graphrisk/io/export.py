@@ -9,17 +9,18 @@ into place only when everything is written, so a failure leaves nothing half-wri
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from graphrisk.domain.glossary import ENUMS, TABLE_ORDER, TABLES
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
+from graphrisk.io.output import atomic_dir, atomic_file
 
 __all__ = ["table_for_output", "write_dataset"]
 
@@ -101,19 +102,29 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
 
 
 def _write_workbook(frames: dict[str, pd.DataFrame], out: Path, lang: str) -> Path:
-    """Write *frames* as the sheets of the workbook *out* (replaced atomically)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    Path(tmp).unlink()
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for name, f in frames.items():
-                sheet = TABLES[name].zh if lang == "zh" else name
-                f.to_excel(xw, sheet_name=sheet, index=False)
-        Path(tmp).replace(out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """Write *frames* as the sheets of the workbook *out* (replaced atomically).
+
+    Values are kept exactly (a data round trip); text cells are stored as text, so a
+    value such as ``=1+1`` is a string when read back, never a formula.
+    """
+    wb = Workbook(write_only=True)
+    for name, f in frames.items():
+        ws = wb.create_sheet(TABLES[name].zh if lang == "zh" else name)
+        ws.append([str(c) for c in f.columns])
+        for row in f.itertuples(index=False, name=None):
+            cells = []
+            for v in row:
+                if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+                    v = None
+                elif hasattr(v, "item"):  # numpy scalar
+                    v = v.item()
+                cell = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            ws.append(cells)
+    with atomic_file(out) as tmp:
+        wb.save(tmp)
     return out
 
 
@@ -121,15 +132,7 @@ def _write_folder(frames: dict[str, pd.DataFrame], out: Path, encoding: str) -> 
     """Write *frames* as ``NAME.csv`` files of the folder *out* (created atomically)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ParameterError(f"{out} exists and is not an empty folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         for name, f in frames.items():
             f.to_csv(tmp / f"{name}.csv", index=False, encoding=encoding)
-        if out.exists():
-            out.rmdir()
-        tmp.replace(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

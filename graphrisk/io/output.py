@@ -34,8 +34,9 @@ STDOUT = "-"
 
 
 def is_stream(target: str | Path | None) -> bool:
-    """True when *target* is written to directly: standard output, a character device,
-    a FIFO or a socket.
+    """Return whether *target* is written to directly, never renamed over.
+
+    That is standard output (None or ``-``), a character device, a FIFO or a socket.
 
     >>> is_stream("-"), is_stream("/dev/null"), is_stream("out.json")
     (True, True, False)
@@ -50,7 +51,7 @@ def is_stream(target: str | Path | None) -> bool:
 
 
 def _final(target: str | Path) -> Path:
-    """The path really written: *target* with symbolic links resolved."""
+    """Return the path really written: *target* with symbolic links resolved."""
     return Path(os.path.realpath(target))
 
 
@@ -70,7 +71,7 @@ def _errors(path: str | Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def atomic_file(target: str | Path) -> Iterator[Path]:
-    """A temporary path beside *target* (links resolved), renamed over it on success.
+    """Yield a temporary path beside *target* (links resolved), renamed over it on success.
 
     Examples
     --------
@@ -109,7 +110,7 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def atomic_dir(target: str | Path, *, merge: bool = False) -> Iterator[Path]:
-    """A temporary folder beside *target*, put in its place on success.
+    """Yield a temporary folder beside *target*, put in its place on success.
 
     With ``merge=True`` the files written are moved into an existing *target* (the
     other files there stay); otherwise an existing *target* is replaced whole, and
@@ -142,8 +143,10 @@ def atomic_dir(target: str | Path, *, merge: bool = False) -> Iterator[Path]:
 @contextlib.contextmanager
 def open_output(target: str | Path | None, *, encoding: str = "utf-8",
                 newline: str | None = None) -> Iterator[IO[str]]:
-    """A text stream to *target*: standard output for None or ``-``, the device or FIFO
-    itself for a special file, else an atomically replaced file.
+    """Yield a text stream to *target*.
+
+    Standard output for None or ``-``, the device or FIFO itself for a special file,
+    else an atomically replaced file (:func:`atomic_file`).
 
     Examples
     --------

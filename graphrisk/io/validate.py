@@ -63,7 +63,7 @@ class _Collector:
                                          f"{column}: more problems of this kind follow; "
                                          "only the first 1000 are listed", severity))
 
-    def each(self, raw: RawTable, mask: ArrayLike, column: str, fmt: Callable[[pd.Series], str],
+    def each(self, raw: RawTable, mask: ArrayLike, column: str, fmt: Callable[..., str],
              severity: str = "error", rule: str | None = None) -> None:
         """Add one problem per row where *mask* is true; *fmt* gets (row)."""
         mask = np.asarray(mask, dtype=bool)

@@ -333,7 +333,10 @@ class Evaluator:
         return out
 
     def _calls_on(self, g: int, runs: np.ndarray) -> np.ndarray:
-        """Return the total calls on guarantor g in each of ``runs`` (from its defaulted borrowers)."""
+        """Return the total calls on guarantor g in each of ``runs``.
+
+        The calls come from its defaulted borrowers.
+        """
         e = self.s_order[self.s_start[g]:self.s_start[g + 1]]
         keys = (self.e_dst[e][:, None] * self.runs + runs[None, :])
         hit = _member(self.dkey, keys.ravel()).reshape(len(e), len(runs))

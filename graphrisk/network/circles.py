@@ -42,8 +42,11 @@ Everything runs on the CSR arrays of :class:`~graphrisk.network.graph.Network` w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components
 
 from graphrisk.domain.glossary import PATTERNS
@@ -56,7 +59,7 @@ __all__ = ["guarantee_groups", "circle_labels", "guarantee_circles", "members_by
 
 
 def _raw_components(net: Network, connection: str) -> np.ndarray:
-    def build():
+    def build() -> np.ndarray:
         return connected_components(simple_adjacency(net), directed=True,
                                     connection=connection)[1]
     return network_cache(net, f"components_{connection}", build)
@@ -76,9 +79,12 @@ def _ranked_components(net: Network, connection: str, min_size: int) -> np.ndarr
 
 
 def _links(net: Network) -> dict[str, np.ndarray]:
-    """Distinct links (sorted by ``u * n + v``), whether each is reciprocated, and the
-    link of each guarantee record (``-1`` for a self-guarantee).  Cached."""
-    def build():
+    """Return the distinct links of the guarantee graph (cached).
+
+    The links sorted by ``u * n + v``, whether each is reciprocated, and the link of
+    each guarantee record (``-1`` for a self-guarantee).
+    """
+    def build() -> dict[str, np.ndarray]:
         n = net.n
         src, dst = net.g_src.astype(np.int64), net.g_dst.astype(np.int64)
         rec = np.flatnonzero(src != dst)
@@ -96,7 +102,7 @@ def _links(net: Network) -> dict[str, np.ndarray]:
 
 
 def member(sorted_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Whether each query value is in ``sorted_keys`` (both int64).
+    """Tell whether each query value is in ``sorted_keys`` (both int64).
 
     The queries are sorted first: binary searches in order are cache-friendly, about
     thirty times faster than random ones on millions of keys.
@@ -116,7 +122,7 @@ def member(sorted_keys: np.ndarray, query: np.ndarray) -> np.ndarray:
 
 
 def guarantee_groups(net: Network, *, min_size: int = 2) -> np.ndarray:
-    """Guarantee group (担保群) of each entity: weakly connected components.
+    """Label each entity with its guarantee group (担保群): weakly connected components.
 
     Parameters
     ----------
@@ -133,9 +139,11 @@ def guarantee_groups(net: Network, *, min_size: int = 2) -> np.ndarray:
 
     Examples
     --------
-    >>> net = build_network(load_dataset("datasets/demo"))    # doctest: +SKIP
-    >>> labels = guarantee_groups(net)                        # doctest: +SKIP
-    >>> net.ids[labels == 0]                                  # doctest: +SKIP
+    >>> labels = guarantee_groups(net)
+    >>> labels
+    array([ 0,  0,  0, -1,  0, -1, -1, -1])
+    >>> net.ids[labels == 0]
+    array(['E1', 'E2', 'E3', 'P1'], dtype=object)
 
     Notes
     -----
@@ -146,12 +154,17 @@ def guarantee_groups(net: Network, *, min_size: int = 2) -> np.ndarray:
 
 
 def circle_labels(net: Network) -> np.ndarray:
-    """Guarantee circle (担保圈) of each entity: strongly connected components of size >= 2.
+    """Label each entity with its guarantee circle (担保圈): strong components of size >= 2.
 
     Returns
     -------
     ndarray of int64, length ``net.n``
         Circle label (rank, as in :func:`guarantee_groups`), ``-1`` outside circles.
+
+    Examples
+    --------
+    >>> circle_labels(net)  # E1 and E2 guarantee each other
+    array([ 0,  0, -1, -1, -1, -1, -1, -1])
 
     Notes
     -----
@@ -160,40 +173,45 @@ def circle_labels(net: Network) -> np.ndarray:
     return _ranked_components(net, "strong", 2)
 
 
-def members_by_label(labels: np.ndarray) -> list[np.ndarray]:
-    """Member indices (ascending) of each label ``0..max``; ``-1`` is skipped.
+def members_by_label(labels: ArrayLike) -> list[np.ndarray]:
+    """Return the member indices (ascending) of each label ``0..max``; ``-1`` is skipped.
 
     >>> [m.tolist() for m in members_by_label(np.array([1, -1, 0, 1]))]
     [[2], [0, 3]]
     """
-    labels = np.asarray(labels)
-    inside = np.flatnonzero(labels >= 0)
+    lab = np.asarray(labels)
+    inside = np.flatnonzero(lab >= 0)
     if len(inside) == 0:
         return []
-    order = inside[np.argsort(labels[inside], kind="stable")]
-    counts = np.bincount(labels[inside])
+    order = inside[np.argsort(lab[inside], kind="stable")]
+    counts = np.bincount(lab[inside])
     return np.split(order, np.cumsum(counts)[:-1])
 
 
 def guarantee_circles(net: Network) -> list[np.ndarray]:
-    """Member indices of each guarantee circle, riskiest first (see :func:`circle_labels`).
+    """Return the member indices of each guarantee circle, riskiest first.
+
+    See :func:`circle_labels`.
 
     Examples
     --------
-    >>> circles = guarantee_circles(net)                      # doctest: +SKIP
-    >>> [net.ids[c].tolist() for c in circles]                # doctest: +SKIP
+    >>> [net.ids[c].tolist() for c in guarantee_circles(net)]
+    [['E1', 'E2']]
+    >>> [len(c) for c in guarantee_circles(demo_net)]
+    [6, 2, 3, 2]
     """
     return members_by_label(circle_labels(net))
 
 
 def mutual_pairs(net: Network) -> np.ndarray:
-    """Mutual guarantee pairs (互保): ``(k, 2)`` entity indices ``a < b``, sorted.
+    """Return the mutual guarantee pairs (互保): ``(k, 2)`` entity indices ``a < b``, sorted.
 
     Examples
     --------
-    >>> pairs = mutual_pairs(net)                             # doctest: +SKIP
-    >>> net.ids[pairs].tolist()                               # doctest: +SKIP
-    [['E004', 'E007'], ...]
+    >>> mutual_pairs(net)
+    array([[0, 1]])
+    >>> net.ids[mutual_pairs(net)].tolist()
+    [['E1', 'E2']]
     """
     lk = _links(net)
     keep = lk["reciprocated"] & (lk["u"] < lk["v"])
@@ -202,11 +220,11 @@ def mutual_pairs(net: Network) -> np.ndarray:
 
 @analysis(params=CircleParams)
 def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[str, np.ndarray]:
-    """The patterns of SPEC §5 on every guarantee record.
+    """Return the patterns of SPEC §5 on every guarantee record.
 
     Parameters
     ----------
-    net : Network
+    net : Network or Dataset
     params : CircleParams, optional
         ``joint_degree`` and ``star_degree`` (default 3).
 
@@ -219,8 +237,11 @@ def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[s
 
     Examples
     --------
-    >>> flags = edge_patterns(net)                            # doctest: +SKIP
-    >>> net.g_id[flags["mutual"]]                             # doctest: +SKIP
+    >>> flags = edge_patterns(net)
+    >>> net.g_id[flags["mutual"]], net.g_id[flags["chain"]]
+    (array(['G1', 'G2'], dtype=object), array(['G3', 'G4'], dtype=object))
+    >>> {name: int(f.sum()) for name, f in edge_patterns(demo_net).items()}
+    {'mutual': 4, 'circle': 12, 'joint': 4, 'star': 4, 'chain': 6, 'single': 3}
 
     Notes
     -----
@@ -233,6 +254,7 @@ def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[s
     each remaining one costs a breadth-first search inside its circle, ``O(c · m_C)``
     for ``c`` such links in a circle of ``m_C`` links (early exit when u is reached).
     """
+    assert params is not None  # filled in by @analysis
     p = params
     n = net.n
     lk = _links(net)
@@ -261,9 +283,9 @@ def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[s
     return {name: np.where(loop, False, per_link[name][rec]) for name in PATTERNS}
 
 
-def _circle_through_pairs(net: Network, lk: dict, scc: np.ndarray, same: np.ndarray,
-                          pending: np.ndarray) -> np.ndarray:
-    """For reciprocated links u→v inside a circle: does v reach u without u↔v?"""
+def _circle_through_pairs(net: Network, lk: Mapping[str, np.ndarray], scc: np.ndarray,
+                          same: np.ndarray, pending: np.ndarray) -> np.ndarray:
+    """Tell, for reciprocated links u→v inside a circle, whether v reaches u without u↔v."""
     n = net.n
     u, v, key = lk["u"], lk["v"], lk["key"]
     pu, pv = u[pending], v[pending]
@@ -294,7 +316,7 @@ def _circle_through_pairs(net: Network, lk: dict, scc: np.ndarray, same: np.ndar
 
 
 def _reaches(succ: list[list[int]], start: int, target: int) -> bool:
-    """Whether ``start`` reaches ``target`` without the direct link start → target."""
+    """Tell whether ``start`` reaches ``target`` without the direct link start → target."""
     seen = {start}
     frontier = [w for w in succ[start] if w != target]
     seen.update(frontier)
@@ -312,7 +334,7 @@ def _reaches(succ: list[list[int]], start: int, target: int) -> bool:
 
 
 def pattern_lists(flags: dict[str, np.ndarray]) -> list[tuple[str, ...]]:
-    """Per guarantee, the tuple of its pattern names (in :data:`PATTERNS` order).
+    """Return, per guarantee, the tuple of its pattern names (in :data:`PATTERNS` order).
 
     >>> pattern_lists({"mutual": np.array([True, False]), "chain": np.array([False, True])})
     [('mutual',), ('chain',)]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -247,7 +247,7 @@ def simple_cycles_bounded(adj: sp.spmatrix | sp.sparray | Network,
     if hasattr(adj, "g_src"):
         n = adj.n
     else:
-        n = adj.shape[0]
+        n = cast("sp.spmatrix", adj).shape[0]
     nodes = np.arange(n) if members is None else np.asarray(members, dtype=np.int64)
     return circle_cycles(adj, [nodes], max_length=max_length, max_cycles=max_cycles)[0]
 
@@ -255,7 +255,7 @@ def simple_cycles_bounded(adj: sp.spmatrix | sp.sparray | Network,
 def circle_cycles(adj: sp.spmatrix | sp.sparray | Network, circles: Sequence[ArrayLike], *,
                   max_length: int = 6,
                   max_cycles: int | None = 1000) -> list[tuple[list[np.ndarray], bool]]:
-    """:func:`simple_cycles_bounded` for many disjoint node sets at once.
+    """Run :func:`simple_cycles_bounded` on many disjoint node sets at once.
 
     Parameters
     ----------
@@ -275,6 +275,8 @@ def circle_cycles(adj: sp.spmatrix | sp.sparray | Network, circles: Sequence[Arr
     links)``), keeping only links inside a set, then searches each set: tens of
     thousands of small circles take about a second.
 
+    Examples
+    --------
     >>> import scipy.sparse as sp
     >>> a = sp.csr_matrix(([1, 1, 1, 1], ([0, 1, 2, 3], [1, 0, 3, 2])), shape=(4, 4))
     >>> [[c.tolist() for c in cy] for cy, _ in circle_cycles(a, [[1, 0], [2, 3]])]
@@ -283,14 +285,14 @@ def circle_cycles(adj: sp.spmatrix | sp.sparray | Network, circles: Sequence[Arr
     sets = [np.asarray(c, dtype=np.int64) for c in circles]
     sizes = np.array([len(c) for c in sets], dtype=np.int64)
     members = np.concatenate(sets) if sets else np.zeros(0, dtype=np.int64)
-    return _circle_cycles_flat(  # type: ignore[return-value]  # positions=False: arraysadj, members, sizes, max_length=max_length,
+    return _circle_cycles_flat(adj, members, sizes, max_length=max_length,
                                max_cycles=max_cycles)
 
 
-def _circle_cycles_flat(adj: sp.spmatrix | sp.sparray | Network, members: ArrayLike,
-                        sizes: ArrayLike, *, max_length: int, max_cycles: int | None,
+def _circle_cycles_flat(adj: sp.spmatrix | sp.sparray | Network, members: np.ndarray,
+                        sizes: np.ndarray, *, max_length: int, max_cycles: int | None,
                         positions: bool = False) -> list[tuple[list[Any], bool]]:
-    """:func:`circle_cycles` on the sets concatenated (``members``) with their sizes.
+    """Run :func:`circle_cycles` on the sets concatenated (``members``) with their sizes.
 
     With ``positions=True`` each cycle is a tuple of positions into ``members`` (cheap
     to map to ids with a Python list) instead of an array of node indices.
@@ -308,7 +310,7 @@ def _circle_cycles_flat(adj: sp.spmatrix | sp.sparray | Network, members: ArrayL
     if len(members) and (members.min() < 0 or members.max() >= n):
         raise ParameterError("members out of range")
     bounds = np.r_[0, np.cumsum(sizes)]
-    out: list = [([], False)] * len(sizes)
+    out: list[tuple[list[Any], bool]] = [([], False)] * len(sizes)
     # sets of two: one vectorised test for the 2-cycle (most circles are mutual pairs)
     two = np.flatnonzero(sizes == 2)
     if len(two):

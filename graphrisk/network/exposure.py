@@ -34,6 +34,8 @@ the widest-chain ``amount_at_stake``; amounts in 万元):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from graphrisk.errors import ParameterError
@@ -47,7 +49,7 @@ from graphrisk.params import ChainParams
 __all__ = ["lender_exposure", "borrower_exposure"]
 
 
-def _labels(net: Network):
+def _labels(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     glab, clab = guarantee_groups(net), circle_labels(net)
     gids = np.array(label_ids("GRP", int(glab.max()) + 1 if len(glab) else 0) + [None],
                     dtype=object)
@@ -61,7 +63,7 @@ def _share(x: float, total: float) -> float:
 
 
 def _concentration(label: np.ndarray, balance: np.ndarray, npl_balance: np.ndarray,
-                   borrower: np.ndarray, ids: np.ndarray, total: float) -> list[dict]:
+                   borrower: np.ndarray, ids: np.ndarray, total: float) -> list[dict[str, Any]]:
     """Per label >= 0 of the loans: balance, share, npl, loans, borrowers; largest first."""
     keep = label >= 0
     if not keep.any():
@@ -82,13 +84,13 @@ def _concentration(label: np.ndarray, balance: np.ndarray, npl_balance: np.ndarr
 
 
 @analysis(params=ChainParams)
-def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = None) -> dict:
-    """A lender's book through the guarantee network (see the module docstring).
+def lender_exposure(net: Network, lender: str, *,
+                    params: ChainParams | None = None) -> dict[str, Any]:
+    """Return a lender's book through the guarantee network (see the module docstring).
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network
+    net : Network or Dataset
     lender : str
         Id of an institution or a lending enterprise.
     params : ChainParams, optional
@@ -117,8 +119,11 @@ def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = N
 
     Examples
     --------
-    >>> doc = lender_exposure(ds, net, "B001")                # doctest: +SKIP
-    >>> doc["by_circle"][0]["share"]                          # doctest: +SKIP
+    >>> doc = lender_exposure(net, "B1")
+    >>> doc["book"]["guaranteed_share"], doc["by_circle"][0]["id"], doc["by_circle"][0]["share"]
+    (0.8, 'C001', 1.0)
+    >>> [(b["id"], [c["id"] for c in b["chain"]]) for b in doc["borrowers"]]
+    [('E1', ['E2', 'E3', 'P1']), ('E2', ['E1', 'E3', 'P1'])]
 
     Notes
     -----
@@ -126,6 +131,7 @@ def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = N
     ``O(depth · L log L)`` for the ``L`` links within ``depth`` of them.
     """
     ds = net.dataset
+    assert params is not None  # filled in by @analysis
     p = params
     li = int(net.positions(lender)[0])
     sel = np.flatnonzero(net.l_lender == li)
@@ -160,7 +166,8 @@ def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = N
     # the lender's loans grouped by borrower
     by_b = np.lexsort((sel, borrower))
     roots = sorted_unique(borrower)
-    loan_bounds = np.searchsorted(borrower[by_b], np.r_[roots, net.n]).tolist()
+    ends: np.ndarray = np.r_[roots, net.n]
+    loan_bounds = np.searchsorted(borrower[by_b], ends).tolist()
     loan_rows = [{"id": i, "balance": bl, "classification": cl or "normal", "npl": npl,
                   "guarantees": g_rows[g_start[k]:g_end[k]]}
                  for k, i, bl, cl, npl in zip(
@@ -219,13 +226,13 @@ def lender_exposure(net: Network, lender: str, *, params: ChainParams | None = N
 
 
 @analysis(params=ChainParams)
-def borrower_exposure(net: Network, borrower: str, *, params: ChainParams | None = None) -> dict:
-    """Every lender exposed to one entity (see the module docstring).
+def borrower_exposure(net: Network, borrower: str, *,
+                      params: ChainParams | None = None) -> dict[str, Any]:
+    """Return every lender exposed to one entity (see the module docstring).
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network
+    net : Network or Dataset
     borrower : str
         Entity id (enterprise or person; a guarantor that borrows nothing works too).
     params : ChainParams, optional
@@ -247,19 +254,26 @@ def borrower_exposure(net: Network, borrower: str, *, params: ChainParams | None
     UnknownEntityError
         ``borrower`` is not in the dataset.
 
+    Examples
+    --------
+    >>> doc = borrower_exposure(net, "E2")
+    >>> [(r["lender_id"], r["total_exposure"]) for r in doc["lenders"]]
+    [('B1', 1700.0), ('B2', 100.0), ('M1', 50.0)]
+
     Notes
     -----
     Two single-source searches (``O(depth · L log L)``) and a pass over the loans of
     the entities reached.
     """
+    assert params is not None  # filled in by @analysis
     p = params
     x = int(net.positions(borrower)[0])
     names = entity_names(net)
     types = lender_types(net)
     glab, clab, gids, cids = _labels(net)
-    lenders: dict[int, dict] = {}
+    lenders: dict[int, dict[str, Any]] = {}
 
-    def entry(lender: int) -> dict:
+    def entry(lender: int) -> dict[str, Any]:
         if lender not in lenders:
             lenders[lender] = {
                 "lender_id": net.ids[lender], "name": names[lender], "type": types[lender],
@@ -274,7 +288,7 @@ def borrower_exposure(net: Network, borrower: str, *, params: ChainParams | None
         d["loans"].append(net.l_id[lo])
         d["balance"] += float(net.l_balance[lo])
         d["npl_balance"] += float(net.l_balance[lo]) if net.l_npl[lo] else 0.0
-    reached = {}
+    reached: dict[str, int] = {}
     for channel, direction in (("guarantees_given", "down"), ("guarantees_received", "up")):
         _, node, hops, width = reach(link_graph(net, direction), [x], p.exposure_depth)
         reached[channel] = len(node)

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -277,10 +277,12 @@ def as_network(obj: Network | Dataset) -> Network:
     raise TypeError(f"expected a Network or a Dataset, got {type(obj).__name__}")
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def analysis(**classes: type) -> Callable[[F], F]:
+def analysis(**classes: type) -> Callable[[Callable[Concatenate[Network, P], R]],
+                                          Callable[Concatenate[Network | Dataset, P], R]]:
     """Decorate an analysis ``f(net, ..., *, params=None, ...)``.
 
     The one place where arguments are normalised (as networkx's ``argmap`` does): the
@@ -298,13 +300,14 @@ def analysis(**classes: type) -> Callable[[F], F]:
     ((8, 6), (8, 3))
     """
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: Callable[Concatenate[Network, P], R]
+                 ) -> Callable[Concatenate[Network | Dataset, P], R]:
         normalised = defaults(**classes)(fn)
 
         @functools.wraps(fn)
-        def wrapper(net: Network | Dataset, /, *args: Any, **kwargs: Any) -> Any:
+        def wrapper(net: Network | Dataset, /, *args: P.args, **kwargs: P.kwargs) -> R:
             return normalised(as_network(net), *args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate

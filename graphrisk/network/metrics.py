@@ -30,6 +30,8 @@ Definitions (all amounts in 万元):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from graphrisk.domain.glossary import PATTERNS
@@ -60,13 +62,21 @@ def label_ids(prefix: str, count: int) -> list[str]:
 
 
 def entity_exposure(net: Network) -> np.ndarray:
-    """Exposure of each entity: own loan balance + guarantees given (万元)."""
+    """Return the exposure of each entity: own loan balance + guarantees given (万元).
+
+    >>> entity_exposure(net)[:3]
+    array([1400., 1300.,  450.])
+    """
     given = np.bincount(net.g_src, weights=net.g_amount, minlength=net.n)
     return net.borrowings() + given
 
 
 def lender_types(net: Network) -> np.ndarray:
-    """Per entity: its institution type (``bank`` …), else ``enterprise`` / ``person``."""
+    """Return per entity its institution type (``bank`` …), else ``enterprise`` / ``person``.
+
+    >>> lender_types(net)[3:]
+    array(['enterprise', 'person', 'bank', 'bank', 'microloan'], dtype=object)
+    """
     ds = net.dataset
     kinds = np.array(["enterprise", "person", "institution"], dtype=object)[net.kind]
     inst = ds.tables["institutions"]
@@ -79,8 +89,8 @@ def lender_types(net: Network) -> np.ndarray:
 
 
 def _id_rank(net: Network) -> np.ndarray:
-    """Rank of each entity id in text order (cached; ``O(n log n)``)."""
-    def build():
+    """Return the rank of each entity id in text order (cached; ``O(n log n)``)."""
+    def build() -> np.ndarray:
         rank = np.empty(net.n, dtype=np.int64)
         rank[np.argsort(net.ids.astype(str))] = np.arange(net.n)
         return rank
@@ -88,7 +98,7 @@ def _id_rank(net: Network) -> np.ndarray:
 
 
 def _flat_members(net: Network, labels: np.ndarray, k: int) -> tuple[np.ndarray, list[int]]:
-    """Members of labels 0..k-1 concatenated, each label's sorted by id, and bounds."""
+    """Return the members of labels 0..k-1 concatenated, each label's sorted by id, and bounds."""
     inside = np.flatnonzero(labels >= 0)
     key = labels[inside].astype(np.int64) * net.n + _id_rank(net)[inside]
     order = inside[np.argsort(key)]
@@ -101,15 +111,15 @@ def _npl_by_entity(net: Network) -> np.ndarray:
 
 
 @analysis(params=CircleParams)
-def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: np.ndarray | None = None, group_labels: np.ndarray | None = None) -> list[dict]:
-    """One record per guarantee circle, riskiest first (see the module docstring).
+def circle_metrics(net: Network, *, params: CircleParams | None = None,
+                   labels: np.ndarray | None = None,
+                   group_labels: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """Return one record per guarantee circle, riskiest first (see the module docstring).
 
     Parameters
     ----------
-    ds : Dataset
-        For names and institution types.
-    net : Network
-        ``build_network(ds)``.
+    net : Network or Dataset
+        With its dataset, for names and institution types.
     params : CircleParams, optional
     labels, group_labels : ndarray, optional
         Precomputed :func:`~graphrisk.network.circles.circle_labels` /
@@ -128,9 +138,12 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: 
 
     Examples
     --------
-    >>> ds = load_dataset("datasets/demo")                    # doctest: +SKIP
-    >>> c = circle_metrics(ds, build_network(ds))[0]          # doctest: +SKIP
-    >>> c["id"], c["size"], c["creditor_committee"]           # doctest: +SKIP
+    >>> c = circle_metrics(net)[0]
+    >>> c["id"], c["members"], c["cycles"], c["creditor_committee"]
+    ('C001', ['E1', 'E2'], [['E1', 'E2']], False)
+    >>> c = circle_metrics(demo_net)[0]  # the largest circle of the demo county
+    >>> c["size"], c["bank_count"], c["creditor_committee"]
+    (6, 4, True)
 
     Notes
     -----
@@ -139,6 +152,7 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: 
     :func:`~graphrisk.network.cycles.simple_cycles_bounded`: exponential in
     ``max_cycle_length``, capped by ``max_cycles``).
     """
+    assert params is not None  # filled in by @analysis
     p = params
     lab = circle_labels(net) if labels is None else labels
     grp = guarantee_groups(net) if group_labels is None else group_labels
@@ -191,7 +205,7 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: 
     ids_all, names_all = net.ids[all_members].tolist(), names[all_members].tolist()
     loans_all, given_all = loans[all_members].tolist(), given[all_members].tolist()
     exp_all = exposure[all_members].tolist()
-    out = []
+    out: list[dict[str, Any]] = []
     for c in range(k):
         start, end = bounds[c], bounds[c + 1]
         member_ids, member_names = ids_all[start:end], names_all[start:end]
@@ -222,8 +236,19 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None, labels: 
 
 
 @analysis()
-def group_metrics(net: Network, *, labels: np.ndarray | None = None, circle_labels_: np.ndarray | None = None, patterns: dict[str, np.ndarray] | None = None) -> list[dict]:
-    """One record per guarantee group (担保群), riskiest first.
+def group_metrics(net: Network, *, labels: np.ndarray | None = None,
+                  circle_labels_: np.ndarray | None = None,
+                  patterns: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """Return one record per guarantee group (担保群), riskiest first.
+
+    Parameters
+    ----------
+    net : Network or Dataset
+    labels, circle_labels_ : ndarray, optional
+        Precomputed :func:`~graphrisk.network.circles.guarantee_groups` /
+        :func:`~graphrisk.network.circles.circle_labels`.
+    patterns : dict of str to ndarray, optional
+        Precomputed :func:`~graphrisk.network.circles.edge_patterns`.
 
     Returns
     -------
@@ -232,6 +257,12 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None, circle_labe
         (guarantee records), ``guarantee_total``, ``loan_total``, ``npl_balance``,
         ``npl_share``, ``circles`` (ids of the circles inside), ``patterns`` (number of
         guarantees carrying each pattern).
+
+    Examples
+    --------
+    >>> g = group_metrics(net)[0]
+    >>> g["id"], g["members"], g["circles"], g["patterns"]["chain"]
+    ('GRP001', ['E1', 'E2', 'E3', 'P1'], ['C001'], 2)
 
     Notes
     -----
@@ -277,14 +308,12 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None, circle_labe
 
 
 @analysis(params=CircleParams)
-def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict:
-    """The document of ``graphrisk circles``: groups, circles, patterned edges, summary.
+def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict[str, Any]:
+    """Return the document of ``graphrisk circles``: groups, circles, patterned edges, summary.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network, optional
-        ``build_network(ds)`` when not given.
+    net : Network or Dataset
     params : CircleParams, optional
 
     Returns
@@ -297,9 +326,14 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict
 
     Examples
     --------
-    >>> doc = analyze_circles(load_dataset("datasets/demo"))  # doctest: +SKIP
-    >>> doc["summary"]["circles"]                             # doctest: +SKIP
+    >>> doc = analyze_circles(demo_net)
+    >>> doc["summary"]["groups"], doc["summary"]["circles"], doc["summary"]["mutual_pairs"]
+    (10, 4, 2)
+    >>> analyze_circles(net)["edges"][0]
+    {'id': 'G1', 'guarantor_id': 'E2', 'borrower_id': 'E1', 'amount': 800.0,
+     'patterns': ('mutual',), 'group': 'GRP001', 'circle': 'C001'}
     """
+    assert params is not None  # filled in by @analysis
     p = params
     glab, clab = guarantee_groups(net), circle_labels(net)
     flags = edge_patterns(net, params=p)

@@ -23,24 +23,46 @@ Per rule, a pair's ``evidence`` entry holds:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
 import numpy as np
 
 from graphrisk.domain.glossary import SENIOR_ROLES
-from graphrisk.ownership._rules import BITS, lookup
+from graphrisk.io.dataset import Dataset
+from graphrisk.network.graph import Network
+from graphrisk.ownership._rules import BITS, ExplicitRule, Ranks, SharedRule, lookup
 from graphrisk.ownership.holdings import holding_matrix, holding_paths, hop_shares
+from graphrisk.params import RelatedParams
 
 _EQ, _CO, _LE, _GU = BITS["equity"], BITS["common_owner"], BITS["lending"], BITS["guarantee"]
 _KEY, _SEN = BITS["key_post"], BITS["senior_majority"]
-_CRITERIA = {_KEY: ["key_post"], _SEN: ["senior_majority"], _KEY | _SEN: ["key_post", "senior_majority"]}
+_CRITERIA = {_KEY: ["key_post"], _SEN: ["senior_majority"],
+             _KEY | _SEN: ["key_post", "senior_majority"]}
 
 __all__ = ["Evidence"]
 
 
-def _owner_order(d: dict):
+class RuleContext(Protocol):
+    """What :class:`Evidence` reads of the rule structures (``related._Context``)."""
+
+    ds: Dataset
+    net: Network
+    params: RelatedParams
+    rules: tuple[str, ...]
+    ranks: Ranks
+    explicit: list[tuple[int, ExplicitRule]]
+    shared: list[tuple[int, SharedRule]]
+    positions: dict[str, np.ndarray] | None
+
+
+def _owner_order(d: dict[str, Any]) -> tuple[float, str]:
+    """Sort key of common owners: the smaller of the two holdings descending, then id."""
     return -min(d["a_pct"], d["b_pct"]), d["owner_id"]
 
 
-def _r(x) -> float | None:
+def _r(x: float) -> float | None:
+    """Round to 6 decimals; NaN (unknown) becomes None."""
     x = float(x)
     return None if np.isnan(x) else round(x, 6)
 
@@ -48,7 +70,12 @@ def _r(x) -> float | None:
 class Evidence:
     """Builds pair dictionaries for blocks of pairs (enterprise ranks)."""
 
-    def __init__(self, ctx):
+    ctx: RuleContext
+    gids: np.ndarray
+    names: np.ndarray
+    rules: dict[str, ExplicitRule | SharedRule]
+
+    def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
         net, ranks = ctx.net, ctx.ranks
         self.gids = net.ids[ranks.glob]
@@ -57,8 +84,8 @@ class Evidence:
             else np.full(net.n, "", dtype=object)
         self.rules = {r.code: r for _, r in ctx.explicit}
         self.rules.update({r.code: r for _, r in ctx.shared})
-        self._owner_cache: dict[int, dict] = {}
-        self._people_cache: dict[int, tuple] = {}
+        self._owner_cache: dict[int, dict[int, float]] = {}
+        self._people_cache: dict[int, tuple[dict[int, list[str]], frozenset[int]]] = {}
 
     def clear(self) -> None:
         """Forget the per-enterprise caches (called between blocks of pairs)."""
@@ -67,14 +94,16 @@ class Evidence:
         if len(self._people_cache) > 200_000:
             self._people_cache.clear()
 
-    def pairs(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray, max_paths: int):
+    def pairs(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray, max_paths: int
+              ) -> Iterator[dict[str, Any]]:
+        """Yield the pair dictionaries of ranks ``a[i] < b[i]`` with rule bits ``mask[i]``."""
         ctx = self.ctx
         eq = self._equity(a, b, mask & _EQ != 0, max_paths) if "equity" in ctx.rules else {}
         gu = self._guarantees(a, b, mask & _GU != 0) if "guarantee" in ctx.rules else {}
         gid, names, glob = self.gids, self.names, ctx.ranks.glob
         for i, (x, y, m) in enumerate(zip(a.tolist(), b.tolist(), mask.tolist(), strict=True)):
             codes = []
-            ev = {}
+            ev: dict[str, Any] = {}
             if m & _EQ:
                 codes.append("equity")
                 ev["equity"] = eq[i]
@@ -94,7 +123,9 @@ class Evidence:
                    "rules": codes, "evidence": ev}
 
     # ----------------------------------------------------------------- equity
-    def _equity(self, a, b, sel, max_paths) -> dict[int, dict]:
+    def _equity(self, a: np.ndarray, b: np.ndarray, sel: np.ndarray, max_paths: int
+                ) -> dict[int, dict[str, Any]]:
+        """Return the equity evidence of the pairs ``sel`` of a block, by position."""
         ctx = self.ctx
         net, glob = ctx.net, ctx.ranks.glob
         He = self.rules["equity"].data["He"]
@@ -110,7 +141,8 @@ class Evidence:
         if len(want):
             D = holding_matrix(net)
             hs = np.unique(holders)
-            for nodes, vals, _, via in holding_paths(net, hs, params=ctx.params.ownership, targets=np.unique(targets), D=D):
+            for nodes, vals, _, via in holding_paths(net, hs, params=ctx.params.ownership,
+                                                     targets=np.unique(targets), D=D):
                 k = nodes[:, 0].astype(np.int64) * n + nodes[:, -1]
                 pos = np.minimum(np.searchsorted(want, k), len(want) - 1)
                 keep = np.flatnonzero(want[pos] == k)
@@ -125,8 +157,8 @@ class Evidence:
                         p["via"] = net.ids[nodes[r, -2]]
                         p["via_pct"] = round(float(via[r]) * 100.0, 6)
                     found.setdefault(int(k[r]), []).append(p)
-        out = {}
-        for j, i in enumerate(idx):
+        out: dict[int, dict[str, Any]] = {}
+        for j, i in enumerate(idx.tolist()):
             paths = []
             for hold, tgt, ok in ((a[i], b[i], d1[j]), (b[i], a[i], d2[j])):
                 if ok:
@@ -137,11 +169,12 @@ class Evidence:
         return out
 
     # ----------------------------------------------------------- common owner
-    def _owned(self, x: int) -> dict:
-        """Owner entity index → h(owner, x) for the owners counted by common_owner."""
+    def _owned(self, x: int) -> dict[int, float]:
+        """Return owner entity index → h(owner, x) for the owners counted by common_owner."""
         got = self._owner_cache.get(x)
         if got is None:
             r = self.rules["common_owner"]
+            assert isinstance(r, SharedRule)
             inc_t, owners = r.inc_t, r.data["owners"]
             lo, hi = inc_t.indptr[x], inc_t.indptr[x + 1]
             got = dict(zip(owners[inc_t.indices[lo:hi]].tolist(),
@@ -149,7 +182,8 @@ class Evidence:
             self._owner_cache[x] = got
         return got
 
-    def _owners(self, x: int, y: int) -> dict:
+    def _owners(self, x: int, y: int) -> dict[str, Any]:
+        """Return the common-owner evidence of ranks x and y."""
         ox, oy = self._owned(x), self._owned(y)
         ids, names = self.ctx.net.ids, self.names
         common = ox.keys() & oy.keys()
@@ -160,7 +194,8 @@ class Evidence:
         return {"owners": rows}
 
     # ---------------------------------------------------------------- lending
-    def _lending(self, x: int, y: int) -> dict:
+    def _lending(self, x: int, y: int) -> dict[str, Any]:
+        """Return the lending evidence of ranks x and y."""
         d = self.rules["lending"].data
         net, n_e = self.ctx.net, self.ctx.ranks.n
         key = x * n_e + y
@@ -176,8 +211,9 @@ class Evidence:
                 "ratio_a_pct": _r(100.0 * total / cap_a), "ratio_b_pct": _r(100.0 * total / cap_b)}
 
     # -------------------------------------------------------------- guarantee
-    def _guarantees(self, a, b, sel) -> dict[int, dict]:
-        """Guarantee evidence of the pairs ``sel`` of a block (vectorised look-ups)."""
+    def _guarantees(self, a: np.ndarray, b: np.ndarray, sel: np.ndarray
+                    ) -> dict[int, dict[str, Any]]:
+        """Return the guarantee evidence of the pairs ``sel`` of a block (vectorised look-ups)."""
         d = self.rules["guarantee"].data
         net, n_e = self.ctx.net, self.ctx.ranks.n
         idx = np.flatnonzero(sel)
@@ -185,7 +221,7 @@ class Evidence:
         lo = np.searchsorted(d["key"], keys).tolist()
         hi = np.searchsorted(d["key"], keys, side="right").tolist()
         okey = d["okey"]
-        out = {}
+        out: dict[int, list[dict[str, Any]]] = {}
         for g, t in ((a[idx], b[idx]), (b[idx], a[idx])):
             k = g * n_e + t
             u = np.minimum(np.searchsorted(okey, k), max(len(okey) - 1, 0))
@@ -205,13 +241,14 @@ class Evidence:
         return {i: {"directions": v} for i, v in out.items()}
 
     # ------------------------------------------------------------- management
-    def _people(self, x: int) -> tuple[dict, frozenset]:
-        """Person index → sorted posts in x, and x's directors and senior managers."""
+    def _people(self, x: int) -> tuple[dict[int, list[str]], frozenset[int]]:
+        """Return person index → sorted posts in x, and x's directors and senior managers."""
         got = self._people_cache.get(x)
         if got is None:
             p = self.ctx.positions
+            assert p is not None  # built with the management rule
             lo, hi = np.searchsorted(p["comp"], [x, x + 1])
-            posts: dict[int, set] = {}
+            posts: dict[int, set[str]] = {}
             for person, role in zip(p["person"][lo:hi].tolist(), p["role"][lo:hi].tolist(),
                                     strict=True):
                 posts.setdefault(person, set()).add(role)
@@ -220,12 +257,12 @@ class Evidence:
             self._people_cache[x] = got
         return got
 
-    def _management(self, x: int, y: int, mask: int) -> dict:
+    def _management(self, x: int, y: int, mask: int) -> dict[str, Any]:
+        """Return the management evidence of ranks x and y (criteria in ``mask``)."""
         (px, sx), (py, sy) = self._people(x), self._people(y)
         ids, names = self.ctx.net.ids, self.names
-        shared = px.keys() & py.keys()
-        if len(shared) > 1:
-            shared = sorted(shared, key=lambda q: ids[q])
+        common = px.keys() & py.keys()
+        shared: Iterable[int] = sorted(common, key=lambda q: ids[q]) if len(common) > 1 else common
         people = [{"person_id": ids[q], "name": names[q], "posts_a": px[q], "posts_b": py[q]}
                   for q in shared]
         criteria = _CRITERIA[mask & (_KEY | _SEN)].copy()

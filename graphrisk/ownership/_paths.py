@@ -89,10 +89,10 @@ def _expand(D: sp.csr_matrix, nodes: np.ndarray, vals: np.ndarray, combine: str,
     return nodes[:0], vals[:0]
 
 
-def path_layers(D: sp.csr_matrix, roots: npt.ArrayLike, *, combine: str = "product", floor: float = 0.0,
-                max_depth: int = 10, limit: int = 2_000_000
+def path_layers(D: sp.csr_matrix, roots: npt.ArrayLike, *, combine: str = "product",
+                floor: float = 0.0, max_depth: int = 10, limit: int = 2_000_000
                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every simple path from ``roots`` of length 1..``max_depth``, in blocks.
+    """Yield every simple path from ``roots`` of length 1..``max_depth``, in blocks.
 
     Parameters
     ----------
@@ -236,7 +236,8 @@ def passthrough_closure(D: sp.csr_matrix, threshold: float,
     ``ΔQ · D`` for the entries ``ΔQ`` that joined ``Q`` in the last round and
     re-thresholds only the entries that product touched (``Q`` only grows, so ``H``
     only grows and the iteration reaches the least fixed point).  Every term of a row is
-    the share of a *different* holder of C, so ``H ≤ 100 %`` (plus the rounding slack the input allows) even with cross-holdings.
+    the share of a *different* holder of C, so ``H ≤ 100 %`` (plus the rounding slack
+    the input allows) even with cross-holdings.
     """
     n = D.shape[0]
     holders = np.arange(n) if holders is None else np.asarray(holders, dtype=np.int64)

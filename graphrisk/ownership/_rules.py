@@ -19,14 +19,17 @@ The evidence of each pair is built lazily from sorted arrays, block by block.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
 from graphrisk.domain.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
 from graphrisk.network.graph import KIND_CODES, Network
 from graphrisk.ownership.holdings import EPS, holding_closure
+from graphrisk.params import RelatedParams
 
 __all__ = ["BITS", "Ranks", "ExplicitRule", "SharedRule", "equity_rule", "common_owner_rule",
            "lending_rule", "guarantee_rule", "management_rules", "lookup"]
@@ -39,14 +42,18 @@ BITS = {"equity": 1, "common_owner": 2, "lending": 4, "guarantee": 8,
 
 @dataclass
 class Ranks:
-    """Enterprise ranks: ``glob[r]`` is the entity index of rank ``r``; ``of[i]`` the
-    rank of entity ``i`` (-1 when it is not an enterprise)."""
+    """Enterprise ranks.
+
+    ``glob[r]`` is the entity index of rank ``r``; ``of[i]`` the rank of entity ``i``
+    (-1 when it is not an enterprise).
+    """
 
     glob: np.ndarray
     of: np.ndarray
 
     @classmethod
     def of_network(cls, net: Network) -> Ranks:
+        """Rank the enterprises of ``net`` by the sorted order of their ids."""
         ent = np.flatnonzero(net.kind == _ENT)
         glob = ent[np.argsort(net.ids[ent].astype(str), kind="stable")]
         of = np.full(net.n, -1, dtype=np.int64)
@@ -55,6 +62,7 @@ class Ranks:
 
     @property
     def n(self) -> int:
+        """Return the number of enterprises."""
         return len(self.glob)
 
 
@@ -64,7 +72,7 @@ class ExplicitRule:
 
     code: str
     pairs: sp.csr_matrix
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,10 +81,11 @@ class SharedRule:
 
     code: str
     inc: sp.csr_matrix
-    inc_t: sp.csr_matrix = None
-    data: dict = field(default_factory=dict)
+    inc_t: sp.csr_matrix = None  # computed by __post_init__
+    data: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
+        """Store ``inc`` as a sorted CSR matrix and compute its transpose ``inc_t``."""
         self.inc = sp.csr_matrix(self.inc)
         self.inc.sort_indices()
         self.inc_t = sp.csr_matrix(self.inc.T)
@@ -89,7 +98,7 @@ class SharedRule:
 
 
 def upper(lo: np.ndarray, hi: np.ndarray, n: int) -> sp.csr_matrix:
-    """Binary upper-triangular matrix of the pairs (lo < hi assumed)."""
+    """Build the binary upper-triangular matrix of the pairs (lo < hi assumed)."""
     M = sp.csr_matrix((np.ones(len(lo)), (lo, hi)), shape=(n, n))
     M.sum_duplicates()
     M.data[:] = 1.0
@@ -97,8 +106,8 @@ def upper(lo: np.ndarray, hi: np.ndarray, n: int) -> sp.csr_matrix:
     return M
 
 
-def lookup(M: sp.csr_matrix, rows, cols) -> np.ndarray:
-    """Values ``M[rows[i], cols[i]]`` (0 where absent), vectorised (M: sorted CSR)."""
+def lookup(M: sp.csr_matrix, rows: npt.ArrayLike, cols: npt.ArrayLike) -> np.ndarray:
+    """Return the values ``M[rows[i], cols[i]]`` (0 where absent), vectorised (M: sorted CSR)."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     if M.nnz == 0 or not len(rows):
@@ -111,8 +120,8 @@ def lookup(M: sp.csr_matrix, rows, cols) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ equity, owners
-def ownership_in_ranks(net: Network, ranks: Ranks, params) -> sp.csr_matrix:
-    """h(·, ·) for all holders (rows: entities, columns: enterprise ranks), percent."""
+def ownership_in_ranks(net: Network, ranks: Ranks, params: RelatedParams) -> sp.csr_matrix:
+    """Return h(·, ·) for all holders (rows: entities, columns: enterprise ranks), percent."""
     H = holding_closure(net, params=params.ownership).tocoo()
     col = ranks.of[H.col]
     keep = col >= 0
@@ -148,9 +157,12 @@ def common_owner_rule(net: Network, ranks: Ranks, H: sp.csr_matrix, threshold: f
 # ------------------------------------------------------------------------ lending
 def lending_rule(net: Network, ranks: Ranks, capital: np.ndarray, ratio: float
                  ) -> tuple[ExplicitRule, list[str]]:
-    """``lending``: loan balances between X and Y (enterprise lenders) reach ``ratio`` %
-    of X's or of Y's capital (``capital`` in rank space, NaN when unknown)."""
-    warnings = []
+    """Build ``lending``: loans between X and Y reach ``ratio`` % of X's or of Y's capital.
+
+    The balances of the loans between X and Y, either way, with an enterprise lender,
+    against ``capital`` in rank space (NaN when unknown).
+    """
+    warnings: list[str] = []
     a, b = ranks.of[net.l_borrower], ranks.of[net.l_lender]
     m = (a >= 0) & (b >= 0) & (a != b)
     idx = np.flatnonzero(m)
@@ -182,9 +194,11 @@ def lending_rule(net: Network, ranks: Ranks, capital: np.ndarray, ratio: float
 
 # ---------------------------------------------------------------------- guarantee
 def guarantee_rule(net: Network, ranks: Ranks, ratio: float) -> tuple[ExplicitRule, list[str]]:
-    """``guarantee``: guarantees given by one for the other reach ``ratio`` % of the
-    other's total borrowings (sum of its loan balances)."""
-    warnings = []
+    """Build ``guarantee``: guarantees given by one for the other reach ``ratio`` %.
+
+    The ratio is to the other's total borrowings (the sum of its loan balances).
+    """
+    warnings: list[str] = []
     g, b = ranks.of[net.g_src], ranks.of[net.g_dst]
     m = (g >= 0) & (b >= 0) & (g != b)
     idx = np.flatnonzero(m)
@@ -217,9 +231,12 @@ def guarantee_rule(net: Network, ranks: Ranks, ratio: float) -> tuple[ExplicitRu
 
 
 # --------------------------------------------------------------------- management
-def management_rules(net: Network, ranks: Ranks) -> tuple[SharedRule, SharedRule, dict]:
-    """``management``: the key-post incidence (same person in a key post of both) and
-    the director/senior-manager incidence (for the "more than half" test).
+def management_rules(net: Network, ranks: Ranks
+                     ) -> tuple[SharedRule, SharedRule, dict[str, np.ndarray]]:
+    """Build ``management``: the key-post and the director/senior-manager incidences.
+
+    The key-post incidence gives the same person in a key post of both; the
+    director/senior-manager incidence serves the "more than half" test.
 
     Returns the two incidences and the positions sorted by company rank (for the
     evidence).
@@ -234,7 +251,7 @@ def management_rules(net: Network, ranks: Ranks) -> tuple[SharedRule, SharedRule
     person, comp, roles = person[ok], comp[ok], roles[ok]
     people, pinv = np.unique(person, return_inverse=True)
 
-    def incidence(mask):
+    def incidence(mask: np.ndarray) -> sp.csr_matrix:
         M = sp.csr_matrix((np.ones(int(mask.sum())), (pinv[mask], comp[mask])),
                           shape=(len(people), ranks.n))
         M.sum_duplicates()

@@ -31,9 +31,12 @@ expansion) is in :mod:`graphrisk.ownership._paths`.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from graphrisk.errors import ParameterError
@@ -51,11 +54,11 @@ from graphrisk.params import OwnershipParams
 __all__ = ["OwnershipPath", "Holding", "holding_matrix", "holding_closure", "holdings_of",
            "holding_paths", "hop_shares"]
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Network, sp.csr_matrix] = weakref.WeakKeyDictionary()
 
 
 def holding_matrix(net: Network) -> sp.csr_matrix:
-    """The direct holding matrix of *net* (fractions, no diagonal), cached per network."""
+    """Return the direct holding matrix of *net* (fractions, no diagonal), cached per network."""
     D = _CACHE.get(net)
     if D is None:
         D = holding_csr(net.h_src, net.h_dst, net.h_pct, net.n)
@@ -80,10 +83,13 @@ class OwnershipPath:
     via: str | None = None
     via_pct: float | None = None
 
-    def as_dict(self) -> dict:
-        d = {"nodes": list(self.nodes), "hops": [round(h, 6) for h in self.hops],
-             "share_pct": round(self.share_pct, 6)}
+    def as_dict(self) -> dict[str, Any]:
+        """Return the path as a JSON-ready dict (shares rounded to 6 decimals)."""
+        d: dict[str, Any] = {"nodes": list(self.nodes),
+                             "hops": [round(h, 6) for h in self.hops],
+                             "share_pct": round(self.share_pct, 6)}
         if self.via is not None:
+            assert self.via_pct is not None  # via and via_pct come together
             d["via"] = self.via
             d["via_pct"] = round(self.via_pct, 6)
         return d
@@ -100,8 +106,9 @@ class Holding:
     paths: tuple[OwnershipPath, ...] = ()
     path_count: int = 0
 
-    def as_dict(self, names=None) -> dict:
-        d = {"company_id": self.company_id, "share_pct": round(self.share_pct, 6)}
+    def as_dict(self, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Return the holding as a JSON-ready dict; ``names`` adds the company's name."""
+        d: dict[str, Any] = {"company_id": self.company_id, "share_pct": round(self.share_pct, 6)}
         if names is not None:
             d["name"] = names.get(self.company_id, "")
         d["direct_pct"] = round(self.direct_pct, 6)
@@ -111,6 +118,7 @@ class Holding:
 
 
 def _check_params(params: OwnershipParams | None) -> OwnershipParams:
+    """Return *params*, or the defaults when None; reject any other type."""
     if params is None:
         return OwnershipParams()
     if not isinstance(params, OwnershipParams):
@@ -119,8 +127,10 @@ def _check_params(params: OwnershipParams | None) -> OwnershipParams:
 
 
 @analysis(params=OwnershipParams)
-def holding_closure(net: Network, *, params: OwnershipParams | None = None, holders=None, min_pct: float = 0.0, D: sp.csr_matrix | None = None) -> sp.csr_matrix:
-    """Total holdings ``h(A, C)`` of every holder at once, in percent.
+def holding_closure(net: Network, *, params: OwnershipParams | None = None,
+                    holders: npt.ArrayLike | None = None, min_pct: float = 0.0,
+                    D: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """Compute the total holdings ``h(A, C)`` of every holder at once, in percent.
 
     Parameters
     ----------
@@ -185,7 +195,7 @@ def holding_closure(net: Network, *, params: OwnershipParams | None = None, hold
 
 
 def hop_shares(D: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
-    """The direct share (fraction) of every hop of each path row of ``nodes``."""
+    """Return the direct share (fraction) of every hop of each path row of ``nodes``."""
     if nodes.shape[1] < 2:
         return np.zeros((len(nodes), 0))
     src, dst = nodes[:, :-1].ravel(), nodes[:, 1:].ravel()
@@ -199,14 +209,27 @@ def hop_shares(D: sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
 
 
 @analysis(params=OwnershipParams)
-def holding_paths(net: Network, holders, *, params: OwnershipParams | None = None, targets=None, D: sp.csr_matrix | None = None):
-    """The paths that make up the holdings of ``holders`` (entity indices).
+def holding_paths(net: Network, holders: npt.ArrayLike, *,
+                  params: OwnershipParams | None = None, targets: npt.ArrayLike | None = None,
+                  D: sp.csr_matrix | None = None
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Yield the paths that make up the holdings of ``holders`` (entity indices).
 
     Yields ``(nodes, values, rows, via_pct)`` blocks: path rows (holder first), their
     contributions (fractions), the position of each path's holder in ``holders``,
     and (passthrough only, else None) the holder's holding h(A, M) in the
     intermediary M whose share the path passes through (NaN for a direct edge).
     With ``targets`` (entity indices) only the paths ending there are yielded.
+
+    Examples
+    --------
+    P1 holds 60 % of E1, which holds 30 % of E2: with T = 25 % P1 is deemed to hold
+    E1's 30 % (``via`` E1, of which P1 holds 60 %).
+
+    >>> p1, e2 = net.positions(["P1", "E2"])
+    >>> [(net.ids[nodes].tolist(), vals.tolist(), via.tolist())
+    ...  for nodes, vals, _, via in holding_paths(net, [p1], targets=[e2])]
+    [([['P1', 'E1', 'E2']], [0.3], [0.6])]
     """
     params = _check_params(params)
     D = holding_matrix(net) if D is None else D
@@ -243,8 +266,9 @@ def holding_paths(net: Network, holders, *, params: OwnershipParams | None = Non
 
 
 @analysis(params=OwnershipParams)
-def holdings_of(net: Network, holder: str, *, params: OwnershipParams | None = None, min_pct: float = 0.0, max_paths: int | None = None) -> list[Holding]:
-    """All holdings of one holder, largest first, each with its paths.
+def holdings_of(net: Network, holder: str, *, params: OwnershipParams | None = None,
+                min_pct: float = 0.0, max_paths: int | None = None) -> list[Holding]:
+    """List all holdings of one holder, largest first, each with its paths.
 
     Parameters
     ----------
@@ -270,10 +294,14 @@ def holdings_of(net: Network, holder: str, *, params: OwnershipParams | None = N
 
     Examples
     --------
-    >>> from graphrisk.io import load_dataset
-    >>> [(h.company_id, h.share_pct) for h in holdings_of(load_dataset("datasets/demo"),
-    ...                                                  "P001")][:2]     # doctest: +SKIP
-    [('91331122MA2J0Q7L5Q', 80.0), ('91331122704512863R', 70.0)]
+    In passthrough mode (T = 25 %) P1, with 60 % of E1, is deemed to hold E1's 30 % of
+    E2, and through E2 (30 % ≥ T) E2's 40 % of E3:
+
+    >>> [(h.company_id, h.share_pct) for h in holdings_of(net, "P1")]
+    [('E1', 60.0), ('E3', 40.0), ('E2', 30.0)]
+    >>> holdings_of(net, "P1")[1].paths[0].as_dict()
+    {'nodes': ['P1', 'E1', 'E2', 'E3'], 'hops': [60.0, 30.0, 40.0], 'share_pct': 40.0,
+     'via': 'E2', 'via_pct': 30.0}
 
     Notes
     -----

@@ -46,21 +46,26 @@ pairs; a person who is the legal representative of k firms does the same for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from graphrisk.domain.glossary import RELATED_RULES
 from graphrisk.errors import ParameterError
+from graphrisk.io.dataset import Dataset
 from graphrisk.network.graph import Network, analysis
 from graphrisk.ownership._evidence import Evidence
 from graphrisk.ownership._rules import (
     BITS,
+    ExplicitRule,
     Ranks,
+    SharedRule,
     common_owner_rule,
     equity_rule,
     guarantee_rule,
@@ -76,8 +81,8 @@ __all__ = ["RelatedParties", "related_parties", "iter_related_pairs", "related_p
 _MGMT = BITS["key_post"] | BITS["senior_majority"]
 
 
-def parse_rules(rules) -> tuple[str, ...]:
-    """Rule codes from a list or a comma-separated string, in SPEC order.
+def parse_rules(rules: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Return the rule codes of a list or a comma-separated string, in SPEC order.
 
     >>> parse_rules("management, equity")
     ('equity', 'management')
@@ -113,12 +118,13 @@ class RelatedParties:
     rules: tuple[str, ...]
     params: RelatedParams
     pair_count: int
-    rule_counts: dict
+    rule_counts: dict[str, int]
     groups: list[list[str]]
     warnings: list[str]
     _ctx: _Context = field(repr=False)
 
-    def pairs(self, max_pairs: int | None = None, max_paths: int = 10) -> Iterator[dict]:
+    def pairs(self, max_pairs: int | None = None, max_paths: int = 10
+              ) -> Iterator[dict[str, Any]]:
         """Stream the related pairs with their evidence, ordered by ``(a, b)``.
 
         Each pair is ``{"a", "b", "a_name", "b_name", "rules", "evidence"}`` with
@@ -126,8 +132,8 @@ class RelatedParties:
         """
         yield from self._ctx.iter_pairs(max_pairs, max_paths)
 
-    def as_dict(self, max_pairs: int | None = None) -> dict:
-        """The JSON document of ``graphrisk related`` (pairs materialised)."""
+    def as_dict(self, max_pairs: int | None = None) -> dict[str, Any]:
+        """Return the JSON document of ``graphrisk related`` (pairs materialised)."""
         pairs = list(self.pairs(max_pairs))
         return {"pairs": pairs, "groups": [{"members": g, "size": len(g)} for g in self.groups],
                 "pair_count": self.pair_count, "rule_counts": self.rule_counts,
@@ -146,17 +152,21 @@ class _Block:
 
     @property
     def nnz(self) -> int:
+        """Return the number of pairs."""
         return len(self.row)
 
 
 class _Context:
     """Rule structures shared by the counting pass and the pair stream."""
 
-    def __init__(self, ds, net, params: RelatedParams, rules, block_budget: int):
+    def __init__(self, ds: Dataset, net: Network, params: RelatedParams,
+                 rules: tuple[str, ...], block_budget: int) -> None:
         self.ds, self.net, self.params, self.rules = ds, net, params, rules
         self.ranks = ranks = Ranks.of_network(net)
         self.warnings: list[str] = []
-        self.explicit, self.shared, self.senior = [], [], None
+        self.explicit: list[tuple[int, ExplicitRule]] = []
+        self.shared: list[tuple[int, SharedRule]] = []
+        self.senior: SharedRule | None = None
         t = ds.tables
         T = params.equity_threshold
         if "equity" in rules or "common_owner" in rules:
@@ -179,7 +189,7 @@ class _Context:
             rule, w = guarantee_rule(net, ranks, params.guarantee_ratio)
             self.explicit.append((BITS["guarantee"], rule))
             self.warnings += w
-        self.positions = None
+        self.positions: dict[str, np.ndarray] | None = None
         if "management" in rules:
             if not len(t["positions"]):
                 self.warnings.append("management: the dataset has no positions "
@@ -191,12 +201,13 @@ class _Context:
         self.bounds = self._bounds(block_budget)
 
     def _bounds(self, budget: int) -> np.ndarray:
+        """Return the rank bounds of blocks of about ``budget`` entries each."""
         n = self.ranks.n
         cost = np.ones(n)
-        for _, r in self.shared + ([(0, self.senior)] if self.senior is not None else []):
-            cost += r.cost()
-        for _, r in self.explicit:
-            cost += np.diff(r.pairs.indptr)
+        for _, shared in self.shared + ([(0, self.senior)] if self.senior is not None else []):
+            cost += shared.cost()
+        for _, explicit in self.explicit:
+            cost += np.diff(explicit.pairs.indptr)
         cum = np.cumsum(cost)
         cuts = np.searchsorted(cum, np.arange(budget, cum[-1] if n else 0, budget))
         return np.unique(np.concatenate([[0], cuts, [n]])).astype(np.int64)
@@ -204,9 +215,11 @@ class _Context:
     def block(self, r0: int, r1: int) -> _Block:
         """Related pairs (a, b) with r0 ≤ a < r1 and a < b, sorted; data = rule bit mask."""
         n = self.ranks.n
-        rows, cols, bits = [], [], []
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        bits: list[np.ndarray] = []
 
-        def add(M: sp.csr_matrix, bit: int, mask=None):
+        def add(M: sp.csr_matrix, bit: int, mask: np.ndarray | None = None) -> None:
             r = np.repeat(np.arange(r1 - r0, dtype=np.int64), np.diff(M.indptr)) + r0
             c = M.indices.astype(np.int64)
             keep = c > r if mask is None else (c > r) & mask
@@ -214,10 +227,10 @@ class _Context:
             cols.append(c[keep])
             bits.append(np.full(int(keep.sum()), bit, dtype=np.int64))
 
-        for bit, r in self.explicit:
-            add(r.pairs[r0:r1], bit)
-        for bit, r in self.shared:
-            add(sp.csr_matrix(r.inc_t[r0:r1] @ r.inc), bit)
+        for bit, explicit in self.explicit:
+            add(explicit.pairs[r0:r1], bit)
+        for bit, shared in self.shared:
+            add(sp.csr_matrix(shared.inc_t[r0:r1] @ shared.inc), bit)
         if self.senior is not None:
             C = sp.csr_matrix(self.senior.inc_t[r0:r1] @ self.senior.inc)
             sizes = self.senior.data["sizes"]
@@ -225,17 +238,22 @@ class _Context:
             add(C, BITS["senior_majority"],
                 (C.data > sizes[row] / 2) | (C.data > sizes[C.indices] / 2))
         key = np.concatenate(rows) * max(n, 1) + np.concatenate(cols)
-        bit = np.concatenate(bits)
+        pair_bits = np.concatenate(bits)
         order = np.argsort(key, kind="stable")
-        key, bit = key[order], bit[order]
+        key, pair_bits = key[order], pair_bits[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
-        mask = np.bitwise_or.reduceat(bit, starts) if len(key) else bit
+        mask = np.bitwise_or.reduceat(pair_bits, starts) if len(key) else pair_bits
         key = key[starts]
         return _Block(key // max(n, 1), key % max(n, 1), mask)
 
-    def count(self) -> tuple[int, dict, tuple[np.ndarray, np.ndarray]]:
+    def count(self) -> tuple[int, dict[str, int], tuple[np.ndarray, np.ndarray]]:
+        """Count the pairs, in all and per rule, in one pass over the blocks.
+
+        Also returns the pairs related by ``senior_majority`` alone (for the groups).
+        """
         total, counts = 0, dict.fromkeys(self.rules, 0)
-        extra_a, extra_b = [], []
+        extra_a: list[np.ndarray] = []
+        extra_b: list[np.ndarray] = []
         for r0, r1 in zip(self.bounds[:-1], self.bounds[1:], strict=False):
             U = self.block(int(r0), int(r1))
             total += U.nnz
@@ -248,21 +266,26 @@ class _Context:
         return total, counts, (np.concatenate(extra_a or [np.zeros(0, np.int64)]),
                                np.concatenate(extra_b or [np.zeros(0, np.int64)]))
 
-    def groups(self, extra) -> list[list[str]]:
+    def groups(self, extra: tuple[np.ndarray, np.ndarray]) -> list[list[str]]:
+        """Return the related-party groups (sorted enterprise ids), largest first.
+
+        ``extra`` are the pairs no rule structure holds (``senior_majority`` alone).
+        """
         n = self.ranks.n
-        rows, cols, offset = [extra[0]], [extra[1]], n
-        for _, r in self.explicit:
-            c = r.pairs.tocoo()
-            rows.append(c.row)
-            cols.append(c.col)
-        for _, r in self.shared:
-            c = r.inc.tocoo()
-            rows.append(c.row.astype(np.int64) + offset)
-            cols.append(c.col)
-            offset += r.inc.shape[0]
-        rows = np.concatenate(rows).astype(np.int64)
-        cols = np.concatenate(cols).astype(np.int64)
-        G = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(offset, offset))
+        row_parts, col_parts, offset = [extra[0]], [extra[1]], n
+        for _, explicit in self.explicit:
+            c = explicit.pairs.tocoo()
+            row_parts.append(c.row)
+            col_parts.append(c.col)
+        for _, shared in self.shared:
+            c = shared.inc.tocoo()
+            row_parts.append(c.row.astype(np.int64) + offset)
+            col_parts.append(c.col)
+            offset += shared.inc.shape[0]
+        rows = np.concatenate(row_parts).astype(np.int64)
+        cols = np.concatenate(col_parts).astype(np.int64)
+        G = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)),
+                          shape=(offset, offset))
         _, labels = connected_components(G, directed=False)
         lab = labels[:n]
         sizes = np.bincount(lab, minlength=labels.max() + 1 if len(labels) else 0)
@@ -275,7 +298,8 @@ class _Context:
         ids = self.net.ids[self.ranks.glob]
         return [part.tolist() for part in np.split(ids[order], cuts)] if len(order) else []
 
-    def iter_pairs(self, max_pairs: int | None, max_paths: int) -> Iterator[dict]:
+    def iter_pairs(self, max_pairs: int | None, max_paths: int) -> Iterator[dict[str, Any]]:
+        """Stream the pairs with their evidence, block by block (at most ``max_pairs``)."""
         left = max_pairs
         for r0, r1 in zip(self.bounds[:-1], self.bounds[1:], strict=False):
             U = self.block(int(r0), int(r1))
@@ -293,18 +317,18 @@ class _Context:
 
 
 @analysis(params=RelatedParams)
-def related_parties(net: Network, *, params: RelatedParams | None = None, rules=None, block_budget: int = 4_000_000) -> RelatedParties:
-    """Related pairs (counted), related-party groups and warnings; pairs on demand.
+def related_parties(net: Network, *, params: RelatedParams | None = None,
+                    rules: str | Sequence[str] | None = None, block_budget: int = 4_000_000
+                    ) -> RelatedParties:
+    """Find the related pairs (counted), related-party groups and warnings; pairs on demand.
 
     Parameters
     ----------
-    ds : Dataset
+    net : Network or Dataset
     params : RelatedParams
         Ownership mode and thresholds.
     rules : list of str or str, optional
         Rule codes to apply (default: all five).
-    net : Network, optional
-        The dataset's network, when already built.
     block_budget : int
         Most pair candidates computed at once (bounds memory).
 
@@ -316,10 +340,15 @@ def related_parties(net: Network, *, params: RelatedParams | None = None, rules=
 
     Examples
     --------
-    >>> from graphrisk.io import load_dataset
-    >>> rp = related_parties(load_dataset("datasets/demo"))           # doctest: +SKIP
-    >>> rp.pair_count, next(rp.pairs())["rules"]                      # doctest: +SKIP
-    (66, ['equity', 'management'])
+    >>> rp = related_parties(net)
+    >>> rp.pair_count, rp.rule_counts, rp.groups
+    (4, {'equity': 3, 'common_owner': 3, 'lending': 1, 'guarantee': 2, 'management': 1},
+     [['E1', 'E2', 'E3', 'E4']])
+    >>> pair = next(rp.pairs())
+    >>> pair["a"], pair["b"], pair["evidence"]["common_owner"]
+    ('E1', 'E2', {'owners': [{'owner_id': 'P1', 'name': '张三', 'a_pct': 60.0, 'b_pct': 30.0}]})
+    >>> related_parties(demo_net).pair_count
+    66
 
     Notes
     -----
@@ -331,39 +360,48 @@ def related_parties(net: Network, *, params: RelatedParams | None = None, rules=
     ds = net.dataset
     if not isinstance(params, RelatedParams):
         raise ParameterError("params must be a RelatedParams")
-    rules = parse_rules(rules)
-    ctx = _Context(ds, net, params, rules, block_budget)
+    codes = parse_rules(rules)
+    ctx = _Context(ds, net, params, codes, block_budget)
     total, counts, extra = ctx.count()
-    return RelatedParties(rules, params, total, counts, ctx.groups(extra), ctx.warnings, ctx)
+    return RelatedParties(codes, params, total, counts, ctx.groups(extra), ctx.warnings, ctx)
 
 
 @analysis(params=RelatedParams)
-def iter_related_pairs(net: Network, *, params: RelatedParams | None = None, rules=None, max_pairs: int | None = None) -> Iterator[dict]:
+def iter_related_pairs(net: Network, *, params: RelatedParams | None = None,
+                       rules: str | Sequence[str] | None = None, max_pairs: int | None = None
+                       ) -> Iterator[dict[str, Any]]:
     """Stream the related pairs with their evidence (see :func:`related_parties`).
 
     Examples
     --------
-    >>> from graphrisk.io import load_dataset
-    >>> for pair in iter_related_pairs(load_dataset("datasets/demo")):  # doctest: +SKIP
+    >>> for pair in iter_related_pairs(net):
     ...     print(pair["a"], pair["b"], pair["rules"])
+    E1 E2 ['equity', 'common_owner', 'guarantee', 'management']
+    E1 E3 ['equity', 'common_owner']
+    E1 E4 ['lending']
+    E2 E3 ['equity', 'common_owner', 'guarantee']
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     ctx = _Context(ds, net, params, parse_rules(rules), 4_000_000)
     yield from ctx.iter_pairs(max_pairs, 10)
 
 
 def _codes(mask: int) -> list[str]:
+    """Return the rule codes of a pair's bit mask, in SPEC order."""
     return [c for c in RELATED_RULES
             if mask & (_MGMT if c == "management" else BITS[c])]
 
 
 @analysis(params=RelatedParams)
-def related_pairs_frame(net: Network, *, params: RelatedParams | None = None, rules=None, among=None) -> pd.DataFrame:
-    """All related pairs without evidence, as a DataFrame (for other analyses).
+def related_pairs_frame(net: Network, *, params: RelatedParams | None = None,
+                        rules: str | Sequence[str] | None = None,
+                        among: npt.ArrayLike | None = None) -> pd.DataFrame:
+    """Return all related pairs without evidence, as a DataFrame (for other analyses).
 
     Parameters
     ----------
-    ds, params, rules, net
+    net, params, rules
         As :func:`related_parties`.
     among : array of int, optional
         Keep only the pairs with at least one end among these entity indices.
@@ -379,7 +417,16 @@ def related_pairs_frame(net: Network, *, params: RelatedParams | None = None, ru
     -----
     One pass over the blocks of :func:`related_parties` (no evidence); the frame has
     one row per pair, so mind the pair count when a huge common owner is present.
+
+    Examples
+    --------
+    >>> related_pairs_frame(net, rules="lending,guarantee")[["a_id", "b_id", "rules"]]
+      a_id b_id      rules
+    0   E1   E2  [guarantee]
+    1   E1   E4    [lending]
+    2   E2   E3  [guarantee]
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     ctx = _Context(ds, net, params, parse_rules(rules), 4_000_000)
     keep = None

@@ -1,5 +1,7 @@
-"""Rendering (SPEC §9): the risk committee's HTML report, the offline network page,
-circle pages, the workbook, and the text-table, CSV and JSON formats of the CLI.
+"""Rendering (SPEC §9): the report, the pages, the workbook and the CLI formats.
+
+The risk committee's HTML report, the offline network page, circle pages, the
+workbook, and the text-table, CSV and JSON formats of the CLI.
 """
 
 from typing import TYPE_CHECKING

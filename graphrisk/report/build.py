@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -33,6 +32,7 @@ from graphrisk import __version__
 from graphrisk.domain.glossary import CLASSIFICATION
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
+from graphrisk.io.output import atomic_dir
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ReportParams
 from graphrisk.report.circle_pages import circle_page
@@ -61,14 +61,33 @@ class ReportResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _progress(enabled: bool, total: int):
-
+def _progress(enabled: bool, total: int) -> tqdm:
+    """Return a progress bar on standard error (disabled unless *enabled*)."""
     return tqdm(total=total, file=sys.stderr, disable=not enabled, unit="step",
                 bar_format="{desc:<28}{bar}| {n_fmt}/{total_fmt} [{elapsed}]")
 
 
-def run_sections(ctx: Context, bar=None, seconds: dict | None = None) -> list[Section]:
-    """Run every section in order (see :data:`SECTIONS`)."""
+def run_sections(ctx: Context, bar: tqdm | None = None,
+                 seconds: dict[str, float] | None = None) -> list[Section]:
+    """Run every section in order (see :data:`SECTIONS`).
+
+    Parameters
+    ----------
+    ctx : Context
+    bar : tqdm, optional
+        Progress bar advanced by one step per section.
+    seconds : dict, optional
+        Filled with the seconds each section took, by key.
+
+    Returns
+    -------
+    list of Section
+
+    Raises
+    ------
+    ParameterError
+        ``ctx.params.skip`` names an unknown section.
+    """
     out = []
     unknown = set(ctx.params.skip) - {k for k, _ in SECTIONS}
     if unknown:
@@ -112,7 +131,7 @@ def _check_target(out: Path) -> None:
                              "choose another folder or empty it")
 
 
-def _worst_classification(ds: Dataset) -> dict:
+def _worst_classification(ds: Dataset) -> dict[str, str]:
     lo = ds.tables["loans"]
     if not len(lo):
         return {}
@@ -123,12 +142,13 @@ def _worst_classification(ds: Dataset) -> dict:
 
 
 @analysis(params=ReportParams)
-def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh", progress: bool = False, params: ReportParams | None = None) -> ReportResult:
+def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh",
+                 progress: bool = False, params: ReportParams | None = None) -> ReportResult:
     """Run every analysis and write the report folder (see the module docstring).
 
     Parameters
     ----------
-    ds : Dataset
+    net : Network or Dataset
     out_dir : path
         The folder to write; an existing graphrisk report there is replaced, any other
         non-empty folder is refused.
@@ -149,16 +169,18 @@ def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh", progres
 
     Examples
     --------
-    >>> from graphrisk.io import load_dataset
-    >>> r = build_report(load_dataset("datasets/demo"), "out")   # doctest: +SKIP
-    >>> sorted(p.name for p in r.path.iterdir())                 # doctest: +SKIP
-    ['circles', 'index.html', 'json', 'network.html', 'report.xlsx']
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     r = build_report(net, f"{tmp}/out")
+    ...     sorted(p.name for p in r.path.iterdir()), r.circle_pages
+    (['circles', 'index.html', 'json', 'network.html', 'report.xlsx'], 1)
 
     Notes
     -----
     The cost is that of the analyses (see each module; the Monte Carlo runs dominate)
     plus the page layout (:mod:`graphrisk.report.layout`) and O(rows) writing.
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     p = replace(params, lang=lang)
     out = Path(out_dir)
@@ -168,14 +190,8 @@ def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh", progres
     bar = _progress(progress, len(SECTIONS) + 4)
     try:
         sections = run_sections(ctx, bar, result.seconds)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-        try:
+        with atomic_dir(out) as tmp:  # the old report goes only once the new is there
             _write(ctx, sections, tmp, bar, result)
-            _swap(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     finally:
         bar.close()
     result.sections = {s.key: s.available for s in sections}
@@ -183,19 +199,7 @@ def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh", progres
     return result
 
 
-def _swap(tmp: Path, out: Path) -> None:
-    """Put the finished folder in place; the old report goes only once the new is there."""
-    os.chmod(tmp, 0o755)
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
-
-
-def _write_json(data, path: Path) -> None:
+def _write_json(data: Any, path: Path) -> None:
     """Indented JSON when small (readable, diffable), compact above 1 MB."""
     try:  # fast path: no NaN anywhere
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default,
@@ -207,11 +211,13 @@ def _write_json(data, path: Path) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def _step(bar, name: str) -> None:
+def _step(bar: tqdm, name: str) -> None:
     bar.set_description_str(name)
 
 
-def _write(ctx: Context, sections: list[Section], tmp: Path, bar, result: ReportResult) -> None:
+def _write(ctx: Context, sections: list[Section], tmp: Path, bar: tqdm,
+           result: ReportResult) -> None:
+    """Write every file of the report into the folder *tmp*."""
     p, ds, lang = ctx.params, ctx.ds, ctx.lang
     t0 = time.perf_counter()
     _step(bar, "network.html")
@@ -225,11 +231,11 @@ def _write(ctx: Context, sections: list[Section], tmp: Path, bar, result: Report
     _step(bar, "circles/*.html")
     t0 = time.perf_counter()
     doc = ctx.shared.get("circles")
-    circle_ids = []
+    circle_ids: list[str] = []
     if doc and doc["circles"]:
         (tmp / "circles").mkdir()
         names, worst = ds.names(), _worst_classification(ds)
-        by_circle: dict[str, list] = {}
+        by_circle: dict[str, list[dict[str, Any]]] = {}
         for e in doc["edges"]:
             if e["circle"]:
                 by_circle.setdefault(e["circle"], []).append(e)

@@ -281,8 +281,8 @@ def draw_guarantee_records(s: State, rng: np.random.Generator) -> None:
     ids = labels("G", k, 8)
     s.g_order = order
     # (numpy's stubs reject None, a valid object scalar, as an argument of np.where)
-    loan_id = np.where(loan >= 0, s.loan_ids[np.maximum(loan, 0)],
-                       None)  # type: ignore[call-overload]
+    named = s.loan_ids[np.maximum(loan, 0)]
+    loan_id = np.where(loan >= 0, named, None)  # type: ignore[call-overload]
     s.g_cols = dict(id=ids, amount=amount[order], loan_id=loan_id[order], type=gtype[order],
                      start_date=start[order], end_date=end[order])
 

@@ -8,8 +8,6 @@ would.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import pandas as pd
 
 from graphrisk.domain.glossary import TABLE_ORDER, TABLES
 from graphrisk.errors import ParameterError
+from graphrisk.io.output import atomic_dir
 
 __all__ = ["write_dataset"]
 
@@ -88,13 +87,8 @@ def write_dataset(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[
         raise ParameterError(f"unknown tables: {sorted(unknown)}")
     if out.exists() and not out.is_dir():
         raise ParameterError(f"{out} exists and is not a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
     counts: dict[str, int] = {}
-    try:
+    with atomic_dir(out, merge=True) as tmp:  # other files in the folder are left alone
         for name in TABLE_ORDER:
             if name not in tables:
                 continue
@@ -102,15 +96,4 @@ def write_dataset(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[
             fname = TABLES[name].filename
             _write_csv(df, tmp / fname)
             counts[fname] = int(len(df))
-        if out.exists() and not any(out.iterdir()):
-            out.rmdir()
-        if not out.exists():
-            os.replace(tmp, out)
-        else:
-            for fname in counts:
-                os.replace(tmp / fname, out / fname)
-            shutil.rmtree(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return counts
