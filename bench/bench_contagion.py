@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from graphrisk.contagion.cascade import capacities, compile_model  # noqa: E402
 from graphrisk.contagion.debtrank import debtrank_importance  # noqa: E402
-from graphrisk.contagion.montecarlo import (
+from graphrisk.contagion.montecarlo import (  # noqa: E402
     draw_scenarios,
     monte_carlo,
     pd_vector,

@@ -90,7 +90,7 @@ def test_related_csv_streams_rows(small, tmp_path):
     assert run("related", small, "--format", "csv", "-o", out).exit_code == 0
     text = out.read_bytes().decode("utf-8-sig")
     lines = text.strip().split("\n")
-    assert lines[0].startswith("a,a_name,b,b_name,rules") and len(lines) == 5
+    assert lines[0].startswith("a 企业A编号,a_name 企业A,b 企业B编号,b_name 企业B,rules 关联规则") and len(lines) == 5
     assert "E1,甲公司,E4,丁公司,lending" in text
 
 

@@ -192,3 +192,26 @@ def test_workbook_headers_values_and_formula_safety(tmp_path):
     assert ws["A2"].data_type == "s"           # stored as text, not a formula
     assert ws["B2"].number_format == "#,##0.00"
     assert rows[2][1] is None
+
+
+def test_bidi_controls_are_kept_in_data_and_dropped_when_rendered(make_dataset, tmp_path):
+    """Issue #13: "names keep them but are stripped of bidi overrides in rendered output"."""
+    from .conftest import SMALL, run
+
+    tables = dict(SMALL)
+    tables["enterprises"] = tables["enterprises"].replace("甲公司", "\u202e甲公司\u202c")
+    folder = make_dataset(**tables)
+    from graphrisk.io.load import load_dataset
+
+    assert "\u202e甲公司\u202c" in load_dataset(folder).enterprises["name"].tolist()
+    r = run("report", folder, "-o", tmp_path / "r", "--runs", "20", "-q")
+    assert r.exit_code == 0, r.output
+    for page in (tmp_path / "r").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "\u202e" not in html and "\u202c" not in html, page.name
+    assert "甲公司" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    table = run("watchlist", folder, "--all")
+    assert table.exit_code == 0 and "甲公司" in table.stdout and "\u202e" not in table.stdout
+    out = tmp_path / "wl.csv"
+    assert run("watchlist", folder, "--all", "--format", "csv", "-o", out).exit_code == 0
+    assert "\u202e甲公司" in out.read_text(encoding="utf-8-sig")  # CSV is data: kept

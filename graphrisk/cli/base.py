@@ -17,12 +17,13 @@ import click
 
 from graphrisk import __version__
 from graphrisk.errors import DatasetError, GraphRiskError
-from graphrisk.io.dataset import Dataset
+from graphrisk.io.dataset import Dataset, LoadOptions
 from graphrisk.io.output import is_stream, open_output
 from graphrisk.report.formats import csv_text, text_table, to_json
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
-           "open_dataset", "read_source", "echo_err", "DatasetSource", "default_of"]
+           "open_dataset", "read_source", "echo_err", "DatasetSource", "default_of",
+           "command_load_options"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -140,40 +141,72 @@ def dataset_argument(func: Callable) -> Callable:
 
 
 def load_options(func: Callable) -> Callable:
-    """Add ``--encoding E`` and ``--strict`` to a command that reads a dataset."""
+    """Add ``--encoding E``, ``--strict`` and ``--max-amount X`` to a command that reads a dataset.
+
+    The command receives ``encoding`` and ``strict``; ``--max-amount`` is kept in the
+    click context (``ctx.meta["graphrisk.max_amount"]``), where :func:`read_source`
+    (and so :func:`open_dataset`) finds it, so every command that reads a dataset
+    honours it.
+    """
 
     @click.option("--encoding", default=None, metavar="E",
                   help="Force the CSV encoding (utf-8, utf-8-sig, gbk, gb18030). Default: detect.")
     @click.option("--strict", is_flag=True, help="Treat malformed credit codes as errors.")
+    @click.option("--max-amount", "max_amount", type=click.FloatRange(min=0, min_open=True),
+                  default=default_of(LoadOptions, "max_amount"), metavar="X",
+                  help="Largest amount accepted in any cell, in 万元 (default 1e9)")
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        max_amount = kwargs.pop("max_amount", None)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and max_amount is not None:
+            ctx.meta["graphrisk.max_amount"] = max_amount
         return func(*args, **kwargs)
 
     return wrapper
 
 
-def read_source(path: Path | str, encoding: str | None = None, strict: bool = False
-                ) -> Dataset:
+def read_source(path: Path | str, encoding: str | None = None, strict: bool = False,
+                max_amount: float | None = None) -> Dataset:
     """Load and validate a dataset from files or from a Neo4j store.
 
     A Neo4j URI (``bolt://…``) is read by :func:`graphrisk.neo4j.read.read_dataset` and
     validated the same way; raises :class:`~graphrisk.errors.DatasetError` with every
-    problem.
+    problem.  *max_amount* (万元) defaults to the ``--max-amount`` of the running
+    command (see :func:`load_options`), else to the default of
+    :class:`~graphrisk.io.dataset.LoadOptions`.
     """
-    from graphrisk.io.dataset import LoadOptions
     from graphrisk.io.load import load_dataset
     from graphrisk.neo4j.connection import Neo4jParams
 
     if not isinstance(path, Path) and Neo4jParams.is_uri(path):
         from graphrisk.neo4j.read import read_dataset
 
-        return read_dataset(Neo4jParams.from_env(str(path)), LoadOptions(strict=strict))
-    return load_dataset(path, LoadOptions(encoding=encoding, strict=strict))
+        return read_dataset(Neo4jParams.from_env(str(path)),
+                            command_load_options(strict=strict, max_amount=max_amount))
+    return load_dataset(path, command_load_options(encoding=encoding, strict=strict,
+                                                   max_amount=max_amount))
 
 
-def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False):
+def command_load_options(*, encoding: str | None = None, strict: bool = False,
+                         max_amount: float | None = None) -> LoadOptions:
+    """Return the :class:`LoadOptions` of the running command.
+
+    *max_amount* defaults to the command's ``--max-amount`` (kept in the click
+    context by :func:`load_options`), else to the :class:`LoadOptions` default.
+    """
+    if max_amount is None:
+        ctx = click.get_current_context(silent=True)
+        max_amount = ctx.meta.get("graphrisk.max_amount") if ctx is not None else None
+    if max_amount is None:
+        max_amount = default_of(LoadOptions, "max_amount")
+    return LoadOptions(encoding=encoding, strict=strict, max_amount=max_amount)
+
+
+def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False,
+                 max_amount: float | None = None) -> Dataset:
     """:func:`read_source`, printing the dataset's warnings on stderr."""
-    ds = read_source(path, encoding, strict)
+    ds = read_source(path, encoding, strict, max_amount)
     shown = ds.warnings[:20]
     for w in shown:
         echo_err(f"warning: {w}")

@@ -44,7 +44,7 @@ def validate(dataset, encoding, strict, fmt, output):
             "encodings": encodings}
     text = [f"{dataset}: {'valid' if not errors else 'INVALID'} — "
             f"{len(errors)} error(s), {len(warnings)} warning(s)"]
-    if encodings:
+    if encodings and isinstance(dataset, Path):  # a Neo4j store has no file encodings
         text.append("encodings: " + ", ".join(f"{k}={v or 'xlsx'}" for k, v in encodings.items()))
     tables: list[tuple[str, list[str], list]] = []
     if counts:

@@ -19,6 +19,7 @@ from graphrisk.cli.base import (
     CONTEXT,
     DatasetSource,
     Output,
+    command_load_options,
     dataset_argument,
     echo_err,
     emit,
@@ -193,12 +194,11 @@ def annotate_cmd(dataset, encoding, strict, params, batch_size, fmt, output):
 
     Example:  graphrisk neo4j annotate datasets/demo
     """
-    from graphrisk.io.dataset import LoadOptions
     from graphrisk.neo4j.annotate import annotate
     from graphrisk.neo4j.read import read_dataset
 
     if dataset is None:
-        ds = read_dataset(params, LoadOptions(strict=strict))
+        ds = read_dataset(params, command_load_options(strict=strict))
     else:
         ds = open_dataset(dataset, encoding, strict)
     rep = annotate(ds, params, batch_size=batch_size)
@@ -228,11 +228,10 @@ def export_cmd(params, output, lang, out_encoding, strict):
 
     Example:  graphrisk neo4j export -o /tmp/from_neo4j
     """
-    from graphrisk.io.dataset import LoadOptions
     from graphrisk.io.export import write_dataset
     from graphrisk.neo4j.read import read_dataset
 
-    ds = read_dataset(params, LoadOptions(strict=strict))
+    ds = read_dataset(params, command_load_options(strict=strict))
     for w in ds.warnings[:20]:
         echo_err(f"warning: {w}")
     write_dataset(ds, output, lang=lang, encoding=out_encoding)

@@ -122,7 +122,7 @@ def chains(dataset, entity_id, direction, depth, max_paths, encoding, strict, fm
     widest chain, i.e. the largest smallest guarantee along a chain — the most a
     call can carry between that entity and ID.
 
-    Example:  graphrisk chains datasets/demo E001 --direction down --depth 4
+    Example:  graphrisk chains datasets/demo 91331122MA2G8T3A0F --direction down --depth 4
     """
     from graphrisk.network.chains import guarantee_chains
     from graphrisk.network.graph import build_network

@@ -22,7 +22,13 @@ from graphrisk.cli.base import (
 from graphrisk.domain.glossary import OWNERSHIP_MODES, RELATED_RULES
 from graphrisk.io.output import is_stream, open_output
 from graphrisk.params import OwnershipParams, RelatedParams
-from graphrisk.report.fields import BENEFICIAL_OWNERS, HOLDINGS, OWNERS, RELATED_PAIRS
+from graphrisk.report.fields import (
+    BENEFICIAL_OWNERS,
+    HOLDINGS,
+    OWNERS,
+    RELATED_GROUPS,
+    RELATED_PAIRS,
+)
 from graphrisk.report.formats import csv_text, to_json
 
 _MODES = click.Choice(list(OWNERSHIP_MODES))
@@ -156,8 +162,7 @@ def owners(dataset, company, mode, threshold, floor, max_depth, max_paths, encod
                         bo)], text), fmt, output)
 
 
-#: the related-pair CSV columns: the field keys (a machine-readable export)
-_PAIR_HEADERS = [c.key for c in RELATED_PAIRS.columns]
+_PAIR_HEADERS = RELATED_PAIRS.labels()
 
 
 def _pair_row(p: dict) -> list:
@@ -229,7 +234,7 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
     grows = [[i + 1, g["size"], ";".join(g["members"][:20]) + (" …" if g["size"] > 20 else "")]
              for i, g in enumerate(groups)]
     emit(Output({}, [("pairs (关联方)", _PAIR_HEADERS, rows),
-                     ("groups (关联企业群)", ["group", "size", "members"], grows)], text),
+                     ("groups (关联企业群)", RELATED_GROUPS.labels("id", "size", "members"), grows)], text),
          "table", output)
 
 

@@ -92,12 +92,9 @@ def pd_vector(net: Network, *, params: ContagionParams | None = None
     """
     assert params is not None  # filled in by @analysis
     ds = net.dataset
-    e, lo = ds.tables["enterprises"], ds.tables["loans"]
-    order = list(CLASSIFICATION)
-    rank = lo["classification"].map({c: i for i, c in enumerate(order)}).fillna(0)
-    worst_rank = rank.groupby(lo["borrower_id"]).max()
-    wr = e["id"].map(worst_rank)
-    worst = np.array([order[int(r)] if r == r else "" for r in wr], dtype=object)
+    e = ds.tables["enterprises"]
+    names = np.array([*CLASSIFICATION, ""], dtype=object)  # code -1: no loans
+    worst = names[net.worst_classification()[:len(e)]]  # enterprises come first
     by_class = dict(params.pd_by_classification)
     pd_ = e["pd"].to_numpy(dtype=np.float64).copy()
     source = np.full(len(e), "given", dtype=object)

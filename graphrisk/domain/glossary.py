@@ -188,6 +188,19 @@ class Column:
         """Return the first Chinese alias, used as the Chinese header."""
         return self.aliases[0] if self.aliases else self.name
 
+    @property
+    def is_code(self) -> bool:
+        """Tell whether the cells are ids or codes (``id``, ``ref``, ``enum``, ``tags``).
+
+        Such cells are compared character by character, so an invisible character
+        (Unicode category Cc or Cf) in one is an input error; names and descriptions
+        (``text``) may hold them.
+
+        >>> TABLES["guarantees"].column("loan_id").is_code, TABLES["events"].column("description").is_code
+        (True, False)
+        """
+        return self.kind in ("id", "ref", "enum", "tags")
+
 
 @dataclass(frozen=True)
 class Table:

@@ -109,12 +109,30 @@ class LoadOptions:
         Turn warnings about malformed credit codes into errors.
     share_slack : float
         How far the shares held in one company may sum past 100 (rounding).
+    max_amount : float
+        The largest amount accepted in any cell, in 万元 (default 10^9 万元, i.e.
+        10 trillion CNY; must be > 0).
+
+    Notes
+    -----
+    Numbers must be finite: ``inf``, ``-inf``, ``nan``, ``Infinity`` (in any case,
+    with or without a sign) in a numeric cell are errors, in every numeric column
+    (amounts, ``share_pct``, ``pd``, counts, ``severity``).  Every amount column
+    (万元: ``balance``, ``amount``, ``registered_capital``, ``paid_in_capital``,
+    ``net_assets``, ``total_assets``, ``total_liabilities``, ``credit_line``) must
+    not exceed ``max_amount``; ``net_assets`` may be negative, and then its absolute
+    value must not exceed it.  A larger value is an error with file, line and
+    column.  No county's balance sheet reaches 10^9 万元, so such a cell is almost
+    always a unit or typing mistake (元 for 万元, a stray exponent); when it is
+    right, raise the bound (``--max-amount`` on the command line).
     """
 
     encoding: str | None = None
     strict: bool = False
     share_slack: float = 0.5
+    max_amount: float = 1e9
 
     def __post_init__(self) -> None:
         """Check the values."""
         _check(self.share_slack >= 0, "share_slack must be >= 0")
+        _check(self.max_amount > 0, "max_amount must be > 0 (万元)")

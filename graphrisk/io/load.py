@@ -37,10 +37,13 @@ def load_dataset(path: str | Path, options: LoadOptions | None = None) -> Datase
       no/such/folder: is neither a folder of CSV files nor an .xlsx workbook
     """
     options = options or LoadOptions()
-    raw, problems = read_tables(path, options)
+    unreadable: dict[str, str] = {}
+    raw, problems = read_tables(path, options, unreadable=unreadable)
     if any(p.severity == "error" for p in problems):
-        # still check what could be read, so that one run reports as much as possible
-        _, more = validate_tables(raw, options, source=str(path))
+        # still check what could be read, so that one run reports as much as possible;
+        # why a table could not be read is listed first, and the references into it
+        # are counted rather than each reported as unknown
+        _, more = validate_tables(raw, options, source=str(path), unreadable=unreadable)
         raise DatasetError(problems + more)
     ds, more = validate_tables(raw, options, source=str(path))
     problems += more

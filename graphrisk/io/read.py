@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 import re
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -28,10 +30,48 @@ from graphrisk.io.dataset import LoadOptions, RawTable
 
 __all__ = ["read_tables", "detect_encoding", "normalise_header"]
 
-_SEP = "\x1f"  # unit separator: NFKC leaves it alone and it never occurs in cells
+_SEP = "\x1f"  # unit separator: NFKC leaves it alone (a cell holding it is split cell by cell)
 # whitespace that NFKC leaves as it is (it maps U+3000, U+00A0, U+2000… to a space)
 _OTHER_SPACE = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u1680",
                 "\u2028", "\u2029")
+#: what is stripped from an id or code cell: white space, but of the control characters
+#: only tab, line feed and carriage return (exports prefix long ids with a tab to keep
+#: Excel from reading them as numbers); any other control or format character stays, so
+#: that validation reports it at its cell
+_CODE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace()
+                      and (c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf")))
+
+
+class _Cause(Problem):
+    """A problem that explains others (a table that cannot be read): sorted first.
+
+    :class:`~graphrisk.errors.DatasetError` sorts its problems; a cause comes before
+    every other problem, so that a listing starts with why a table is missing rather
+    than with the errors that follow from it.
+    """
+
+    def _key(self) -> tuple[str, int, str, str, str]:
+        return (self.file, self.line, self.column, self.message, self.severity)
+
+    def __lt__(self, other: object) -> bool:
+        """Come before every problem that is not a cause."""
+        if isinstance(other, _Cause):
+            return self._key() < other._key()
+        return True if isinstance(other, Problem) else NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        """Come after no problem that is not a cause."""
+        if isinstance(other, _Cause):
+            return self._key() > other._key()
+        return False if isinstance(other, Problem) else NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        """See :meth:`__lt__`."""
+        return self == other or self.__lt__(other) is True
+
+    def __ge__(self, other: object) -> bool:
+        """See :meth:`__gt__`."""
+        return self == other or self.__gt__(other) is True
 
 
 def normalise_header(text: str) -> str:
@@ -74,16 +114,24 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"  # decoding will report where it fails
 
 
-def _normalise_column(values: pd.Series) -> list[str]:
-    """NFKC + strip every cell, in a few C-level passes instead of one call per cell."""
+def _normalise_column(values: pd.Series, code: bool = False) -> list[str]:
+    """NFKC + strip every cell, in a few C-level passes instead of one call per cell.
+
+    A *code* column (ids, references, codes) keeps the control characters other than
+    tab, line feed and carriage return at its ends (see ``_CODE_SPACE``).
+    """
     if len(values) == 0:
         return []
-    joined = _SEP.join(values.tolist())
+    cells = values.tolist()
+    chars = _CODE_SPACE if code else None
+    joined = _SEP.join(cells)
     if not joined.isascii():
         joined = unicodedata.normalize("NFKC", joined)
     parts = joined.split(_SEP)
+    if len(parts) != len(cells):  # a cell holds the separator itself: one cell at a time
+        return [unicodedata.normalize("NFKC", v).strip(chars) for v in cells]
     if _needs_strip(joined):
-        return [v.strip() for v in parts]
+        return [v.strip(chars) for v in parts]
     return parts
 
 
@@ -132,11 +180,14 @@ def _csv_frame(text: str, file: str,
         lines = np.arange(2, len(df) + 2, dtype=np.int64)
     else:  # quoted fields spanning lines: ask the csv module where each record starts
         starts: list[int] = []
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text, newline=""))
         prev = 0
-        for _ in reader:
-            starts.append(prev + 1)
-            prev = reader.line_num
+        try:
+            for _ in reader:
+                starts.append(prev + 1)
+                prev = reader.line_num
+        except csv.Error:  # the csv module is stricter than pandas (a lone CR): fall back
+            starts = []
         lines = np.asarray(starts[1:], dtype=np.int64)
         if len(lines) != len(df):  # blank lines are skipped by csv: fall back
             lines = np.arange(2, len(df) + 2, dtype=np.int64)
@@ -163,13 +214,15 @@ def _xlsx_cell(cell: Any) -> str:
     return str(v)
 
 
-def _read_xlsx(path: Path,
+def _read_xlsx(path: Path, failed: dict[str, str],
                ) -> tuple[dict[str, tuple[pd.DataFrame, np.ndarray, str]], list[Problem]]:
     problems: list[Problem] = []
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+    except PermissionError:
+        return {}, [_Cause(path.name, 0, "", "permission denied")]
     except Exception as e:  # openpyxl raises many kinds for a broken file
-        return {}, [Problem(path.name, 0, "", f"cannot be read as an Excel workbook: {e}")]
+        return {}, [_Cause(path.name, 0, "", f"cannot be read as an Excel workbook: {e}")]
     names: dict[str, str] = {}
     for t in TABLES.values():
         names[normalise_header(t.name)] = t.name
@@ -183,13 +236,14 @@ def _read_xlsx(path: Path,
                 problems.append(Problem(file, 0, "", "sheet ignored: not a known table name",
                                         "warning"))
                 continue
-            if key in out:
+            if key in out or key in failed:
                 problems.append(Problem(file, 0, "", f"a second sheet for table {key!r}"))
                 continue
             rows = ws.iter_rows()
             header = next(rows, None)
             if header is None:
                 problems.append(Problem(file, 1, "", "the sheet is empty (no header row)"))
+                failed[key] = file
                 continue
             head = [_xlsx_cell(c) for c in header]
             while head and head[-1] == "":
@@ -240,7 +294,7 @@ def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
         return None, problems
     cols: dict[str, list[str]] = {}
     for i, key in rename.items():
-        cols[key] = _normalise_column(df.iloc[:, i].astype(str))
+        cols[key] = _normalise_column(df.iloc[:, i].astype(str), table.column(key).is_code)
     n = len(df)
     for c in table.columns:
         if c.name not in cols:
@@ -257,9 +311,15 @@ def _map_columns(table: Table, df: pd.DataFrame, lines: np.ndarray, file: str,
 _Source: TypeAlias = tuple[pd.DataFrame, np.ndarray, str, str | None]
 
 
-def read_tables(path: str | Path, options: LoadOptions | None = None,
+def read_tables(path: str | Path, options: LoadOptions | None = None, *,
+                unreadable: dict[str, str] | None = None,
                 ) -> tuple[dict[str, RawTable], list[Problem]]:
     """Read every table of a dataset as text, without checking values.
+
+    A table whose file (or sheet) is there but cannot be read -- a directory, a
+    dangling symbolic link or a link loop, no permission, undecodable, unparsable,
+    empty, a required column missing -- is absent from *tables*; the problems saying
+    why are sorted before every other problem (they explain the errors that follow).
 
     Parameters
     ----------
@@ -267,30 +327,41 @@ def read_tables(path: str | Path, options: LoadOptions | None = None,
         A folder of ``<table>.csv`` files or an ``.xlsx`` workbook.
     options : LoadOptions, optional
         ``encoding`` forces the CSV encoding.
+    unreadable : dict, optional
+        When given, filled with table name → file name (``loans.csv``) of every table
+        present that could not be read; pass it on to
+        :func:`~graphrisk.io.validate.validate_tables`, which then counts the
+        references into such a table instead of reporting each as unknown.
 
     Returns
     -------
     tables : dict
-        :class:`RawTable` per table present (missing optional tables are absent).
+        :class:`RawTable` per table read (missing optional tables are absent).
     problems : list of Problem
         What could not be read (errors) and what was ignored (warnings).
+
+    Examples
+    --------
+    >>> tables, problems = read_tables(demo.source)
+    >>> len(tables["loans"].frame), problems
+    (82, [])
     """
     options = options or LoadOptions()
     path = Path(path)
     problems: list[Problem] = []
     found: dict[str, _Source] = {}
+    failed: dict[str, str] = {}
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets, probs = _read_xlsx(path)
+        sheets, probs = _read_xlsx(path, failed)
         problems += probs
         for key, (df, lines, file) in sheets.items():
             found[key] = (df, lines, file, None)
     elif path.is_dir():
-        _read_folder(path, options, found, problems)
+        _read_folder(path, options, found, failed, problems)
     else:
         raise DatasetError([Problem(str(path), 0, "", "is neither a folder of CSV files nor "
                                     "an .xlsx workbook")], "cannot read the dataset")
     tables: dict[str, RawTable] = {}
-    present = set(found)
     for key in TABLE_ORDER:
         if key not in found:
             continue
@@ -299,40 +370,101 @@ def read_tables(path: str | Path, options: LoadOptions | None = None,
         problems += probs
         if frame is not None:
             tables[key] = RawTable(TABLES[key], frame, file, enc)
-    if ("enterprises" not in present
-            and not any(p.file.startswith("enterprises") for p in problems)):
+        else:
+            failed[key] = file
+    if "enterprises" not in tables and "enterprises" not in failed:
         where = path.name if path.is_file() else "enterprises.csv"
         problems.append(Problem(where, 0, "", "the mandatory table 'enterprises' (企业) is "
                                 "missing"))
-    return tables, problems
+    if unreadable is not None:
+        unreadable.update(failed)
+    return tables, _causes_first(problems, set(failed.values()))
+
+
+def _causes_first(problems: list[Problem], files: set[str]) -> list[Problem]:
+    """Mark the errors of the tables that could not be read as causes (sorted first)."""
+    return [_Cause(p.file, p.line, p.column, p.message, p.severity)
+            if p.severity == "error" and p.file in files and not isinstance(p, _Cause) else p
+            for p in problems]
+
+
+def _why_unreadable(p: Path) -> str | None:
+    """Say why the directory entry *p* cannot be read as a CSV file (None: it can be).
+
+    >>> _why_unreadable(Path(demo.source))
+    'is a directory'
+    """
+    try:
+        st = p.stat()  # follows symbolic links
+    except FileNotFoundError:
+        return "dangling symbolic link" if p.is_symlink() else "no longer exists"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if e.errno in (errno.EACCES, errno.EPERM):
+            return "permission denied"
+        return f"cannot be read: {e.strerror or e}"
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory"
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file (a FIFO, socket or device)"
+    return None
+
+
+def _read_bytes(p: Path) -> tuple[bytes | None, str | None]:
+    """Return the content of *p*, or None and why it cannot be read."""
+    why = _why_unreadable(p)
+    if why is not None:
+        return None, why
+    try:
+        return p.read_bytes(), None
+    except PermissionError:
+        return None, "permission denied"
+    except OSError as e:
+        return None, f"cannot be read: {e.strerror or e}"
 
 
 def _read_folder(path: Path, options: LoadOptions, found: dict[str, _Source],
-                 problems: list[Problem]) -> None:
-    """Read the ``<table>.csv`` files of a folder into *found*, problems into *problems*."""
-    files = {normalise_header(p.name): p for p in path.iterdir() if p.is_file()}
+                 failed: dict[str, str], problems: list[Problem]) -> None:
+    """Read the ``<table>.csv`` files of a folder into *found*, problems into *problems*.
+
+    *failed* receives table → file name of each table file present that cannot be read.
+    """
+    try:
+        entries = sorted((normalise_header(p.name), p) for p in path.iterdir())
+    except OSError as e:
+        why = "permission denied" if isinstance(e, PermissionError) else \
+            f"cannot be read: {e.strerror or e}"
+        raise DatasetError([Problem(str(path), 0, "", why)], "cannot read the dataset") from None
     names = {}
     for t in TABLES.values():
         for n in (t.name, t.zh):
             names[normalise_header(n + ".csv")] = t.name
-    for key_name, p in sorted(files.items()):
+    for key_name, p in entries:
         if p.suffix.lower() != ".csv":
             continue
         key = names.get(key_name)
         if key is None:
-            problems.append(Problem(p.name, 0, "", "file ignored: not a known table name",
-                                    "warning"))
+            if p.is_file():  # a folder or a broken link of another name is not a table
+                problems.append(Problem(p.name, 0, "", "file ignored: not a known table name",
+                                        "warning"))
             continue
-        if key in found:
+        if key in found or key in failed:
             problems.append(Problem(p.name, 0, "", f"a second file for table {key!r}"))
             continue
-        data = p.read_bytes()
+        data, reason = _read_bytes(p)
+        if data is None:
+            problems.append(_Cause(p.name, 0, "", reason or "cannot be read"))
+            failed[key] = p.name
+            continue
         enc = options.encoding or detect_encoding(data)
         text, probs = _decode(data, enc, p.name)
         problems += probs
-        if text is None:
-            continue
-        df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
-        problems += probs
+        df, lines = None, None
+        if text is not None:
+            df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
+            problems += probs
         if df is not None and lines is not None:
             found[key] = (df, lines, p.name, enc)
+        else:
+            failed[key] = p.name

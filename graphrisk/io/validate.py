@@ -26,6 +26,7 @@ Rules
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -37,7 +38,7 @@ from graphrisk.domain.uscc import ALPHABET, WEIGHTS
 from graphrisk.errors import Problem
 from graphrisk.io.dataset import Dataset, LoadOptions, RawTable
 
-__all__ = ["validate_tables", "uscc_mask"]
+__all__ = ["validate_tables", "uscc_mask", "invisible_mask"]
 
 _DEFAULTS = {("enterprises", "status"): "normal", ("institutions", "type"): "bank",
              ("loans", "classification"): "normal", ("guarantees", "type"): "joint_several"}
@@ -100,14 +101,18 @@ def uscc_mask(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NUM_CLEAN = re.compile(r"[,\s]|万元$|万$")
+_NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)%?", re.IGNORECASE)
+_ASCII_INVISIBLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _numbers(values: pd.Series, empty: np.ndarray, percent: bool = False,
-             ) -> tuple[pd.Series, np.ndarray]:
-    """Parse text as numbers; returns (values, had-a-percent-sign).
+             ) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Parse text as numbers; returns (values, had-a-percent-sign, not finite).
 
     Plain numbers take one C-level pass; only cells that fail it (thousands separators,
-    ``%``, ``万元``) go through the slower cleaning.
+    ``%``, ``万元``) go through the slower cleaning.  A cell that reads as an infinity or
+    a NaN (``inf``, ``-Infinity``, ``nan``, ``1e999`` …) is flagged *not finite* and
+    its value is NaN, so that no range check reports it a second time.
     """
     s = values.astype(object)
     num = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
@@ -120,7 +125,73 @@ def _numbers(values: pd.Series, empty: np.ndarray, percent: bool = False,
             pct[np.flatnonzero(retry)] = has_pct
             sub = sub.str.rstrip("%")
         num[retry] = pd.to_numeric(sub.where(sub != ""), errors="coerce").astype("float64")
-    return num, pct
+    v = num.to_numpy(dtype="float64", copy=True)
+    non_finite = np.isinf(v)
+    unread = np.isnan(v) & ~empty
+    if unread.any():
+        sub = s[unread].astype(str).str.replace(_NUM_CLEAN, "", regex=True)
+        non_finite[np.flatnonzero(unread)] = \
+            sub.str.fullmatch(_NON_FINITE).fillna(False).to_numpy(dtype=bool)
+    if non_finite.any():
+        v[non_finite] = np.nan
+        num = pd.Series(v, index=s.index)
+    return num, pct, non_finite
+
+
+def _is_invisible(ch: str) -> bool:
+    """Tell whether *ch* is a control or format character (Unicode Cc or Cf)."""
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def invisible_mask(values: pd.Series) -> np.ndarray:
+    r"""Return, for each cell, whether it holds a control or format character (Cc, Cf).
+
+    One C-level scan of the whole column finds whether there is any; only then are the
+    cells tested one by one.
+
+    >>> invisible_mask(pd.Series(["E1", "E2\u200b", "L\x001", "甲"]))
+    array([False,  True,  True, False])
+    """
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    text = values.astype(str)
+    joined = "".join(text.tolist())
+    if joined.isascii():
+        if not _ASCII_INVISIBLE.search(joined):
+            return np.zeros(len(values), dtype=bool)
+        pattern = _ASCII_INVISIBLE.pattern
+    else:
+        bad = sorted(c for c in set(joined) if _is_invisible(c))
+        if not bad:
+            return np.zeros(len(values), dtype=bool)
+        pattern = "[" + "".join(re.escape(c) for c in bad) + "]"
+    return text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+
+
+def _shown(text: str) -> str:
+    r"""Quote *text* with each invisible character written out as ``<U+200B>``.
+
+    >>> print(_shown("E1\u200b"))
+    'E1<U+200B>'
+    """
+    return "'" + "".join(f"<U+{ord(c):04X}>" if _is_invisible(c) else c for c in text) + "'"
+
+
+def _invisible_message(name: str, text: str) -> str:
+    """Say which invisible characters the id or code *text* of column *name* holds."""
+    chars = list(dict.fromkeys(f"U+{ord(c):04X}" for c in text if _is_invisible(c)))
+    what = "an invisible character" if len(chars) == 1 else "invisible characters"
+    return f"{name} {_shown(text)} contains {what} {', '.join(chars)}"
+
+
+def _visible(text: str) -> str:
+    """Return *text* without its control and format characters."""
+    return "".join(c for c in text if not _is_invisible(c))
+
+
+def _bound(x: float) -> str:
+    """Write an amount bound for a message: ``1,000,000,000``."""
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
 
 
 def _parse_dates(values: pd.Series, empty: np.ndarray) -> pd.Series:
@@ -154,7 +225,51 @@ def _enum_lookup(enum: str) -> dict[str, str]:
     return m
 
 
-def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
+_NUMBER_KINDS = ("amount", "signed_amount", "pct", "prob", "int", "severity")
+
+
+def _parse_number(col: Column, raw: RawTable, empty: np.ndarray, options: LoadOptions,
+                  out: _Collector) -> pd.Series:
+    """Parse a numeric column: finite, in range, amounts within ``options.max_amount``."""
+    s = raw.frame[col.name]
+    name = col.name
+    num, pct, non_finite = _numbers(s, empty, percent=col.kind in ("pct", "prob"))
+    bad = ~empty & num.isna().to_numpy() & ~non_finite
+    out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a number", rule="nan")
+    out.each(raw, non_finite, name, lambda r: f"{name} {r[name]!r} is not a finite number",
+             rule="finite")
+    v = num.to_numpy()
+    with np.errstate(invalid="ignore"):
+        if col.kind in ("amount", "signed_amount"):
+            if col.kind == "amount":
+                out.each(raw, v < 0, name, lambda r: f"{name} {r[name]!r} is negative", rule="neg")
+            signed = col.kind == "signed_amount"
+            over = (np.abs(v) if signed else v) > options.max_amount
+            limit = f"{_bound(options.max_amount)} 万元" + (" in absolute value" if signed else "")
+            out.each(raw, over, name, lambda r: f"{name} {r[name]!r} exceeds the largest "
+                     f"amount accepted, {limit} (if it is right, raise the bound with "
+                     "--max-amount or LoadOptions(max_amount=…))", rule="max")
+        elif col.kind == "pct":
+            out.each(raw, (v <= 0) | (v > 100), name,
+                     lambda r: f"{name} {r[name]!r} is outside (0, 100]", rule="range")
+        elif col.kind == "prob":
+            v = np.where(pct, v / 100.0, v)
+            num = pd.Series(v, index=s.index)
+            out.each(raw, (v < 0) | (v > 1), name,
+                     lambda r: f"{name} {r[name]!r} is outside [0, 1]", rule="range")
+        elif col.kind in ("int", "severity"):
+            lo, hi = (1, 4) if col.kind == "severity" else (0, np.inf)
+            badint = ~np.isnan(v) & ((v != np.floor(v)) | (v < lo) | (v > hi))
+            what = "a whole number from 1 to 4" if col.kind == "severity" else \
+                "a whole number >= 0"
+            out.each(raw, badint, name, lambda r: f"{name} {r[name]!r} is not {what}",
+                     rule="int")
+            return num.round().astype("Int64")
+    return num
+
+
+def _parse_column(col: Column, raw: RawTable, options: LoadOptions,
+                  out: _Collector) -> pd.Series:
     f = raw.frame
     s = f[col.name]
     empty = (s == "").to_numpy(dtype=bool)
@@ -162,31 +277,13 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
     if col.required:
         out.each(raw, empty, name, lambda r: f"{name} is empty but required ({col.zh})",
                  rule="required")
-    if col.kind in ("amount", "signed_amount", "pct", "prob", "int", "severity"):
-        num, pct = _numbers(s, empty, percent=col.kind in ("pct", "prob"))
-        bad = ~empty & num.isna().to_numpy()
-        out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not a number", rule="nan")
-        v = num.to_numpy()
-        with np.errstate(invalid="ignore"):
-            if col.kind == "amount":
-                out.each(raw, v < 0, name, lambda r: f"{name} {r[name]!r} is negative", rule="neg")
-            elif col.kind == "pct":
-                out.each(raw, (v <= 0) | (v > 100), name,
-                         lambda r: f"{name} {r[name]!r} is outside (0, 100]", rule="range")
-            elif col.kind == "prob":
-                v = np.where(pct, v / 100.0, v)
-                num = pd.Series(v, index=s.index)
-                out.each(raw, (v < 0) | (v > 1), name,
-                         lambda r: f"{name} {r[name]!r} is outside [0, 1]", rule="range")
-            elif col.kind in ("int", "severity"):
-                lo, hi = (1, 4) if col.kind == "severity" else (0, np.inf)
-                badint = ~np.isnan(v) & ((v != np.floor(v)) | (v < lo) | (v > hi))
-                what = "a whole number from 1 to 4" if col.kind == "severity" else \
-                    "a whole number >= 0"
-                out.each(raw, badint, name, lambda r: f"{name} {r[name]!r} is not {what}",
-                         rule="int")
-                return num.round().astype("Int64")
-        return num
+    hidden = np.zeros(len(s), dtype=bool)
+    if col.is_code:
+        hidden = invisible_mask(s)
+        out.each(raw, hidden, name, lambda r: _invisible_message(name, r[name]),
+                 rule="invisible")
+    if col.kind in _NUMBER_KINDS:
+        return _parse_number(col, raw, empty, options, out)
     if col.kind == "date":
         d = _parse_dates(s, empty)
         bad = ~empty & (d == "").to_numpy(dtype=bool)
@@ -196,7 +293,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
     if col.kind == "enum" and col.enum is not None:
         lookup = _enum_lookup(col.enum)
         mapped = s.str.lower().map(lookup)
-        bad = ~empty & mapped.isna().to_numpy()
+        bad = ~empty & mapped.isna().to_numpy() & ~hidden  # hidden: reported above
         allowed = ", ".join(f"{k} {v}" for k, v in ENUMS[col.enum].items())
         out.each(raw, bad, name, lambda r: f"{name} {r[name]!r} is not one of: {allowed}",
                  rule="enum")
@@ -204,7 +301,7 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
         return mapped.fillna(default).astype(object)
     if col.kind == "tags":
         lookup = _enum_lookup("tag")
-        nonempty = np.flatnonzero(~empty)
+        nonempty = np.flatnonzero(~empty & ~hidden)
         result = pd.Series([""] * len(s), index=s.index, dtype=object)
         for i in nonempty:
             parts = [p.strip() for p in re.split(r"[;,、|]", s.iat[i]) if p.strip()]
@@ -222,8 +319,8 @@ def _parse_column(col: Column, raw: RawTable, out: _Collector) -> pd.Series:
     return s.astype(object)
 
 
-def _typed(raw: RawTable, out: _Collector) -> pd.DataFrame:
-    cols = {c.name: _parse_column(c, raw, out) for c in raw.table.columns}
+def _typed(raw: RawTable, options: LoadOptions, out: _Collector) -> pd.DataFrame:
+    cols = {c.name: _parse_column(c, raw, options, out) for c in raw.table.columns}
     frame = pd.DataFrame(cols)
     frame["line"] = raw.frame["line"].to_numpy()
     return frame
@@ -247,6 +344,7 @@ def _where(raws: dict[str, RawTable], table: str, line: int) -> str:
 
 
 def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: str = "",
+                    unreadable: dict[str, str] | None = None,
                     ) -> tuple[Dataset, list[Problem]]:
     """Parse and check the raw tables; return the dataset and every problem found.
 
@@ -258,9 +356,15 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
         The tables of :func:`~graphrisk.io.read.read_tables`.  Each ``frame`` is
         replaced by its typed form while checking (that halves peak memory).
     options : LoadOptions
-        ``share_slack`` and ``strict`` apply here.
+        ``share_slack``, ``strict`` and ``max_amount`` apply here.
     source : str
         Where the dataset was read from (kept as :attr:`Dataset.source`).
+    unreadable : dict of str to str, optional
+        Table → file name of the tables present that could not be read (filled by
+        :func:`~graphrisk.io.read.read_tables`).  A reference that could point into
+        such a table is not checked; they are counted in one problem per file
+        (``guarantees.csv: 30 references to loans (loan_id) not checked because
+        loans.csv could not be read``).
 
     Returns
     -------
@@ -271,7 +375,7 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     out = _Collector()
     typed = {}
     for name, raw in raws.items():
-        typed[name] = _typed(raw, out)
+        typed[name] = _typed(raw, options, out)
         # later checks read the typed values; the text cells can go (halves peak memory)
         raw.frame = typed[name]
     for name in TABLES:
@@ -280,7 +384,9 @@ def validate_tables(raws: dict[str, RawTable], options: LoadOptions, *, source: 
     kind_of = _check_entity_ids(raws, typed, out)
     _check_record_ids(raws, typed, out)
     loan_ids = typed["loans"].drop_duplicates("id").set_index("id")["borrower_id"]
-    _check_references(raws, typed, kind_of, loan_ids, out)
+    hidden = {"entity": _hidden_ids(raws, typed, ("enterprises", "persons", "institutions")),
+              "loan": _hidden_ids(raws, typed, ("loans",))}
+    _check_references(raws, typed, kind_of, loan_ids, out, hidden, unreadable or {})
     _check_guarantees(raws, typed["guarantees"], loan_ids, out)
     _check_loans(raws, typed["loans"], out)
     _check_shareholdings(raws, typed["shareholdings"], options, out)
@@ -334,29 +440,79 @@ def _check_record_ids(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
                          rule="dupid")
 
 
+def _hidden_ids(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
+                names: tuple[str, ...]) -> dict[str, str]:
+    """Map the visible form of each id declared with an invisible character to its place."""
+    found: dict[str, str] = {}
+    for name in names:
+        t = typed[name]
+        if name not in raws or not len(t):
+            continue
+        for i in np.flatnonzero(invisible_mask(t["id"])):
+            found.setdefault(_visible(t["id"].iat[i]), _where(raws, name, t["line"].iat[i]))
+    return found
+
+
+def _hint(hidden: dict[str, str], value: str) -> str:
+    """Point an unknown reference to the id it probably means (one with a hidden character)."""
+    where = hidden.get(value)
+    return f" ({where} declares it with an invisible character)" if where else ""
+
+
+def _lost_kinds(unreadable: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Node kind → (table, file) of each entity or loan table that could not be read."""
+    lost = {}
+    for name, file in unreadable.items():
+        kind = LOAN if name == "loans" else TABLES[name].entity_kind if name in TABLES else None
+        if kind is not None:
+            lost[kind] = (name, file)
+    return lost
+
+
 def _check_references(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
-                      kind_of: pd.Series, loan_ids: pd.Series, out: _Collector) -> None:
-    """Check every reference known and of an allowed kind."""
+                      kind_of: pd.Series, loan_ids: pd.Series, out: _Collector,
+                      hidden: dict[str, dict[str, str]], unreadable: dict[str, str]) -> None:
+    """Check every reference known and of an allowed kind.
+
+    A cell with an invisible character is reported where it stands (by the parsing);
+    an unknown reference that could point into a table that could not be read is not
+    reported but counted, one problem per file.
+    """
+    lost = _lost_kinds(unreadable)
     for name, raw in raws.items():
         t = typed[name]
+        if not len(t):
+            continue
+        unchecked: dict[tuple[tuple[str, str], ...], tuple[int, list[str]]] = {}
         for col in raw.table.columns:
-            if col.kind != "ref" or not len(t):
+            if col.kind != "ref":
                 continue
             vals = t[col.name]
-            present = (vals != "").to_numpy()
+            present = (vals != "").to_numpy() & ~invisible_mask(vals)
             if col.refs == (LOAN,):
-                known = vals.isin(loan_ids.index).to_numpy()
-                out.each(raw, present & ~known, col.name,
-                         lambda r, c=col.name: f"{c} {r[c]!r} is not a known loan", rule="ref")
+                unknown = present & ~vals.isin(loan_ids.index).to_numpy()
+                what, seen = "loan", hidden["loan"]
+            else:
+                k = vals.map(kind_of)
+                unknown = present & k.isna().to_numpy()
+                what, seen = "entity", hidden["entity"]
+                wrong = present & k.notna().to_numpy() & ~k.isin(col.refs).to_numpy()
+                allowed = " or ".join(col.refs)
+                out.each(raw, wrong, col.name, lambda r, c=col.name, a=allowed:
+                         f"{c} {r[c]!r} is a {kind_of[r[c]]}, expected {a}", rule="refkind")
+            gone = tuple(lost[k] for k in col.refs if k in lost)
+            if gone and unknown.any():
+                n, cols = unchecked.get(gone, (0, []))
+                unchecked[gone] = (n + int(unknown.sum()), [*cols, col.name])
                 continue
-            k = vals.map(kind_of)
-            unknown = present & k.isna().to_numpy()
-            out.each(raw, unknown, col.name,
-                     lambda r, c=col.name: f"{c} {r[c]!r} is not a known entity", rule="ref")
-            wrong = present & k.notna().to_numpy() & ~k.isin(col.refs).to_numpy()
-            allowed = " or ".join(col.refs)
-            out.each(raw, wrong, col.name, lambda r, c=col.name, a=allowed:
-                     f"{c} {r[c]!r} is a {kind_of[r[c]]}, expected {a}", rule="refkind")
+            out.each(raw, unknown, col.name, lambda r, c=col.name, w=what, h=seen:
+                     f"{c} {r[c]!r} is not a known {w}{_hint(h, r[c])}", rule="ref")
+        for gone, (n, cols) in unchecked.items():
+            s = "" if n == 1 else "s"
+            out.add(raw.file, 0, cols[0] if len(cols) == 1 else "",
+                    f"{n} reference{s} to {' or '.join(g[0] for g in gone)} ({', '.join(cols)}) "
+                    f"not checked because {' and '.join(g[1] for g in gone)} could not be read",
+                    rule=f"unchecked {gone}")
 
 
 def _check_guarantees(raws: dict[str, RawTable], g: pd.DataFrame, loan_ids: pd.Series,

@@ -1,7 +1,7 @@
 """Cutting the network (SPEC §7, 化解策略).
 
-The four actions (担保置换, 打包处置互保债务, 平均分摊担保责任, 部分代偿后免责),
-re-scoring a plan on fixed scenarios, the greedy plan against its baselines, and the
+The actions of the policy texts (担保置换, 打包处置互保债务, 平均分摊担保责任,
+部分代偿后免责) and breaking a circle at its feedback arcs (破圈), re-scoring a plan on fixed scenarios, the greedy plan against its baselines, and the
 minimum feedback arc set that breaks every circle.
 """
 

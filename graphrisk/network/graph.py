@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from graphrisk.domain.glossary import (
     BORROWED,
+    CLASSIFICATION,
     ENTERPRISE,
     ENTITY_KINDS,
     GUARANTEES,
@@ -212,6 +213,22 @@ class Network:
     def borrowings(self) -> np.ndarray:
         """Total loan balance owed by each entity (万元)."""
         return np.bincount(self.l_borrower, weights=self.l_balance, minlength=self.n)
+
+    def worst_classification(self) -> np.ndarray:
+        """Return each entity's worst loan classification (五级分类) as a code.
+
+        The code indexes :data:`~graphrisk.domain.glossary.CLASSIFICATION` (0 normal …
+        4 loss); -1 for an entity without loans.  O(loans).
+
+        >>> [list(CLASSIFICATION)[c] if c >= 0 else "" for c in net.worst_classification()[:4]]
+        ['normal', 'substandard', 'loss', 'normal']
+        """
+        classes = self.dataset.tables["loans"]["classification"]
+        codes = pd.Categorical(classes, categories=list(CLASSIFICATION)).codes.astype(np.int64)
+        codes[codes < 0] = 0  # validation fills a missing classification with normal
+        worst = np.full(self.n, -1, dtype=np.int64)
+        np.maximum.at(worst, self.l_borrower, codes)
+        return worst
 
 
 def build_network(ds: Dataset) -> Network:

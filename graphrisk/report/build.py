@@ -11,7 +11,7 @@
     OUT/json/<name>.json    the document of each analysis, plus report.json (index)
 
 Each section consumes one analysis' result (:mod:`.sections`, :mod:`.sections_risk`);
-a section whose analysis module is not installed is kept with a note.  The folder is
+``--skip`` leaves a section out (an error in an analysis fails the report).  The folder is
 written under a temporary name beside OUT and renamed at the end, so a failure
 leaves nothing half-written (an existing report folder is replaced only then).
 """
@@ -31,7 +31,6 @@ from tqdm import tqdm
 from graphrisk import __version__
 from graphrisk.domain.glossary import CLASSIFICATION
 from graphrisk.errors import ParameterError
-from graphrisk.io.dataset import Dataset
 from graphrisk.io.output import atomic_dir
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ReportParams
@@ -131,14 +130,12 @@ def _check_target(out: Path) -> None:
                              "choose another folder or empty it")
 
 
-def _worst_classification(ds: Dataset) -> dict[str, str]:
-    lo = ds.tables["loans"]
-    if not len(lo):
-        return {}
-    order = list(CLASSIFICATION)
-    rank = lo["classification"].map({c: i for i, c in enumerate(order)}).fillna(0)
-    worst = rank.groupby(lo["borrower_id"]).max()
-    return {k: order[int(v)] for k, v in worst.items()}
+def _worst_classification(net: Network) -> dict[str, str]:
+    """Return entity id → its worst loan classification, for entities with loans."""
+    worst = net.worst_classification()
+    names = list(CLASSIFICATION)
+    return {i: names[c] for i, c in zip(net.ids.tolist(), worst.tolist(), strict=True)
+            if c >= 0}
 
 
 @analysis(params=ReportParams)
@@ -234,7 +231,7 @@ def _write(ctx: Context, sections: list[Section], tmp: Path, bar: tqdm,
     circle_ids: list[str] = []
     if doc and doc["circles"]:
         (tmp / "circles").mkdir()
-        names, worst = ds.names(), _worst_classification(ds)
+        names, worst = ds.names(), _worst_classification(ctx.net)
         by_circle: dict[str, list[dict[str, Any]]] = {}
         for e in doc["edges"]:
             if e["circle"]:

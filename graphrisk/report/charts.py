@@ -8,12 +8,20 @@ Every label goes through :func:`markupsafe.escape`, so a name such as
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _escape
+from numpy.typing import ArrayLike
 
+from graphrisk.report.formats import strip_bidi
 from graphrisk.report.render import FONT_STACK
+
+
+def escape(text: object) -> Markup:
+    """Return *text* escaped for SVG, without bidi controls."""
+    return _escape(strip_bidi(str(text)))
 
 __all__ = ["bar_chart", "histogram", "network_svg", "PALETTE"]
 
@@ -79,7 +87,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", unit: str 
     return Markup("".join(parts))
 
 
-def histogram(values, *, title: str = "", unit: str = "", bins: int = 30,
+def histogram(values: ArrayLike, *, title: str = "", unit: str = "", bins: int = 30,
               markers: Sequence[tuple[str, float]] = (), width: int = 560,
               height: int = 240) -> Markup:
     """Histogram of *values* with vertical markers (e.g. expected loss, VaR 95 %).
@@ -106,13 +114,16 @@ def histogram(values, *, title: str = "", unit: str = "", bins: int = 30,
     bw = pw / bins
     for k, c in enumerate(counts.tolist()):
         h = ph * c / cmax
-        parts.append(f'<rect x="{left + k * bw:.1f}" y="{top + ph - h:.1f}" width="{max(bw - 1, 0.5):.1f}" '
-                     f'height="{h:.1f}" fill="{PALETTE[0]}" opacity="0.8"><title>'
+        parts.append(f'<rect x="{left + k * bw:.1f}" y="{top + ph - h:.1f}" '
+                     f'width="{max(bw - 1, 0.5):.1f}" height="{h:.1f}" fill="{PALETTE[0]}" '
+                     f'opacity="0.8"><title>'
                      f'{escape(_num(edges[k]))}–{escape(_num(edges[k + 1]))}: {c}</title></rect>')
-    parts.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#4a5568"/>')
+    parts.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" '
+                 f'stroke="#4a5568"/>')
     for t in np.linspace(lo, hi, 5):
         x = left + (t - lo) * sx
-        parts.append(f'<text x="{x:.1f}" y="{top + ph + 14}" text-anchor="middle">{escape(_num(t))}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{top + ph + 14}" text-anchor="middle">'
+                     f'{escape(_num(t))}</text>')
     parts.append(f'<text x="{left + pw / 2}" y="{height - 4}" text-anchor="middle" fill="#4a5568">'
                  f'{escape(unit)}</text>')
     parts.append(f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{cmax}</text>')
@@ -127,9 +138,10 @@ def histogram(values, *, title: str = "", unit: str = "", bins: int = 30,
     return Markup("".join(parts))
 
 
-def network_svg(names: Sequence[str], x, y, src, dst, *, labels: Sequence[str] = (),
+def network_svg(names: Sequence[str], x: ArrayLike, y: ArrayLike, src: Iterable[int],
+                dst: Iterable[int], *, labels: Sequence[str] = (),
                 colors: Sequence[str] | None = None, width: int = 760) -> Markup:
-    """A small static network drawing (for a circle page): arrows src → dst.
+    """Draw a small static network (for a circle page): arrows src → dst.
 
     >>> "marker-end" in network_svg(["a", "b"], [0, 90], [0, 0], [0], [1])
     True
@@ -158,15 +170,17 @@ def network_svg(names: Sequence[str], x, y, src, dst, *, labels: Sequence[str] =
         ox, oy = -dy / d * 4, dx / d * 4
         x1, y1 = px[a] + dx / d * r + ox, py[a] + dy / d * r + oy
         x2, y2 = px[b] - dx / d * (r + 2) + ox, py[b] - dy / d * (r + 2) + oy
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#e53e3e" '
-                     f'stroke-width="1.6" marker-end="url(#arr)"/>')
+        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                     f'stroke="#e53e3e" stroke-width="1.6" marker-end="url(#arr)"/>')
         if k < len(labels) and labels[k]:
             parts.append(f'<text x="{(x1 + x2) / 2 + ox * 2:.1f}" y="{(y1 + y2) / 2 + oy * 2:.1f}" '
-                         f'fill="#9b2c2c" text-anchor="middle" font-size="10">{escape(labels[k])}</text>')
+                         f'fill="#9b2c2c" text-anchor="middle" font-size="10">'
+                         f'{escape(labels[k])}</text>')
     for i in range(n):
         c = colors[i] if colors else PALETTE[0]
-        parts.append(f'<circle cx="{px[i]:.1f}" cy="{py[i]:.1f}" r="{r}" fill="{c}" stroke="#1a202c"/>'
-                     f'<text x="{px[i]:.1f}" y="{py[i] + r + 13:.1f}" text-anchor="middle">'
+        parts.append(f'<circle cx="{px[i]:.1f}" cy="{py[i]:.1f}" r="{r}" fill="{c}" '
+                     f'stroke="#1a202c"/><text x="{px[i]:.1f}" y="{py[i] + r + 13:.1f}" '
+                     f'text-anchor="middle">'
                      f'<title>{escape(names[i])}</title>{escape(_short(str(names[i]), 12))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

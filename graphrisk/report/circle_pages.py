@@ -1,10 +1,17 @@
-"""One page per guarantee circle (担保圈): members, guarantees inside, creditors, cycles,
+"""One page per guarantee circle (担保圈).
+
+Each page shows the members, the guarantees inside, the creditors, the cycles, the
 metrics and a small static network drawing (inline SVG, laid out in Python).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+import pandas as pd
+from markupsafe import Markup
 
 from graphrisk import __version__
 from graphrisk.domain.glossary import UNIT
@@ -22,9 +29,11 @@ _CLS_COLOR = {"normal": "#38a169", "special_mention": "#d69e2e", "substandard": 
               "doubtful": "#c53030", "loss": "#63171b"}
 
 
-def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Table]:
-    """Members, guarantees inside and creditors of one circle record of
-    :func:`graphrisk.network.metrics.analyze_circles`.
+def circle_tables(circle: dict[str, Any], edges: list[dict[str, Any]],
+                  names: pd.Series | Mapping[str, str], lang: str) -> list[Table]:
+    """Return the members, guarantees inside and creditors of one circle.
+
+    *circle* is one record of :func:`graphrisk.network.metrics.analyze_circles`.
     """
     members = [[m["id"], m["name"], m["loan_balance"], m["guarantees_given"], m["exposure"],
                 m["focus"]] for m in circle["member_details"]]
@@ -39,10 +48,12 @@ def circle_tables(circle: dict, edges: list[dict], names, lang: str) -> list[Tab
     ]
 
 
-def _svg(circle: dict, edges: list[dict], net: Network, worst: dict, seed: int):
+def _svg(circle: dict[str, Any], edges: list[dict[str, Any]], net: Network,
+         worst: dict[str, str], seed: int) -> Markup:
+    """Draw the circle: one arrow per guarantor → borrower pair, amounts summed."""
     ids = circle["members"]
     pos = {m: k for k, m in enumerate(ids)}
-    pairs = {}
+    pairs: dict[tuple[int, int], float] = {}
     for e in edges:
         key = (pos[e["guarantor_id"]], pos[e["borrower_id"]])
         pairs[key] = pairs.get(key, 0.0) + float(e["amount"])
@@ -54,9 +65,12 @@ def _svg(circle: dict, edges: list[dict], net: Network, worst: dict, seed: int):
     return network_svg(circle["names"], x, y, src, dst, labels=labels, colors=colors)
 
 
-def circle_page(circle: dict, edges: list[dict], net: Network, names, worst: dict, *,
+def circle_page(circle: dict[str, Any], edges: list[dict[str, Any]], net: Network,
+                names: pd.Series | Mapping[str, str], worst: dict[str, str], *,
                 lang: str = "zh", seed: int = 0) -> str:
-    """HTML of one circle page (links are relative: ``../index.html``, ``../network.html``).
+    """Return the HTML of one circle page.
+
+    Its links are relative: ``../index.html``, ``../network.html``.
 
     Parameters
     ----------
@@ -69,8 +83,16 @@ def circle_page(circle: dict, edges: list[dict], net: Network, names, worst: dic
         Entity id → name.
     worst : dict
         Entity id → worst loan classification (colours the drawing).
+    lang : {"zh", "en"}
+    seed : int
+        Seed of the layout.
+
+    Returns
+    -------
+    str
     """
-    def t(zh, en):
+
+    def t(zh: str, en: str) -> str:
         return zh if lang == "zh" else en
 
     figures = [
@@ -87,7 +109,8 @@ def circle_page(circle: dict, edges: list[dict], net: Network, names, worst: dic
     committee = ""
     if circle["creditor_committee"]:
         committee = t("须组建债权人委员会（涉及银行≥3家或小贷公司≥5家）",
-                      "A creditors' committee is called for (>= 3 banks or >= 5 microloan companies)")
+                      "A creditors' committee is called for "
+                      "(>= 3 banks or >= 5 microloan companies)")
     cycles = [" → ".join(names.get(i, i) for i in cyc + cyc[:1]) for cyc in circle["cycles"]]
     title = f"{text('circle', lang)} {circle['id']}"
     return render("circle.html.j2", lang=lang, title=title, circle_id=circle["id"],

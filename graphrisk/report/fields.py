@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from graphrisk.report.tables import Column, Table
 
@@ -66,7 +67,7 @@ class Schema:
         """Return the CLI headers (``English 中文``) of *keys* (all fields when none)."""
         return [c.label for c in self.select(keys or None)]
 
-    def table(self, rows: Sequence[Sequence], keys: Sequence[str] | None = None, *,
+    def table(self, rows: Sequence[Sequence[Any]], keys: Sequence[str] | None = None, *,
               zh: str | None = None, en: str | None = None, name: str | None = None,
               link: tuple[str, str] | None = None) -> Table:
         """Return a :class:`Table` of *rows* (cells in the order of *keys*)."""
@@ -115,10 +116,12 @@ PATTERN_COUNTS = _s(
 CHAINS = _s(
     "chains", "最长担保链（下游）", "Largest chains (downstream)",
     ("root", "根企业编号", "root id"), ("name", "根企业", "root"),
-    ("max_hops", "最大层数", "longest (links)", "int"), ("entities", "涉及企业数", "entities reached", "int"),
+    ("max_hops", "最大层数", "longest (links)", "int"),
+    ("entities", "涉及企业数", "entities reached", "int"),
     ("guarantees_given", "对外担保", "guarantees given", "amount"),
     ("at_stake", "单链最大承压", "widest chain", "amount"),
-    ("loans", "链上贷款余额", "loans on the chain", "amount"), ("npl", "链上不良", "non-performing", "amount"))
+    ("loans", "链上贷款余额", "loans on the chain", "amount"),
+    ("npl", "链上不良", "non-performing", "amount"))
 
 CHAIN_ENTITIES = _s(
     "chain_entities", "担保链上的企业", "Entities on the chains",
@@ -172,7 +175,8 @@ OWNERS = _s(
     "owners", "股东", "Owners",
     ("holder_id", "股东编号", "holder_id"), ("name", "名称", "name"), ("kind", "类别", "kind"),
     ("share_pct", "持股%", "share_pct", "share"), ("direct_pct", "直接%", "direct_pct", "share"),
-    ("multiply_pct", "乘积%", "multiply_pct", "share"), ("control_pct", "控制%", "control_pct", "share"),
+    ("multiply_pct", "乘积%", "multiply_pct", "share"),
+    ("control_pct", "控制%", "control_pct", "share"),
     ("beneficial", "受益所有人", "beneficial owner"))
 
 BENEFICIAL_OWNERS = _s(
@@ -240,7 +244,8 @@ WATCHLIST = _s(
     ("exposure", "风险敞口", "exposure", "amount"), ("credit", "授信", "credit", "amount"),
     ("credit_source", "授信口径", "credit source"), ("criteria", "入选标准", "criteria", "list"),
     ("reasons", "预警原因", "reasons", "list"), ("criteria_codes", "标准代码", "criteria codes", "list"),
-    ("signal_codes", "信号代码", "signal codes", "list"), ("reasons_en", "预警原因(英文)", "reasons (English)", "list"),
+    ("signal_codes", "信号代码", "signal codes", "list"),
+    ("reasons_en", "预警原因(英文)", "reasons (English)", "list"),
     ("region", "所在区域", "region"), ("industry", "行业", "industry"))
 
 SIGNALS = _s(

@@ -1,5 +1,7 @@
-"""Plain output formatting shared by the CLI: aligned text tables that respect the
-double width of Chinese characters, CSV and JSON.  No analysis logic here.
+"""Plain output formatting shared by the CLI: text tables, CSV and JSON.
+
+The aligned text tables respect the double width of Chinese characters.  No
+analysis logic here.
 """
 
 from __future__ import annotations
@@ -10,17 +12,36 @@ import json
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = ["display_width", "text_table", "csv_text", "to_json", "fmt_amount", "safe_cell",
-           "FORMULA_START"]
+           "FORMULA_START", "strip_bidi",
+           "BIDI_CONTROLS"]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+#: bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): a
+#: name holding one can make what follows it display reversed (Trojan Source)
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi(text: str) -> str:
+    """Return *text* without bidi embedding, override and isolate characters.
+
+    Names keep every character in the data; rendered output (HTML, SVG, terminal
+    tables) drops these, so no name can reorder the text around it.
+
+    >>> strip_bidi("\u202e甲公司\u202c A")
+    '甲公司 A'
+    """
+    return text.translate(BIDI_CONTROLS)
+
+
+def safe_cell(value: Any) -> Any:
     """*value* as a spreadsheet cell that is never taken for a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
@@ -46,7 +67,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return strip_bidi(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -67,8 +90,9 @@ def fmt_amount(value: float) -> str:
     return _cell(float(value))
 
 
-def text_table(headers: Sequence[str], rows: Iterable[Sequence], *, limit: int | None = None) -> str:
-    """An aligned text table; numbers right-aligned.
+def text_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+               limit: int | None = None) -> str:
+    """Return an aligned text table; numbers right-aligned.
 
     >>> print(text_table(["编号", "金额"], [["E1", 1.5], ["E22", 10.0]]))
     编号  金额
@@ -85,7 +109,7 @@ def text_table(headers: Sequence[str], rows: Iterable[Sequence], *, limit: int |
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells])
               for i, h in enumerate(headers)]
 
-    def line(values, align=True):
+    def line(values: Sequence[str], align: bool = True) -> str:
         out = []
         for i, v in enumerate(values):
             pad = " " * (widths[i] - display_width(v))
@@ -99,8 +123,8 @@ def text_table(headers: Sequence[str], rows: Iterable[Sequence], *, limit: int |
     return "\n".join(lines)
 
 
-def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """CSV text (UTF-8; the CLI adds a BOM when writing a file so that Excel reads it).
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Return CSV text (UTF-8; the CLI adds a BOM when writing a file so that Excel reads it).
 
     Every text cell passes :func:`safe_cell`, so no cell opens as a formula in a
     spreadsheet; numbers stay numbers.
@@ -120,7 +144,8 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
     return buf.getvalue()
 
 
-def _default(o):
+def _default(o: Any) -> Any:
+    """Turn what :mod:`json` cannot write (numpy scalars and arrays, sets) into JSON."""
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
@@ -136,7 +161,8 @@ def _default(o):
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
-def _clean(o):
+def _clean(o: Any) -> Any:
+    """Replace NaN and infinities by None, recursively through dicts and lists."""
     if isinstance(o, float) and (math.isnan(o) or math.isinf(o)):
         return None
     if isinstance(o, dict):
@@ -146,6 +172,6 @@ def _clean(o):
     return o
 
 
-def to_json(data, *, indent: int | None = 2) -> str:
-    """JSON with Chinese kept readable (``ensure_ascii=False``), NaN as null."""
+def to_json(data: Any, *, indent: int | None = 2) -> str:
+    """Return JSON with Chinese kept readable (``ensure_ascii=False``), NaN as null."""
     return json.dumps(_clean(data), ensure_ascii=False, indent=indent, default=_default)

@@ -65,7 +65,8 @@ UI: dict[str, tuple[str, str]] = {
     "guar_recv": ("获得担保(万元)", "Guarantees received (万元)"),
     "level": ("预警等级", "Warning level"),
     "contracts": ("笔", "contracts"),
-    "omitted": ("为保证页面流畅，另有 {entities} 个实体（{groups} 个较小的担保群等）未画出，详见 report.xlsx。",
+    "omitted": ("为保证页面流畅，另有 {entities} 个实体（{groups} 个较小的担保群等）未画出，"
+                "详见 report.xlsx。",
                 "{entities} more entities ({groups} smaller groups etc.) are not drawn to keep the "
                 "page fast; see report.xlsx."),
     "shown": ("显示", "shown"),
@@ -83,7 +84,8 @@ UI: dict[str, tuple[str, str]] = {
     "skipped": ("按要求略过（--skip）。", "Skipped on request (--skip)."),
     "section_failed": ("本节计算失败：{error}", "This section failed: {error}"),
     "more_rows": ("仅显示前 {top} 行，共 {total} 行；全部见 report.xlsx 与 json/。",
-                  "Showing the first {top} of {total} rows; all rows are in report.xlsx and json/."),
+                  "Showing the first {top} of {total} rows; all rows are in report.xlsx and "
+                  "json/."),
     "none": ("无", "none"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
@@ -99,8 +101,8 @@ UI: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str = "zh", **fmt) -> str:
-    """An interface word in *lang*.
+def text(key: str, lang: str = "zh", **fmt: object) -> str:
+    """Return an interface word in *lang*, its ``{fields}`` filled from *fmt*.
 
     >>> text("circle"), text("circle", "en")
     ('担保圈', 'Guarantee circle')
@@ -125,8 +127,10 @@ _REL_EN = {GUARANTEES: "guarantee", HOLDS_SHARES: "shareholding", HOLDS_POSITION
 
 
 def enum_label(enum: str, value: str, lang: str = "zh") -> str:
-    """Label of an enum value (``classification``, ``level``, ``status``, ``pattern``,
-    ``rule``, ``strategy``, ``kind``, ``rel``) in *lang*.
+    """Return the label of an enum value in *lang*.
+
+    The enums are ``classification``, ``level``, ``status``, ``pattern``, ``rule``,
+    ``strategy``, ``kind`` and ``rel``.
 
     >>> enum_label("level", "red"), enum_label("rel", "GUARANTEES", "en")
     ('红', 'guarantee')

@@ -1,6 +1,8 @@
-"""Precomputed positions for the network page: each *unit* (a guarantee group with
-the entities attached to it) is laid out on its own, then the units are packed on a
-grid, largest first, so that thousands of nodes open at once with physics off.
+"""Precomputed positions for the network page.
+
+Each *unit* (a guarantee group with the entities attached to it) is laid out on its
+own, then the units are packed on a grid, largest first, so that thousands of nodes
+open at once with physics off.
 
 * A unit of one entity is a point; units of up to :data:`SMALL` entities get a ring
   (a star's hub in the centre), computed for all such units at once with numpy.
@@ -209,7 +211,8 @@ def pack_layout(n: int, unit: np.ndarray, src: np.ndarray, dst: np.ndarray, *,
     return x.astype(np.float32), y.astype(np.float32), centre
 
 
-def _pack(sizes, radius, unit, x, y, top_row) -> np.ndarray:
+def _pack(sizes: np.ndarray, radius: np.ndarray, unit: np.ndarray, x: np.ndarray,
+          y: np.ndarray, top_row: np.ndarray | None) -> np.ndarray:
     """Shelf packing of unit discs; moves x, y in place; returns unit centres."""
     n_units = len(sizes)
     centre = np.zeros((n_units, 3))

@@ -24,6 +24,7 @@ and the page script are inlined; nothing is loaded from any URL.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,7 @@ RELS = (GUARANTEES, HOLDS_SHARES, HOLDS_POSITION, BORROWED)
 KINDS = (ENTERPRISE, PERSON, INSTITUTION)
 _CLS = tuple(CLASSIFICATION)
 _ROLES = tuple(ROLE)
+_LEVELS = tuple(WARNING_LEVELS)
 
 
 @lru_cache(maxsize=512)
@@ -65,7 +67,6 @@ def _roles(mask: int, lang: str) -> str:
     if lang == "zh":
         return "、".join(ROLE[r] for r in names)
     return ", ".join(r.replace("_", " ") for r in names)
-_LEVELS = tuple(WARNING_LEVELS)
 
 
 def _labels(net: Network) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +74,8 @@ def _labels(net: Network) -> tuple[np.ndarray, np.ndarray]:
     return guarantee_groups(net), circle_labels(net)
 
 
-def _pairs(src, dst, n, *weights, how="sum"):
+def _pairs(src: np.ndarray, dst: np.ndarray, n: int, *weights: np.ndarray,
+           how: str = "sum") -> tuple[list[np.ndarray], np.ndarray]:
     """Collapse parallel edges: unique (src, dst) pairs, their count and weights."""
     key = src.astype(np.int64) * n + dst.astype(np.int64)
     uniq, inv = np.unique(key, return_inverse=True)
@@ -88,22 +90,21 @@ def _pairs(src, dst, n, *weights, how="sum"):
     return out, inv
 
 
-def _entity_columns(ds: Dataset, net: Network, levels: dict | None) -> dict[str, np.ndarray]:
+def _entity_columns(ds: Dataset, net: Network,
+                    levels: dict[str, str] | None) -> dict[str, np.ndarray]:
+    """Per-entity columns of the page: capital, status, loans, worst class, level."""
     n = net.n
     ent = ds.tables["enterprises"].set_index("id")
     capital = pd.Series(np.nan, index=net.index)
     capital.loc[ent.index] = ds.capital().to_numpy()
     status = pd.Series("", index=net.index, dtype=object)
     status.loc[ent.index] = ent["status"].to_numpy(dtype=object)
-    cls_code = pd.Series(pd.Categorical(ds.tables["loans"]["classification"],
-                                        categories=_CLS).codes).to_numpy()
-    worst = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(worst, net.l_borrower, cls_code.astype(np.int64))
+    worst = net.worst_classification()
     lvl = np.full(n, -1, dtype=np.int64)
     if levels:
         s = pd.Series(levels, dtype=object)
         pos = net.index.get_indexer(s.index)
-        code = pd.Categorical(s.to_numpy(), categories=_LEVELS).codes
+        code = pd.Categorical(s.where(s.isin(_LEVELS)).to_numpy(), categories=_LEVELS).codes
         ok = pos >= 0
         lvl[pos[ok]] = code[ok]
     return {
@@ -168,14 +169,13 @@ def _budget(unit: np.ndarray, group: np.ndarray, kind: np.ndarray, limit: int) -
 
 
 @analysis(params=ReportParams)
-def page_data(net: Network, *, levels: dict | None = None, params: ReportParams | None = None, title: str = "") -> dict:
-    """The JSON document embedded in the network page.
+def page_data(net: Network, *, levels: dict[str, str] | None = None,
+              params: ReportParams | None = None, title: str = "") -> dict[str, Any]:
+    """Return the JSON document embedded in the network page.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network, optional
-        ``build_network(ds)`` when not given.
+    net : Network or Dataset
     levels : dict of str to str, optional
         Warning level (``blue`` … ``red``) per entity id, from the early-warning analysis.
     params : ReportParams, optional
@@ -191,14 +191,15 @@ def page_data(net: Network, *, levels: dict | None = None, params: ReportParams 
 
     Examples
     --------
-    >>> d = page_data(load_dataset("datasets/demo"))          # doctest: +SKIP
-    >>> d["mode"], len(d["nodes"]["id"])                      # doctest: +SKIP
-    ('full', 89)
+    >>> d = page_data(demo_net)
+    >>> d["mode"], len(d["nodes"]["id"]), d["omitted"]
+    ('full', 89, {'entities': 0, 'groups': 0})
 
     Notes
     -----
     O(n + m) numpy work plus the layout (see :func:`~graphrisk.report.layout.pack_layout`).
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     p = params
     lang = p.lang
@@ -258,7 +259,7 @@ def page_data(net: Network, *, levels: dict | None = None, params: ReportParams 
                for c in np.unique(c_sel[c_sel >= 0]).tolist()]
     names = ds.names().reindex(net.ids[sel]).fillna("").to_numpy(dtype=object)
 
-    def col(a, digits=2):
+    def col(a: Any, digits: int = 2) -> list[Any]:
         a = np.asarray(a)
         if a.dtype.kind == "f":
             return [None if v != v else v for v in np.round(a.astype(float), digits).tolist()]
@@ -294,8 +295,9 @@ def page_data(net: Network, *, levels: dict | None = None, params: ReportParams 
 
 
 @analysis(params=ReportParams)
-def network_page(net: Network, *, levels: dict | None = None, params: ReportParams | None = None, title: str = "") -> str:
-    """The interactive network page as one self-contained HTML string.
+def network_page(net: Network, *, levels: dict[str, str] | None = None,
+                 params: ReportParams | None = None, title: str = "") -> str:
+    """Return the interactive network page as one self-contained HTML string.
 
     See :func:`page_data` for the parameters.  The page works from a copied file with
     no network at all: vis-network, the page script and the style are inlined and no
@@ -303,10 +305,11 @@ def network_page(net: Network, *, levels: dict | None = None, params: ReportPara
 
     Examples
     --------
-    >>> html = network_page(load_dataset("datasets/demo"))    # doctest: +SKIP
-    >>> "https://" in html                                    # doctest: +SKIP
-    False
+    >>> html = network_page(net)
+    >>> html[:15], 'src="http' in html, 'href="http' in html  # no URL is loaded
+    ('<!DOCTYPE html>', False, False)
     """
+    assert params is not None  # filled in by @analysis
     p = params
     data = page_data(net, levels=levels, params=p, title=title)
     vis_js, vis_css = vis_network_js()

@@ -1,15 +1,16 @@
-"""Report sections: each runs one analysis and turns its result into figures, tables
-and charts.
+"""Report sections: each runs one analysis and turns its result into a section.
 
-This module holds the framework and the sections on the structure of the network
-(overview, guarantee circles, chains); :mod:`.sections_risk` holds related parties,
-contagion, the cutting plan and the warning list.
+A section holds figures, tables and charts.  This module holds the framework and the
+sections on the structure of the network (overview, guarantee circles, chains);
+:mod:`.sections_risk` holds related parties, contagion, the cutting plan and the
+warning list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,23 +44,28 @@ __all__ = ["Context", "Section", "overview_section", "circles_section",
 
 @dataclass
 class Context:
-    """What every section gets; ``shared`` carries results between sections
-    (``circles`` document, warning ``levels``) and to the pages.
+    """What every section gets.
+
+    ``shared`` carries results between sections (``circles`` document, warning
+    ``levels``) and to the pages.
     """
 
     ds: Dataset
     net: Network
     params: ReportParams
-    shared: dict = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def lang(self) -> str:
+        """Return the language of the report (``params.lang``)."""
         return self.params.lang
 
     def t(self, zh: str, en: str) -> str:
+        """Return *zh* or *en*, whichever is in the report's language."""
         return zh if self.lang == "zh" else en
 
     def name(self, entity_id: str) -> str:
+        """Return the name of an entity (empty when unknown); the names are read once."""
         names = self.shared.get("_names")
         if names is None:
             names = self.shared["_names"] = self.ds.names()
@@ -79,20 +85,24 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     charts: list[Markup] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
-    data: dict | None = None
+    data: dict[str, Any] | None = None
 
     def title(self, lang: str) -> str:
+        """Return the title in *lang* (``zh`` or ``en``)."""
         return self.zh if lang == "zh" else self.en
 
 
 #: the title of each section (Chinese, English), in report order
-TITLES = {"summary": ("总体情况", "Overview"), "circles": ("担保圈与担保群", "Guarantee circles and groups"),
-          "chains": ("最长担保链", "Largest guarantee chains"),
-          "exposure": ("银行风险敞口（按担保网络）", "Lender exposure through the network"),
-          "related": ("关联方与关联企业群", "Related parties and groups"),
-          "contagion": ("违约传染模拟", "Default contagion"),
-          "strategies": ("推荐化解方案", "Recommended cutting plan"),
-          "watchlist": ("重点企业名单与预警", "Key enterprises and early warning")}
+TITLES: dict[str, tuple[str, str]] = {
+    "summary": ("总体情况", "Overview"),
+    "circles": ("担保圈与担保群", "Guarantee circles and groups"),
+    "chains": ("最长担保链", "Largest guarantee chains"),
+    "exposure": ("银行风险敞口（按担保网络）", "Lender exposure through the network"),
+    "related": ("关联方与关联企业群", "Related parties and groups"),
+    "contagion": ("违约传染模拟", "Default contagion"),
+    "strategies": ("推荐化解方案", "Recommended cutting plan"),
+    "watchlist": ("重点企业名单与预警", "Key enterprises and early warning"),
+}
 
 
 def _amt(v: float) -> str:
@@ -101,7 +111,7 @@ def _amt(v: float) -> str:
 
 # ------------------------------------------------------------------------- overview
 def overview_section(ctx: Context) -> Section:
-    """Counts and totals (graphrisk.io.summary) and the exposure per lender."""
+    """Build the overview: counts and totals (graphrisk.io.summary), exposure per lender."""
     s = summarize(ctx.ds)
     t = ctx.t
     lo, g = s["loans"], s["guarantees"]
@@ -189,7 +199,7 @@ def circles_section(ctx: Context) -> Section:
 
 # --------------------------------------------------------------------------- chains
 def chains_section(ctx: Context) -> Section:
-    """The largest downstream chains: whose guarantees reach the most entities.
+    """List the largest downstream chains: whose guarantees reach the most entities.
 
     Candidates are the ``4 × top`` entities with the largest guarantees given (and
     every guarantor when there are at most 5,000), searched together by
@@ -243,8 +253,10 @@ MAX_LENDERS = 30
 
 
 def exposure_section(ctx: Context) -> Section:
-    """Each lender's book through the network: concentration in guarantee groups and
-    circles, and its largest chain (graphrisk.network.exposure.lender_exposure).
+    """Show each lender's book through the network.
+
+    Its concentration in guarantee groups and circles, and its largest chain
+    (graphrisk.network.exposure.lender_exposure).
     """
     key, zh, en = "exposure", *TITLES["exposure"]
     net, t = ctx.net, ctx.t

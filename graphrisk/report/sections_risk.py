@@ -1,16 +1,22 @@
-"""Report sections on risk: related parties, contagion, the cutting plan and the
-key-enterprise / warning list.  As in :mod:`.sections`, each imports its analysis
-inside the function and becomes a note when the module is not there yet.
+"""Report sections on risk: related parties, contagion, the cutting plan, warnings.
+
+The sections on related parties, contagion, the cutting plan and the key-enterprise /
+warning list.  As in :mod:`.sections`, each runs one analysis (imported at the top
+of this module) and turns its result into a :class:`~graphrisk.report.sections.Section`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from graphrisk.contagion.cascade import capacities, compile_model, simulate_defaults
 from graphrisk.contagion.montecarlo import draw_scenarios, monte_carlo, pd_vector, run_scenarios
 from graphrisk.domain.glossary import UNIT, WARNING_LEVELS
+from graphrisk.io.dataset import Dataset
 from graphrisk.mitigation.plan import recommend
+from graphrisk.network.graph import Network
 from graphrisk.ownership.related import related_parties
 from graphrisk.params import ContagionParams, StrategyParams
 from graphrisk.report.charts import PALETTE, bar_chart, histogram
@@ -60,7 +66,8 @@ def related_section(ctx: Context) -> Section:
     sec.tables.append(RELATED_PAIRS.table(prow, ("a", "a_name", "b", "b_name", "rules")))
     if doc.get("truncated"):
         sec.paragraphs.append(t(f"关联对共 {rp.pair_count:,} 对，报告保留前 {MAX_PAIRS:,} 对。",
-                                f"{rp.pair_count:,} pairs; the report keeps the first {MAX_PAIRS:,}."))
+                                f"{rp.pair_count:,} pairs; the report keeps the first "
+                                f"{MAX_PAIRS:,}."))
     sec.paragraphs += [str(w) for w in rp.warnings[:10]]
     if rp.rule_counts:
         sec.charts.append(bar_chart([(enum_label("rule", r, lang), v)
@@ -70,7 +77,7 @@ def related_section(ctx: Context) -> Section:
 
 
 # ------------------------------------------------------------------------ contagion
-def _run_losses(ds, net, cp):
+def _run_losses(ds: Dataset, net: Network, cp: ContagionParams) -> np.ndarray:
     """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
     cap, _ = capacities(net)
     model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
@@ -80,8 +87,10 @@ def _run_losses(ds, net, cp):
 
 
 def contagion_section(ctx: Context) -> Section:
-    """Monte Carlo expected and tail loss, systemic importance, and the cascade
-    seeded by the enterprises already in default.
+    """Simulate contagion: Monte Carlo expected and tail loss, systemic importance.
+
+    When enterprises are already in default, the section adds the deterministic
+    cascade seeded by them.
     """
     key, zh, en = "contagion", *TITLES["contagion"]
     t = ctx.t
@@ -138,10 +147,11 @@ _BASELINES = {"random": ("随机", "random"), "largest_amount": ("金额最大",
 
 
 def strategies_section(ctx: Context) -> Section:
-    """The recommended cutting plan with loss before and after, against baselines."""
+    """Recommend a cutting plan, with the loss before and after, against baselines."""
     key, zh, en = "strategies", *TITLES["strategies"]
     t, lang = ctx.t, ctx.lang
-    doc = recommend(ctx.net, params=ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed), sparams=StrategyParams(budget=ctx.params.budget))
+    doc = recommend(ctx.net, params=ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed),
+                    sparams=StrategyParams(budget=ctx.params.budget))
     sec = Section(key, zh, en, data=doc)
     before, after = doc["loss_before"], doc["loss_after"]
     sec.figures = [(t("措施数", "Actions"), f"{len(doc['actions'])}"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphrisk.domain.glossary import UNIT, WARNING_LEVELS
 
@@ -42,8 +43,8 @@ class Column:
 
     @property
     def label(self) -> str:
-        """Return the CLI header: English, then Chinese."""
-        return f"{self.en} {self.zh}"
+        """Return the CLI header: English, then Chinese (once when they are the same)."""
+        return self.en if self.en == self.zh else f"{self.en} {self.zh}"
 
     @property
     def numeric(self) -> bool:
@@ -64,12 +65,12 @@ def col(key: str, zh: str, en: str, kind: str = "text") -> Column:
     return Column(key, zh, en, kind)
 
 
-def _missing(v) -> bool:
+def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def format_cell(value, kind: str, lang: str = "zh") -> str:
-    """Text of one cell.
+def format_cell(value: Any, kind: str, lang: str = "zh") -> str:
+    """Return the text of one cell (a value of the column *kind*) in *lang*.
 
     >>> format_cell(12345.678, "amount"), format_cell(0.125, "pct"), format_cell(True, "bool")
     ('12,345.68', '12.5%', '是')
@@ -111,20 +112,27 @@ class Table:
     zh: str
     en: str
     columns: list[Column]
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
     link: tuple[str, str] | None = None  # (column key, href pattern with {value})
 
     def title(self, lang: str) -> str:
+        """Return the title in *lang* (``zh`` or ``en``)."""
         return self.zh if lang == "zh" else self.en
 
     def headers(self, lang: str) -> list[str]:
+        """Return the column headers in *lang*, with the units of amounts."""
         return [c.header(lang) for c in self.columns]
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[dict[str, Any]]:
+        """Return the rows as dicts keyed by column key."""
         return [dict(zip((c.key for c in self.columns), r, strict=True)) for r in self.rows]
 
-    def html_rows(self, lang: str, top: int | None = None) -> list[list[dict]]:
-        """Rows for the template: cells as ``{"text", "num", "href"}`` (text escaped there)."""
+    def html_rows(self, lang: str, top: int | None = None) -> list[list[dict[str, Any]]]:
+        """Return the rows for the template.
+
+        Cells are ``{"text", "num", "wide", "href"}`` (the text is escaped there); *top*
+        keeps the first rows only.
+        """
         out = []
         link_idx = None
         if self.link:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,7 +30,7 @@ _BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_name(title: str, used: set[str]) -> str:
-    """A valid, unique Excel sheet name (at most 31 characters).
+    """Return a valid, unique Excel sheet name (at most 31 characters); add it to *used*.
 
     >>> sheet_name("担保圈/担保群", set())
     '担保圈_担保群'
@@ -49,7 +50,8 @@ def sheet_name(title: str, used: set[str]) -> str:
 LEVEL_FILLS = {"red": "F4B6B6", "orange": "F9D3A8", "yellow": "FCEFA6", "blue": "BBD7F2"}
 
 
-def _value(v, kind: str):
+def _value(v: Any, kind: str) -> Any:
+    """Return the workbook value of a cell of the column *kind*."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     if kind == "level":

@@ -18,8 +18,11 @@ from :func:`npl_guarantee_calls`, a documented upper bound.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from graphrisk.contagion.cascade import capacities, cascade, compile_model
 from graphrisk.network.circles import circle_labels
@@ -66,8 +69,9 @@ def npl_guarantee_calls(net: Network, cond: np.ndarray | None = None) -> np.ndar
     return np.bincount(net.g_src, weights=called, minlength=net.n)
 
 
-def cascade_facts(net: Network, *, recovery: float = 0.0, cond: np.ndarray | None = None):
-    """The cascade seeded with the defaulted enterprises.
+def cascade_facts(net: Network, *, recovery: float = 0.0, cond: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, str, list[str]]:
+    """Run the cascade seeded with the defaulted enterprises.
 
     Returns
     -------
@@ -101,12 +105,13 @@ def cascade_facts(net: Network, *, recovery: float = 0.0, cond: np.ndarray | Non
     return rounds, calls, "cascade", notes
 
 
-def related_pairs(net: Network, around, params, *, rules=None):
-    """Related pairs (SPEC §4) that touch the entities ``around``.
+def related_pairs(net: Network, around: ArrayLike, params: RelatedParams | KeyFirmParams, *,
+                  rules: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Find the related pairs (SPEC §4) that touch the entities ``around``.
 
     Parameters
     ----------
-    ds, net
+    net : Network
     around : array of int
         Entity indices; a pair is kept when one of its two ends is among them.
     params : RelatedParams or KeyFirmParams
@@ -135,10 +140,10 @@ def related_pairs(net: Network, around, params, *, rules=None):
 
     empty = pd.DataFrame({"a": pd.Series([], dtype=np.int64), "b": pd.Series([], dtype=np.int64),
                           "rules": pd.Series([], dtype=object)})
-    around = np.asarray(around, dtype=np.int64)
-    if not len(around):
+    among = np.asarray(around, dtype=np.int64)
+    if not len(among):
         return empty, []
-    frame = related_pairs_frame(net, params=params, rules=rules, among=around)
+    frame = related_pairs_frame(net, params=params, rules=rules, among=among)
     notes = [f"related parties: {w}" for w in frame.attrs.get("warnings", [])]
     if not len(frame):
         return empty, notes
@@ -146,18 +151,21 @@ def related_pairs(net: Network, around, params, *, rules=None):
 
 
 @analysis(params=WarningParams)
-def network_facts(net: Network, *, params: WarningParams | None = None, cond: np.ndarray | None = None) -> NetworkFacts:
-    """Circles, cascade and the related pairs of troubled firms, for the signals.
+def network_facts(net: Network, *, params: WarningParams | None = None,
+                  cond: np.ndarray | None = None) -> NetworkFacts:
+    """Gather the circles, cascade and related pairs of troubled firms, for the signals.
 
     Related pairs whose only rule is ``guarantee`` are dropped: the guarantor and
     borrower signals already report them.
 
     O(n + m) plus the cascade and the related-party stream (see the functions above).
     """
+    assert params is not None  # filled in by @analysis
     cond = condition(net) if cond is None else cond
     facts = NetworkFacts()
     facts.circle, facts.circle_ids = circle_facts(net)
-    facts.cascade_round, facts.calls, facts.calls_source, notes = cascade_facts(net, recovery=params.recovery, cond=cond)
+    facts.cascade_round, facts.calls, facts.calls_source, notes = cascade_facts(
+        net, recovery=params.recovery, cond=cond)
     facts.notes += notes
     troubled = np.flatnonzero((cond > 0) & (net.kind == 0))
     pairs, notes = related_pairs(net, troubled, params.related)

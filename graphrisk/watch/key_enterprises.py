@@ -16,7 +16,7 @@ Thresholds are fields of :class:`~graphrisk.params.KeyFirmParams` (万元):
 ``related``
     an *important* related party (SPEC §4) of a firm selected by the criteria above:
     related under one of ``KeyFirmParams.related_rules`` (default: equity,
-    common_owner, guarantee, management), with the equity and common-owner
+    common_owner, management), with the equity and common-owner
     threshold raised to ``related_equity`` (50 %: control, 控股) — the relation that
     brought it in is in the figures.  One step only: a related party of a related
     party is not added;
@@ -33,7 +33,9 @@ enterprise's loan balances stand in, and the figures say ``"credit_source":
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,22 +77,22 @@ class KeyFirms:
 
     criteria: pd.DataFrame
     credit: pd.DataFrame
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ids(self) -> list[str]:
-        """Ids of the key enterprises, sorted."""
+        """Return the ids of the key enterprises, sorted."""
         return sorted(set(self.criteria["id"]))
 
     def mask(self, n: int) -> np.ndarray:
-        """Boolean array over the ``n`` entities of the network: key or not."""
+        """Return a boolean array over the ``n`` entities of the network: key or not."""
         m = np.zeros(n, dtype=bool)
         m[self.criteria["pos"].to_numpy(np.int64)] = True
         return m
 
-    def by_position(self) -> dict[int, list[dict]]:
-        """Entity index → its criteria as ``{"code", "label_zh", "label_en", "figures"}``."""
-        out: dict[int, list[dict]] = {}
+    def by_position(self) -> dict[int, list[dict[str, Any]]]:
+        """Return entity index → its criteria as ``{"code", "label_zh", "label_en", "figures"}``."""
+        out: dict[int, list[dict[str, Any]]] = {}
         for p, c, f in zip(self.criteria["pos"], self.criteria["code"], self.criteria["figures"],
                            strict=True):
             out.setdefault(int(p), []).append({"code": c, "label_zh": CRITERIA[c][0],
@@ -100,7 +102,7 @@ class KeyFirms:
 
 @analysis()
 def credit_usage(net: Network) -> pd.DataFrame:
-    """Credit of each enterprise: ``credit_line``, else its loan balances.
+    """Return the credit of each enterprise: ``credit_line``, else its loan balances.
 
     Returns
     -------
@@ -111,9 +113,11 @@ def credit_usage(net: Network) -> pd.DataFrame:
 
     Examples
     --------
-    >>> credit_usage(load_dataset("datasets/demo")).loc["91331122MA2J0Q7L5Q",
-    ...                                                 "credit_source"]  # doctest: +SKIP
-    'loans'
+    >>> cu = credit_usage(net)  # no credit_line here: E3's two loans stand in
+    >>> float(cu.loc["E3", "credit"]), cu.loc["E3", "credit_source"]
+    (350.0, 'loans')
+    >>> credit_usage(demo_net)["credit_source"].value_counts().to_dict()
+    {'credit_line': 48, 'loans': 5}
 
     Notes
     -----
@@ -139,14 +143,13 @@ def _has_tag(tags: pd.Series, tag: str) -> np.ndarray:
 
 
 @analysis(params=KeyFirmParams)
-def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, related_pairs: pd.DataFrame | None = None) -> KeyFirms:
+def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
+                    related_pairs: pd.DataFrame | None = None) -> KeyFirms:
     """Select the key enterprises of SPEC §8 with the criteria each meets.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network, optional
-        ``build_network(ds)`` (built when not given).
+    net : Network or Dataset
     params : KeyFirmParams, optional
     related_pairs : DataFrame, optional
         Important related pairs around the key firms: columns ``a``, ``b`` (entity
@@ -160,8 +163,9 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, relate
 
     Examples
     --------
-    >>> ds = load_dataset("datasets/demo")                      # doctest: +SKIP
-    >>> key_enterprises(ds).criteria["code"].value_counts()     # doctest: +SKIP
+    >>> key_enterprises(demo_net).criteria["code"].value_counts().to_dict()
+    {'related': 21, 'top_credit': 10, 'key_sector': 5, 'large_credit': 4, 'cross_region': 3,
+     'private_lending': 2, 'agri_leader': 1, 'key_project': 1}
 
     Notes
     -----
@@ -169,6 +173,7 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, relate
     the related criterion costs what :mod:`graphrisk.ownership.related` costs for the pairs
     that touch the key firms.
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     e = ds.tables["enterprises"]
     credit = credit_usage(net)
@@ -179,11 +184,12 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, relate
     tags = e["tags"] if len(e) else pd.Series([], dtype=object)
     rows: list[tuple[int, str, str, dict]] = []
 
-    def add(mask, code, extra=None):
+    def add(mask: np.ndarray, code: str,
+            extra: Callable[[int], dict[str, Any]] | None = None) -> None:
         for i in np.flatnonzero(mask):
             fig = {"credit": float(c[i]), "credit_source": src[i]}
             if extra is not None:
-                fig.update(extra(i))
+                fig.update(extra(int(i)))
             rows.append((int(pos[i]), ids[i], code, fig))
 
     sector = {t: _has_tag(tags, t) for t in params.sector_tags}
@@ -216,21 +222,23 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None, relate
             rows += _related_rows(related_pairs, primary, net)
     rows += _private_lending_rows(ds, net, params)
     frame = pd.DataFrame(rows, columns=["pos", "id", "code", "figures"])
-    order = {code: i for i, code in enumerate(CRITERIA)}
-    frame = frame.assign(_o=frame["code"].map(order)).sort_values(["id", "_o"], kind="stable")
+    code_rank = {code: i for i, code in enumerate(CRITERIA)}
+    frame = frame.assign(_o=frame["code"].map(code_rank)).sort_values(["id", "_o"], kind="stable")
     frame = frame.drop(columns="_o").reset_index(drop=True)
     frame["pos"] = frame["pos"].astype(np.int64)
     return KeyFirms(frame, credit, notes)
 
 
-def _related_rows(pairs: pd.DataFrame, primary: list[int], net: Network) -> list:
+def _related_rows(pairs: pd.DataFrame, primary: list[int],
+                  net: Network) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """Return the ``related`` criterion rows: non-key enterprises related to a key one."""
     if not len(pairs):
         return []
     is_key = np.zeros(net.n, dtype=bool)
     is_key[primary] = True
     a, b = pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64)
     rules = list(pairs["rules"])
-    found: dict[int, dict[str, list]] = {}
+    found: dict[int, dict[str, set[str]]] = {}
     for x, y, r in zip(np.concatenate([a, b]), np.concatenate([b, a]), rules + rules,
                        strict=True):
         # x is brought in by its key partner y
@@ -245,10 +253,12 @@ def _related_rows(pairs: pd.DataFrame, primary: list[int], net: Network) -> list
     return out
 
 
-def _private_lending_rows(ds: Dataset, net: Network, params: KeyFirmParams) -> list:
+def _private_lending_rows(ds: Dataset, net: Network,
+                          params: KeyFirmParams) -> list[tuple[int, str, str, dict[str, Any]]]:
+    """Return the ``private_lending`` criterion rows: the tag, or a dispute event."""
     e, ev = ds.tables["enterprises"], ds.tables["events"]
     tagged = set(e["id"][_has_tag(e["tags"], "private_lending")]) if len(e) else set()
-    events: dict[str, list] = {}
+    events: dict[str, list[dict[str, str]]] = {}
     if len(ev) and params.dispute_keywords:
         pattern = "|".join(re.escape(k) for k in params.dispute_keywords)
         hit = ev["description"].fillna("").astype(str).str.contains(pattern, case=False,
@@ -257,6 +267,6 @@ def _private_lending_rows(ds: Dataset, net: Network, params: KeyFirmParams) -> l
                                                           "description"]].itertuples(index=False):
             events.setdefault(eid, []).append({"date": str(date), "description": desc})
     found = sorted(tagged | set(events))
-    pos = net.positions(found) if found else []
+    pos: np.ndarray | Sequence[int] = net.positions(found) if found else []
     return [(int(p), eid, "private_lending", {"tag": eid in tagged, "events": events.get(eid, [])})
             for p, eid in zip(pos, found, strict=True)]

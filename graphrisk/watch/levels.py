@@ -37,6 +37,9 @@ taken as given.  ``WarningParams.levels`` overrides the level of any signal code
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -75,7 +78,7 @@ def level_rank(level: str) -> int:
 
 @defaults(params=WarningParams)
 def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None) -> np.ndarray:
-    """Level rank (0–4) that each signal row gives.
+    """Return the level rank (0–4) that each signal row gives.
 
     Parameters
     ----------
@@ -98,6 +101,7 @@ def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None)
     -----
     O(rows × signal codes), vectorised.
     """
+    assert params is not None  # filled in by @defaults
     p = params
     code = signals["code"].to_numpy(object)
     v = signals["value"].to_numpy(float)
@@ -116,14 +120,14 @@ def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None)
     sev = np.array([_RANK[x] for x in p.severity_levels], dtype=np.int8)
     m = np.array([isinstance(c, str) and c.startswith("event_") for c in code], dtype=bool)
     lv[m] = sev[np.clip(v[m].astype(int), 1, 4) - 1]
-    for c, level in p.levels.items():
-        lv[code == c] = _RANK[level]
+    for c, name in p.levels.items():
+        lv[code == c] = _RANK[name]
     return lv
 
 
 def enterprise_levels(pos: np.ndarray, levels: np.ndarray, n: int,
                       key: np.ndarray | None = None) -> np.ndarray:
-    """Highest signal level per entity (a key entity is at least blue).
+    """Return the highest signal level per entity (a key entity is at least blue).
 
     >>> enterprise_levels(np.array([0, 0, 2]), np.array([2, 4, 1]), 4,
     ...                   key=np.array([False, True, False, False])).tolist()
@@ -141,18 +145,19 @@ def _amt(v: float) -> str:
     return f"{v:,.2f}"
 
 
-def _names(ids, names) -> str:
+def _names(ids: Iterable[str] | None, names: pd.Series | Mapping[str, str] | None) -> str:
     ids = list(ids or [])
     return "、".join(str(names.get(i, i)) if names is not None else str(i) for i in ids)
 
 
-def _names_en(ids, names) -> str:
+def _names_en(ids: Iterable[str] | None,
+              names: pd.Series | Mapping[str, str] | None) -> str:
     return _names(ids, names).replace("、", ", ")
 
 
-def describe(code: str, value: float, count: int, detail: dict | None,
-             names: pd.Series | dict | None = None) -> tuple[str, str]:
-    """The reason a signal gives, in Chinese and English, with its figure.
+def describe(code: str, value: float, count: int, detail: dict[str, Any] | None,
+             names: pd.Series | Mapping[str, str] | None = None) -> tuple[str, str]:
+    """Return the reason a signal gives, in Chinese and English, with its figure.
 
     Parameters
     ----------
@@ -231,14 +236,15 @@ def describe(code: str, value: float, count: int, detail: dict | None,
 
 
 @defaults(params=WarningParams)
-def level_rules(*, params: WarningParams | None = None) -> list[dict]:
-    """The rules in force, one row per signal code: its labels and the level(s) it gives.
+def level_rules(*, params: WarningParams | None = None) -> list[dict[str, str]]:
+    """Return the rules in force, one row per signal code: labels and the level(s) it gives.
 
     Used for the documentation table and the ``parameters`` of the watchlist JSON.
 
     >>> [r["levels"] for r in level_rules() if r["code"] == "overdue_days"]
     ['red if > 90 days; orange if > 30 days; yellow otherwise']
     """
+    assert params is not None  # filled in by @defaults
     p = params
     tiers = {
         "overdue_days": f"red if > {p.overdue_red_days} days; orange if > "

@@ -29,12 +29,16 @@ cost is O(rows · log rows) for sorting plus a small Python step per signal *row
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from graphrisk.domain.glossary import EVENT_CATEGORY
+from graphrisk.io.dataset import Dataset
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import WarningParams
 
@@ -102,12 +106,12 @@ class NetworkFacts:
     """
 
     circle: np.ndarray | None = None
-    circle_ids: list = field(default_factory=list)
+    circle_ids: list[str] = field(default_factory=list)
     cascade_round: np.ndarray | None = None
     calls: np.ndarray | None = None
     calls_source: str = ""
     related: pd.DataFrame | None = None
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _empty() -> pd.DataFrame:
@@ -117,7 +121,9 @@ def _empty() -> pd.DataFrame:
                          "detail": pd.Series([], dtype=object)})
 
 
-def _frame(pos, code, value, count, detail) -> pd.DataFrame:
+def _frame(pos: ArrayLike, code: str, value: ArrayLike, count: ArrayLike,
+           detail: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Return signal rows of one *code* (columns :data:`SIGNAL_COLUMNS`)."""
     pos = np.asarray(pos, dtype=np.int64)
     return pd.DataFrame({"pos": pos, "code": np.full(len(pos), code, dtype=object),
                          "value": np.asarray(value, dtype=float),
@@ -125,9 +131,13 @@ def _frame(pos, code, value, count, detail) -> pd.DataFrame:
                          "detail": pd.Series(list(detail), dtype=object, index=range(len(pos)))})
 
 
-def _split_lists(pos_sorted: np.ndarray, values: np.ndarray, limit: int = DETAIL_LIMIT):
-    """Rows sorted by ``pos`` → (distinct positions, first ``limit`` values of each as
-    Python lists).  O(m) with numpy; no pandas group objects (those cost ~0.1 ms a group)."""
+def _split_lists(pos_sorted: np.ndarray, values: np.ndarray, limit: int = DETAIL_LIMIT,
+                 ) -> tuple[np.ndarray, list[list[Any]]]:
+    """Split rows sorted by ``pos`` into lists, one per distinct position.
+
+    Returns (distinct positions, first ``limit`` values of each as Python lists).
+    O(m) with numpy; no pandas group objects (those cost ~0.1 ms a group).
+    """
     if len(pos_sorted) == 0:
         return np.zeros(0, dtype=np.int64), []
     starts = np.concatenate([[0], np.flatnonzero(np.diff(pos_sorted)) + 1])
@@ -139,7 +149,8 @@ def _split_lists(pos_sorted: np.ndarray, values: np.ndarray, limit: int = DETAIL
     return pos_sorted[starts], [c.tolist() for c in np.split(kept, kstarts[1:])]
 
 
-def _grouped_ids(pos: np.ndarray, ids: np.ndarray, weight: np.ndarray):
+def _grouped_ids(pos: np.ndarray, ids: np.ndarray, weight: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[Any]]]:
     """Per distinct ``pos``: summed weight, distinct id count, top ids by weight.
 
     O(m log m) for m rows; returns (positions, totals, counts, list of id lists).
@@ -161,16 +172,14 @@ def _grouped_ids(pos: np.ndarray, ids: np.ndarray, weight: np.ndarray):
 
 @analysis()
 def condition(net: Network) -> np.ndarray:
-    """Condition of every entity: 2 defaulted, 1 troubled, 0 normal (see module notes).
+    """Return the condition of every entity: 2 defaulted, 1 troubled, 0 normal.
 
-    O(enterprises + loans).
+    See the module notes.  O(enterprises + loans).
 
     Examples
     --------
-    >>> from graphrisk.network.graph import build_network
-    >>> ds = load_dataset("datasets/demo")                     # doctest: +SKIP
-    >>> condition(ds, build_network(ds)).max()                 # doctest: +SKIP
-    2
+    >>> condition(net)  # E2 distressed (and a substandard loan), E3 defaulted
+    array([0, 1, 2, 0, 0, 0, 0, 0], dtype=int8)
     """
     ds = net.dataset
     cond = np.zeros(net.n, dtype=np.int8)
@@ -187,13 +196,12 @@ def condition(net: Network) -> np.ndarray:
 
 @analysis(params=WarningParams)
 def own_signals(net: Network, *, params: WarningParams | None = None) -> pd.DataFrame:
-    """Signals from the enterprise's own status, loans and events.
+    """Find the signals of the enterprise's own status, loans and events.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network
-        ``build_network(ds)``: gives the entity indices.
+    net : Network or Dataset
+        Gives the tables and the entity indices.
     params : WarningParams, optional
         Only ``missing_severity`` is used here (the thresholds are applied by
         :mod:`graphrisk.watch.levels`).
@@ -212,13 +220,14 @@ def own_signals(net: Network, *, params: WarningParams | None = None) -> pd.Data
     -----
     O((loans + events) log(loans + events)).
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     parts = [_status_signals(ds, net), _loan_signals(ds, net), _event_signals(ds, net, params)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
-def _status_signals(ds, net):
+def _status_signals(ds: Dataset, net: Network) -> pd.DataFrame:
     e = ds.tables["enterprises"]
     out = []
     for status in ("defaulted", "distressed"):
@@ -230,7 +239,7 @@ def _status_signals(ds, net):
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
-def _loan_signals(ds, net):
+def _loan_signals(ds: Dataset, net: Network) -> pd.DataFrame:
     lo = ds.tables["loans"]
     if not len(lo):
         return _empty()
@@ -263,7 +272,7 @@ def _loan_signals(ds, net):
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
-def _event_signals(ds, net, params):
+def _event_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataFrame:
     ev = ds.tables["events"]
     if not len(ev):
         return _empty()
@@ -289,14 +298,16 @@ def _event_signals(ds, net, params):
 
 
 @analysis()
-def network_signals(net: Network, facts: NetworkFacts, *, cond: np.ndarray | None = None) -> pd.DataFrame:
-    """Signals from the enterprise's guarantors, borrowers, related parties, circle
-    and the contagion cascade.
+def network_signals(net: Network, facts: NetworkFacts, *,
+                    cond: np.ndarray | None = None) -> pd.DataFrame:
+    """Find the signals of the enterprise's network.
+
+    They come from its guarantors, borrowers, related parties, circle and the
+    contagion cascade.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network
+    net : Network or Dataset
     facts : NetworkFacts
         Circles, cascade and related pairs (parts left None give no signal).
     cond : ndarray, optional
@@ -360,12 +371,14 @@ def network_signals(net: Network, facts: NetworkFacts, *, cond: np.ndarray | Non
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
-def _counterparty(pos, other, amount, code):
+def _counterparty(pos: np.ndarray, other: np.ndarray, amount: np.ndarray,
+                  code: str) -> pd.DataFrame:
     pos, tot, cnt, lists = _grouped_ids(pos, other, amount)
     return _frame(pos, code, tot, cnt, ({"ids": i} for i in lists))
 
 
-def _related_signals(pairs, cond, ids, is_ent):
+def _related_signals(pairs: pd.DataFrame, cond: np.ndarray, ids: np.ndarray,
+                     is_ent: np.ndarray) -> pd.DataFrame:
     a, b = pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64)
     rules = pairs["rules"].to_numpy(object)
     # both directions: (the firm, its related party, rules)
@@ -390,8 +403,10 @@ def _related_signals(pairs, cond, ids, is_ent):
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
-def _circle_signals(facts, cond, ids, is_ent):
+def _circle_signals(facts: NetworkFacts, cond: np.ndarray, ids: np.ndarray,
+                    is_ent: np.ndarray) -> pd.DataFrame:
     lab = facts.circle
+    assert lab is not None  # the caller checks
     pos = np.flatnonzero((lab >= 0) & is_ent)
     if not len(pos):
         return _empty()

@@ -19,16 +19,18 @@ lists every enterprise (level ``none`` for the others).  The list is sorted by l
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graphrisk.domain.glossary import WARNING_LEVELS
 from graphrisk.errors import ParameterError
+from graphrisk.io.dataset import Dataset
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import KeyFirmParams, WarningParams
 from graphrisk.watch._facts import network_facts
-from graphrisk.watch.key_enterprises import key_enterprises
+from graphrisk.watch.key_enterprises import KeyFirms, key_enterprises
 from graphrisk.watch.levels import (
     LEVELS,
     describe,
@@ -64,14 +66,14 @@ class Watchlist:
         What could not be evaluated, and why.
     """
 
-    entries: list
+    entries: list[dict[str, Any]]
     levels: pd.DataFrame
-    counts: dict
-    parameters: dict
-    notes: list = field(default_factory=list)
+    counts: dict[str, int]
+    parameters: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        """The JSON document of ``graphrisk watchlist``.
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON document of ``graphrisk watchlist``.
 
         ``{"enterprises": [{"id", "name", "key", "criteria": [{"code", "label_zh",
         "label_en", "figures"}], "signals": [{"code", "label_zh", "label_en", "kind",
@@ -85,14 +87,14 @@ class Watchlist:
 
 
 @analysis(key_params=KeyFirmParams, warning_params=WarningParams)
-def watchlist(net: Network, *, key_params: KeyFirmParams | None = None, warning_params: WarningParams | None = None, include_all: bool = False, min_level: str | None = None, key_only: bool = False) -> Watchlist:
-    """Key enterprises with their criteria, signals, warning level and reasons.
+def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
+              warning_params: WarningParams | None = None, include_all: bool = False,
+              min_level: str | None = None, key_only: bool = False) -> Watchlist:
+    """List the key enterprises with their criteria, signals, warning level and reasons.
 
     Parameters
     ----------
-    ds : Dataset
-    net : Network, optional
-        ``build_network(ds)`` (built when not given).
+    net : Network or Dataset
     key_params : KeyFirmParams, optional
     warning_params : WarningParams, optional
     include_all : bool
@@ -113,10 +115,9 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None, warning_
 
     Examples
     --------
-    >>> from graphrisk.io import load_dataset
-    >>> wl = watchlist(load_dataset("datasets/demo"))          # doctest: +SKIP
-    >>> wl.entries[0]["level"], wl.entries[0]["reasons"][0]["zh"]   # doctest: +SKIP
-    ('red', '企业状态为违约')
+    >>> wl = watchlist(net)
+    >>> [(e["id"], e["level"]) for e in wl.entries], wl.entries[0]["reasons"][0]["zh"]
+    ([('E3', 'red'), ('E1', 'orange'), ('E2', 'orange'), ('E4', 'blue')], '企业状态为违约')
 
     Notes
     -----
@@ -125,6 +126,7 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None, warning_
     :mod:`graphrisk.watch._facts`; the Python work is per listed enterprise and per
     signal.
     """
+    assert key_params is not None and warning_params is not None  # filled in by @analysis
     ds = net.dataset
     if min_level is not None and min_level not in WARNING_LEVELS:
         raise ParameterError(f"unknown level {min_level!r}; use one of "
@@ -164,7 +166,9 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None, warning_
     return Watchlist(entries, levels, counts, parameters, keys.notes + facts.notes)
 
 
-def _entries(ds, net, sel, lv, key, exposure, keys, sig) -> list[dict]:
+def _entries(ds: Dataset, net: Network, sel: np.ndarray, lv: np.ndarray, key: np.ndarray,
+             exposure: np.ndarray, keys: KeyFirms, sig: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the watchlist entry of each listed enterprise, in the order of *sel*."""
     names = ds.names()
     name_map = dict(zip(names.index.tolist(), names.tolist(), strict=True))
     criteria = keys.by_position()
