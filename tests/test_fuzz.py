@@ -93,7 +93,7 @@ def _load(folder: Path):
         return None
 
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
@@ -103,6 +103,8 @@ SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
 @example(tables={**BASE, "loans": [BASE["loans"][0], ["L1", "E1", "B1", "inf", "normal"]]})
 @example(tables={**BASE, "enterprises": BASE["enterprises"] + [
     ["E1\u200b", "丁公司", "", "", "", "normal", ""]]})
+@example(tables={**BASE, "enterprises": [BASE["enterprises"][0], ["\r", *BASE["enterprises"][1][1:]],
+                                         *BASE["enterprises"][2:]]})  # found a crash in read
 def test_validate_never_raises_and_accepted_data_round_trips(tmp_path_factory, tables):
     base = tmp_path_factory.mktemp("fuzz")
     folder = _write(base / "data", tables)
@@ -124,7 +126,7 @@ def _live_formulas(path: Path) -> list[str]:
             if c.startswith(FORMULA_START)]
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(tables=mutated())
 @example(tables={**BASE, "enterprises": [BASE["enterprises"][0]] + [
@@ -146,7 +148,7 @@ MARKUP = "</script><b>x</b><img src=x onerror=alert(1)>"
 
 
 @pytest.mark.slow
-@settings(max_examples=6, deadline=None, derandomize=True,
+@settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(victim=st.sampled_from(["enterprises", "persons", "institutions"]),
        text=st.sampled_from([MARKUP, "<!--", "]]>", "\u2028</script>", "{{ 7*7 }}"]))

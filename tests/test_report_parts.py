@@ -178,7 +178,7 @@ def test_sheet_names_are_valid_and_unique():
 
 def test_workbook_headers_values_and_formula_safety(tmp_path):
     evil = '=HYPERLINK("http://x","y")'
-    t1 = Table("a", "担保圈", "Circles", [col("id", "编号", "id"), col("amt", "金额(万元)", "amount", "amount"),
+    t1 = Table("a", "担保圈", "Circles", [col("id", "编号", "id"), col("amt", "金额", "amount", "amount"),
                                           col("ok", "需组建债委会", "committee", "bool"),
                                           col("m", "成员", "members", "list")],
                [[evil, 1234.5, True, ["甲", "乙"]], ["C2", float("nan"), False, []]])
@@ -215,3 +215,14 @@ def test_bidi_controls_are_kept_in_data_and_dropped_when_rendered(make_dataset, 
     out = tmp_path / "wl.csv"
     assert run("watchlist", folder, "--all", "--format", "csv", "-o", out).exit_code == 0
     assert "\u202e甲公司" in out.read_text(encoding="utf-8-sig")  # CSV is data: kept
+
+
+def test_workbook_headers_carry_the_unit(tmp_path):
+    """An amount's header says 万元 in every view (report.fields declares it once)."""
+    from graphrisk.report.fields import LENDERS
+    from graphrisk.report.xlsx import write_workbook
+
+    path = write_workbook([LENDERS.table([["I01", "青山农商银行", "bank", 2, 2, 10.5, 0.0, 0.0,
+                                           3.0]])], tmp_path / "t.xlsx")
+    header = [c.value for c in load_workbook(path)["按贷款人统计"][1]]
+    assert header[5] == "贷款余额(万元)" and header[7] == "不良率"

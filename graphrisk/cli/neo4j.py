@@ -73,6 +73,12 @@ def _where(params) -> str:
     return f"{params.uri} (database {params.database})"
 
 
+class _Interrupted(click.ClickException):
+    """Ctrl-C during a load: its one-line message, exit status 130 (128 + SIGINT)."""
+
+    exit_code = 130
+
+
 @neo4j_group.command("load")
 @dataset_argument
 @load_options
@@ -94,14 +100,22 @@ def load_cmd(dataset, encoding, strict, params, wipe, batch_size, progress, fmt,
     a conflicting version of the data (an id under another label, a loan or guarantee
     between other parties) is refused before anything is written.
 
+    Ctrl-C rolls the load back too and exits with status 130.
+
     Example:  graphrisk neo4j load datasets/demo --wipe
     """
-    from graphrisk.neo4j.load import store_dataset
+    from graphrisk.neo4j.load import LoadInterrupted, store_dataset
 
     if progress is None:
         progress = sys.stderr.isatty()
-    ds = open_dataset(dataset, encoding, strict)
-    report = store_dataset(ds, params, wipe=wipe, batch_size=batch_size, progress=progress)
+    try:
+        ds = open_dataset(dataset, encoding, strict)
+        report = store_dataset(ds, params, wipe=wipe, batch_size=batch_size, progress=progress)
+    except LoadInterrupted as e:
+        raise _Interrupted(str(e)) from None
+    except KeyboardInterrupt:  # while reading the dataset or connecting
+        raise _Interrupted("interrupted before anything was written; the database is as it "
+                           "was before the load") from None
     data = report.as_dict()
     text = (f"loaded {dataset} into {_where(params)}: {report.total_rows:,} rows in "
             f"{report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s), "

@@ -10,10 +10,11 @@ it is imported only when a store is opened.
 
 from graphrisk.neo4j.annotate import annotate, compute_annotations
 from graphrisk.neo4j.connection import Neo4jParams, Store, connect, cypher_dir, schema_statements
-from graphrisk.neo4j.load import LoadReport, rollback_load, store_dataset
+from graphrisk.neo4j.load import LoadInterrupted, LoadReport, rollback_load, store_dataset
 from graphrisk.neo4j.queries import Query, QueryResult, get_query, list_queries, run_query
 from graphrisk.neo4j.read import read_dataset
 
 __all__ = ["Neo4jParams", "Store", "connect", "cypher_dir", "schema_statements",
-           "store_dataset", "rollback_load", "LoadReport", "read_dataset", "list_queries",
-           "get_query", "run_query", "Query", "QueryResult", "annotate", "compute_annotations"]
+           "store_dataset", "rollback_load", "LoadReport", "LoadInterrupted", "read_dataset",
+           "list_queries", "get_query", "run_query", "Query", "QueryResult", "annotate",
+           "compute_annotations"]

@@ -200,6 +200,21 @@ def _message(e: Exception) -> str:
     return " ".join(str(msg).split())
 
 
+def _network_reason(e: BaseException) -> str:
+    """Return the operating system's reason behind a network error, else the message.
+
+    ``Connection refused`` rather than the driver's three nested sentences.
+    """
+    seen: BaseException | None = e
+    for _ in range(10):  # the chain is short; bounded against cycles
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and (seen.strerror or str(seen)):
+            return " ".join(str(seen.strerror or seen).split())
+        seen = seen.__cause__ or seen.__context__
+    return _message(e) if isinstance(e, Exception) else type(e).__name__
+
+
 @contextlib.contextmanager
 def translate_errors(params: Neo4jParams, what: str = "") -> Iterator[None]:
     """Turn driver and network exceptions into :class:`StoreError` with a clear message.
@@ -220,10 +235,11 @@ def translate_errors(params: Neo4jParams, what: str = "") -> Iterator[None]:
         raise
     except nx.AuthError as e:
         who = f"user {params.user!r}" if params.user else "no credentials"
-        raise StoreError(f"authentication failed at {params.uri} ({who}): {_message(e)}; set "
-                         "NEO4J_USER and NEO4J_PASSWORD, or use --password-prompt") from None
+        raise StoreError(f"authentication failed at {params.uri} ({who}): "
+                         f"{_message(e).rstrip('.')}; set NEO4J_USER and NEO4J_PASSWORD, or "
+                         "use --password-prompt") from None
     except (nx.ServiceUnavailable, nx.SessionExpired, nx.IncompleteCommit, OSError) as e:
-        raise StoreError(f"cannot reach {where}{doing}: {_message(e)}") from None
+        raise StoreError(f"cannot reach {where}{doing}: {_network_reason(e)}") from None
     except nx.ConfigurationError as e:
         raise StoreError(f"bad Neo4j configuration for {params.uri}: {_message(e)}") from None
     except nx.Neo4jError as e:
@@ -269,6 +285,16 @@ class Store:
         """Close the driver (errors while closing are ignored)."""
         with contextlib.suppress(Exception):
             self.driver.close()
+
+    def reconnect(self) -> None:
+        """Replace the driver by a new, verified one (the old one is closed first).
+
+        For after an interrupt (Ctrl-C) inside the driver, which can leave a connection
+        with an open transaction: closing its socket makes the server roll that back
+        and release its locks.
+        """
+        self.close()
+        self.driver = connect(self.params).driver
 
     def __repr__(self) -> str:
         """Return ``Store(uri, database=…)`` (never the credentials)."""
@@ -389,8 +415,14 @@ def connect(params: Neo4jParams | None = None, *, verify: bool = True) -> Store:
 
     params = params or Neo4jParams.from_env()
     # the driver logs every server notification (deprecations, unknown labels in an
-    # empty database) as a warning; they are noise for a command-line user
-    logging.getLogger("neo4j").setLevel(logging.ERROR)
+    # empty database) as a warning, and a dropped connection as an error before raising
+    # it; they are noise for a command-line user, who gets the error as one message.  The
+    # NullHandler keeps Python's last-resort handler from printing them on stderr (an
+    # application with its own logging handlers still receives the errors).
+    driver_log = logging.getLogger("neo4j")
+    driver_log.setLevel(logging.ERROR)
+    if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+        driver_log.addHandler(logging.NullHandler())
     auth = (params.user or "neo4j", params.password) if params.password is not None else None
     with translate_errors(params, "connecting"):
         driver = neo4j.GraphDatabase.driver(

@@ -38,9 +38,10 @@ Atomicity (the guarantee)
 Every node and relationship created by a load carries ``_load = <load id>``.  Before
 a batch touches elements that existed before the load, their current properties are
 read (only when the database was not empty and the values differ).  When any batch
-fails — an error from the server, a dropped connection, an interrupt — the load is
-rolled back: the saved properties are written back, then every relationship and node
-carrying this load id is deleted (in transactions of 10,000).  The database is then
+fails — an error from the server, a dropped connection, an interrupt (Ctrl-C, raised
+as :class:`LoadInterrupted`, after which the rollback runs on a fresh connection) — the
+load is rolled back: the saved properties are written back, then every relationship
+and node carrying this load id is deleted (in transactions of 10,000).  The database is then
 as it was before the load.  Limits: with ``wipe`` the old content is deleted first, so
 a failed load leaves the graphrisk labels empty (never half a dataset); if the server
 stays unreachable during the rollback too, the error says so and names the load id —
@@ -78,12 +79,26 @@ from graphrisk.errors import ParameterError, StoreError
 from graphrisk.io.dataset import Dataset, LoadOptions
 from graphrisk.io.load import load_dataset as _load
 from graphrisk.neo4j._batches import EVENT_SEP, SEP, Step, plan, unwind_columns
-from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, chunks, open_store
+from graphrisk.neo4j.connection import (
+    DELETE_BATCH,
+    Neo4jParams,
+    Store,
+    chunks,
+    open_store,
+    translate_errors,
+)
 
 if TYPE_CHECKING:  # the driver is optional: its types only, for the type checker
     from neo4j import SummaryCounters
 
-__all__ = ["LoadReport", "store_dataset", "rollback_load"]
+__all__ = ["LoadReport", "LoadInterrupted", "store_dataset", "rollback_load"]
+
+
+class LoadInterrupted(StoreError):
+    """A load stopped by Ctrl-C (SIGINT); the message says what was undone.
+
+    ``graphrisk neo4j load`` exits with status 130 (128 + SIGINT) on it.
+    """
 
 
 @dataclass
@@ -305,18 +320,54 @@ def _run(store: Store, ds: Dataset, steps: list[Step], *, wipe: bool, batch: int
     report = LoadReport(load_id, store.params.database,
                         rows={n: int(len(ds.tables[n])) for n in TABLE_ORDER})
     t0 = time.perf_counter()
-    store.ensure_schema("constraints")
-    if wipe:
-        report.wiped = store.wipe()
-    empty = store.is_empty()
-    if not empty:
-        found = _conflicts(store, ds, max(batch, 10_000))
-        if found:
-            more = f"\n  … and {len(found) - 20} more" if len(found) > 20 else ""
-            raise StoreError("the database holds a different version of this data (nothing "
-                             "was written; load into an empty database or use --wipe):\n  "
-                             + "\n  ".join(found[:20]) + more)
+    empty = _prepare(store, ds, report, wipe=wipe, batch=batch)
     saved: dict[str, list[dict]] = {"node": [], "rel": []}
+    doing = ["starting to write"]  # what the load is doing, for the messages
+    try:
+        _write_steps(store, steps, report, saved, empty=empty, batch=batch, progress=progress,
+                     on_batch=on_batch, doing=doing)
+        doing[0] = "creating the indexes"
+        store.ensure_schema("indexes")
+        report.seconds = time.perf_counter() - t0
+        doing[0] = "counting the loaded graph"
+        report.counts = store.counts()
+    except BaseException as e:  # roll back on anything, including Ctrl-C
+        raise _undo(store, load_id, saved, batch, e, doing[0], wipe=wipe) from None
+    return report
+
+
+def _prepare(store: Store, ds: Dataset, report: LoadReport, *, wipe: bool, batch: int) -> bool:
+    """Create the constraints, wipe (when asked) and run the pre-flight read.
+
+    Returns whether the database holds no graphrisk node.  Nothing of the dataset is
+    written yet: an interrupt here raises :class:`LoadInterrupted` saying so.
+    """
+    wiping = False
+    try:
+        store.ensure_schema("constraints")
+        if wipe:
+            wiping = True
+            report.wiped = store.wipe()
+        empty = store.is_empty()
+        if not empty:
+            found = _conflicts(store, ds, max(batch, 10_000))
+            if found:
+                more = f"\n  … and {len(found) - 20} more" if len(found) > 20 else ""
+                raise StoreError("the database holds a different version of this data "
+                                 "(nothing was written; load into an empty database or use "
+                                 "--wipe):\n  " + "\n  ".join(found[:20]) + more)
+    except KeyboardInterrupt:
+        state = ("the wipe had begun, so part or all of the old graphrisk nodes are deleted; "
+                 "rerun the load with --wipe" if wiping else
+                 "the database is as it was before the load")
+        raise LoadInterrupted(f"interrupted before anything was written; {state}") from None
+    return empty
+
+
+def _write_steps(store: Store, steps: list[Step], report: LoadReport,
+                 saved: dict[str, list[dict]], *, empty: bool, batch: int, progress: bool,
+                 on_batch: Callable[[str, int], None] | None, doing: list[str]) -> None:
+    """Write every batch of every step; ``doing[0]`` names the batch in progress."""
     bar = tqdm(total=sum(s.dataset_rows for s in steps), unit="rows", file=sys.stderr,
                disable=not progress, desc="neo4j load", dynamic_ncols=True)
     try:
@@ -324,38 +375,54 @@ def _run(store: Store, ds: Dataset, steps: list[Step], *, wipe: bool, batch: int
             bar.set_description(step.what)
             n_batches = max(1, -(-step.size // batch))
             for i, start in enumerate(range(0, step.size, batch)):
+                doing[0] = f"writing {step.what} (batch {i + 1} of {n_batches})"
                 stop = min(start + batch, step.size)
                 params = step.batch(start, stop)
                 if not empty and step.before:
                     saved[step.element] += _read_before(store, step, params)
-                c = _write_batch(store, step, params, stop - start, load_id, empty)
+                with translate_errors(store.params, f"writing {step.what}"):
+                    c = _write_batch(store, step, params, stop - start, report.load_id, empty)
                 report.nodes_created += c.nodes_created
                 report.relationships_created += c.relationships_created
                 report.properties_set += c.properties_set
-                share = step.dataset_rows // n_batches + (
-                    step.dataset_rows % n_batches if i == n_batches - 1 else 0)
-                bar.update(share)
+                bar.update(step.dataset_rows // n_batches + (
+                    step.dataset_rows % n_batches if i == n_batches - 1 else 0))
                 if on_batch:
                     on_batch(step.what, stop - start)
-    except BaseException as e:  # roll back on anything, including Ctrl-C
+    finally:
         bar.close()
-        cause = str(e) if isinstance(e, StoreError) else f"{type(e).__name__}: {e}"
-        try:
-            restored = _restore(store, saved, batch)
-            undone = rollback_load(store, load_id)
-        except Exception as e2:
-            raise StoreError(
-                f"the load failed ({cause}) and its rollback could not finish ({e2}); the "
-                f"database may hold part of load {load_id!r}: run `graphrisk neo4j rollback "
-                f"{load_id}` when the server is back, or reload with --wipe") from None
-        state = ("the graphrisk nodes stay wiped" if wipe else
-                 "the database is as it was before the load")
-        raise StoreError(
-            f"the load failed and was rolled back ({undone['nodes']} nodes and "
-            f"{undone['relationships']} relationships deleted, {restored} elements "
-            f"restored; {state}): {cause}") from None
-    bar.close()
-    store.ensure_schema("indexes")
-    report.seconds = time.perf_counter() - t0
-    report.counts = store.counts()
-    return report
+
+
+def _undo(store: Store, load_id: str, saved: dict[str, list[dict]], batch: int,
+          e: BaseException, doing: str, *, wipe: bool) -> StoreError:
+    """Roll the load back after *e*; return the error to raise (one line).
+
+    After an interrupt (anything that is not an ``Exception``: Ctrl-C) the driver is
+    replaced first — the interrupted connection may hold an open transaction, which the
+    server rolls back when its socket closes.  A second Ctrl-C during the rollback
+    leaves it unfinished; the message then names the load id for
+    ``graphrisk neo4j rollback``.
+    """
+    interrupted = not isinstance(e, Exception)
+    cause = str(e) if isinstance(e, StoreError) else f"{type(e).__name__}: {e}"
+    first = f"interrupted while {doing}" if interrupted else f"the load failed ({cause})"
+    try:
+        if interrupted:
+            store.reconnect()
+        restored = _restore(store, saved, batch)
+        undone = rollback_load(store, load_id)
+    except BaseException as e2:  # a server still away, or a second Ctrl-C
+        stopped = not isinstance(e2, Exception)
+        why = ("interrupted again" if interrupted else "interrupted") if stopped else str(e2)
+        when = "" if stopped else " when the server is back"
+        err = LoadInterrupted if interrupted or stopped else StoreError
+        return err(f"{first} and its rollback could not finish ({why}); the database may "
+                   f"hold part of load {load_id!r}: run `graphrisk neo4j rollback {load_id}`"
+                   f"{when}, or reload with --wipe")
+    state = ("the graphrisk nodes stay wiped" if wipe else
+             "the database is as it was before the load")
+    done = (f"{undone['nodes']} nodes and {undone['relationships']} relationships deleted, "
+            f"{restored} elements restored; {state}")
+    if interrupted:
+        return LoadInterrupted(f"{first}; the load was rolled back ({done})")
+    return StoreError(f"the load failed and was rolled back ({done}): {cause}")

@@ -86,7 +86,7 @@ def write_workbook(tables: list[Table], path: str | Path) -> Path:
             ws.column_dimensions[_letter(i)].width = width
         header = []
         for c in table.columns:
-            cell = WriteOnlyCell(ws, value=c.zh)
+            cell = WriteOnlyCell(ws, value=c.header("zh"))
             cell.font, cell.fill = bold, fill
             header.append(cell)
         ws.append(header)
