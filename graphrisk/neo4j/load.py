@@ -56,12 +56,16 @@ database already holds data.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
@@ -324,8 +328,10 @@ def _run(store: Store, ds: Dataset, steps: list[Step], *, wipe: bool, batch: int
     saved: dict[str, list[dict]] = {"node": [], "rel": []}
     doing = ["starting to write"]  # what the load is doing, for the messages
     try:
-        _write_steps(store, steps, report, saved, empty=empty, batch=batch, progress=progress,
-                     on_batch=on_batch, doing=doing)
+        with _deferred_interrupt() as interrupted:
+            _write_steps(store, steps, report, saved, empty=empty, batch=batch,
+                         progress=progress, on_batch=on_batch, doing=doing,
+                         interrupted=interrupted)
         doing[0] = "creating the indexes"
         store.ensure_schema("indexes")
         report.seconds = time.perf_counter() - t0
@@ -364,10 +370,40 @@ def _prepare(store: Store, ds: Dataset, report: LoadReport, *, wipe: bool, batch
     return empty
 
 
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[list[bool]]:
+    """Turn a first Ctrl-C into a flag checked between batches.
+
+    An interrupt raised in the middle of the driver's socket code can surface as another
+    error (a ``BufferError``) and lose the message; deferred, it stops the load at the
+    end of the batch in progress, cleanly.  A second Ctrl-C interrupts at once.  Only in
+    the main thread (where Python delivers signals); elsewhere nothing changes.
+    """
+    flag = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if flag[0]:
+            raise KeyboardInterrupt
+        flag[0] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _write_steps(store: Store, steps: list[Step], report: LoadReport,
                  saved: dict[str, list[dict]], *, empty: bool, batch: int, progress: bool,
-                 on_batch: Callable[[str, int], None] | None, doing: list[str]) -> None:
-    """Write every batch of every step; ``doing[0]`` names the batch in progress."""
+                 on_batch: Callable[[str, int], None] | None, doing: list[str],
+                 interrupted: list[bool] | None = None) -> None:
+    """Write every batch of every step; ``doing[0]`` names the batch in progress.
+
+    When ``interrupted[0]`` becomes true (a deferred Ctrl-C), stop after the batch.
+    """
     bar = tqdm(total=sum(s.dataset_rows for s in steps), unit="rows", file=sys.stderr,
                disable=not progress, desc="neo4j load", dynamic_ncols=True)
     try:
@@ -389,6 +425,8 @@ def _write_steps(store: Store, steps: list[Step], report: LoadReport,
                     step.dataset_rows % n_batches if i == n_batches - 1 else 0))
                 if on_batch:
                     on_batch(step.what, stop - start)
+                if interrupted and interrupted[0]:
+                    raise KeyboardInterrupt
     finally:
         bar.close()
 
