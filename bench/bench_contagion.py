@@ -69,9 +69,10 @@ def reference_runs(ds, net, cap, scen, seconds: float):
     loans = list(zip(net.l_id, net.ids[net.l_borrower], net.ids[net.l_lender],
                      net.l_balance.tolist(), strict=True))
     loan_ids = net.l_id
-    gs = [(g, net.ids[s], net.ids[d], a, loan_ids[k] if k >= 0 else None)
-          for g, s, d, a, k in zip(net.g_id, net.g_src, net.g_dst, net.g_amount.tolist(),
-                                   net.g_loan, strict=True)]
+    types = ds.tables["guarantees"]["type"].fillna("").replace("", "joint_several").tolist()
+    gs = [(g, net.ids[s], net.ids[d], a, loan_ids[k] if k >= 0 else None, ty)
+          for g, s, d, a, k, ty in zip(net.g_id, net.g_src, net.g_dst, net.g_amount.tolist(),
+                                       net.g_loan, types, strict=True)]
     losses, t0 = [], time.perf_counter()
     for k in range(scen.runs):
         seeds = net.ids[scen.nodes[scen.indptr[k]:scen.indptr[k + 1]]].tolist()
@@ -88,7 +89,7 @@ def bench(n: int, args) -> dict:
     print(f"\n== {n:,} enterprises ({path}); load {t_load:.1f} s, "
           f"load average {os.getloadavg()[0]:.1f}")
     params = ContagionParams(runs=args.runs, seed=1)
-    rep, t_mc = timed(monte_carlo, ds, params)
+    rep, t_mc = timed(monte_carlo, ds, params=params)
     print(f"simulate --runs {args.runs}: {t_mc:.1f} s (after loading); expected loss "
           f"{rep['expected_loss']:,.0f} 万元, ES99 {rep['tail']['es99']:,.0f}, "
           f"{rep['expected_defaults']:.0f} defaults a run")
@@ -115,7 +116,8 @@ def bench(n: int, args) -> dict:
               "debtrank": t_dr}
     if n in args.recommend_sizes:
         sp = StrategyParams(budget=args.budget)
-        rec, t_rec = timed(recommend, ds, ContagionParams(runs=args.runs, seed=1), sp)
+        rec, t_rec = timed(recommend, ds, params=ContagionParams(runs=args.runs, seed=1),
+                           sparams=sp)
         print(f"recommend --budget {args.budget}: {t_rec:.1f} s (after loading), "
               f"{len(rec['actions'])} actions, {rec['evaluations']} evaluations; expected loss "
               f"{rec['loss_before']:,.0f} → {rec['loss_after']:,.0f} "

@@ -31,7 +31,8 @@ _API = {
     "Network": "network.graph", "build_network": "network.graph", "to_networkx": "network.graph",
     # structure: groups, circles, chains, exposure
     "analyze_circles": "network.metrics", "circle_metrics": "network.metrics",
-    "group_metrics": "network.metrics", "guarantee_groups": "network.circles",
+    "group_metrics": "network.metrics", "focus_enterprises": "network.metrics", "committees": "network.committees",
+    "guarantee_groups": "network.circles",
     "guarantee_circles": "network.circles", "edge_patterns": "network.circles",
     "guarantee_chains": "network.chains", "lender_exposure": "network.exposure",
     "borrower_exposure": "network.exposure",
@@ -55,6 +56,7 @@ _API = {
     "generate": "synth", "GeneratorParams": "synth",
     # parameters and errors
     "OwnershipParams": "params", "RelatedParams": "params", "CircleParams": "params",
+    "CommitteeParams": "params",
     "ChainParams": "params", "KeyFirmParams": "params", "WarningParams": "params",
     "ContagionParams": "params", "StrategyParams": "params", "ReportParams": "params",
     "GraphRiskError": "errors", "DatasetError": "errors", "ParameterError": "errors",
@@ -92,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.network.circles import edge_patterns as edge_patterns
     from graphrisk.network.circles import guarantee_circles as guarantee_circles
     from graphrisk.network.circles import guarantee_groups as guarantee_groups
+    from graphrisk.network.committees import committees as committees
     from graphrisk.network.exposure import borrower_exposure as borrower_exposure
     from graphrisk.network.exposure import lender_exposure as lender_exposure
     from graphrisk.network.graph import Network as Network
@@ -99,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.network.graph import to_networkx as to_networkx
     from graphrisk.network.metrics import analyze_circles as analyze_circles
     from graphrisk.network.metrics import circle_metrics as circle_metrics
+    from graphrisk.network.metrics import focus_enterprises as focus_enterprises
     from graphrisk.network.metrics import group_metrics as group_metrics
     from graphrisk.ownership.holdings import holdings_of as holdings_of
     from graphrisk.ownership.owners import owners_of as owners_of
@@ -106,6 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.ownership.related import related_parties as related_parties
     from graphrisk.params import ChainParams as ChainParams
     from graphrisk.params import CircleParams as CircleParams
+    from graphrisk.params import CommitteeParams as CommitteeParams
     from graphrisk.params import ContagionParams as ContagionParams
     from graphrisk.params import KeyFirmParams as KeyFirmParams
     from graphrisk.params import OwnershipParams as OwnershipParams

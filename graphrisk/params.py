@@ -17,7 +17,7 @@ from graphrisk.domain.glossary import STRATEGIES as _STRATEGIES
 from graphrisk.errors import check as _check
 
 __all__ = ["defaults", "OWNERSHIP_MODES", "OwnershipParams", "RelatedParams",
-           "CircleParams", "ChainParams",
+           "CircleParams", "CommitteeParams", "ChainParams",
            "KeyFirmParams", "WarningParams",
            "ContagionParams", "StrategyParams", "PD_BY_CLASSIFICATION", "TAIL_KEYS",
            "ReportParams"]
@@ -101,18 +101,26 @@ class RelatedParams:
         ``lending``: loan balances between the two, as % of either's capital (50).
     guarantee_ratio : float
         ``guarantee``: guarantees given for the other, as % of its borrowings (10).
+    management_majority : {"separately", "combined"}
+        How ``management`` reads "半数以上的董事或高级管理人员" (42号公告 第二条):
+        ``separately`` — more than half of one's directors, *or* more than half of its
+        senior managers, hold posts in the other (the default); ``combined`` — more
+        than half of its directors and senior managers counted together.
     """
 
     ownership: OwnershipParams = OwnershipParams()
     equity_threshold: float = 25.0
     lending_ratio: float = 50.0
     guarantee_ratio: float = 10.0
+    management_majority: str = "separately"
 
     def __post_init__(self) -> None:
         """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(0 < self.equity_threshold <= 100, "equity_threshold must be in (0, 100]")
         _check(self.lending_ratio > 0, "lending_ratio must be > 0")
         _check(self.guarantee_ratio > 0, "guarantee_ratio must be > 0")
+        _check(self.management_majority in ("separately", "combined"),
+               "management_majority must be separately or combined")
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,34 @@ class CircleParams:
 
 
 @dataclass(frozen=True)
+class CommitteeParams:
+    """Creditors' committees (债权人委员会, SPEC §5); amounts in 万元.
+
+    The rule is about a *debtor*: one in default or distress (status ``defaulted`` or
+    ``distressed``, a non-performing loan, or a credit-risk event) whose debt reaches
+    ``min_debt`` and who owes at least ``banks`` creditor banks or ``microloans``
+    creditor microloan companies — or a major default (违约) involving banks,
+    microloan companies and other institutions at once.
+
+    Parameters
+    ----------
+    min_debt : float
+        Debt (loan balances owed) from which a debtor is large (5,000).
+    banks, microloans : int
+        Creditor banks (3) or microloan companies (5) that call for a committee.
+    """
+
+    min_debt: float = 5000.0
+    banks: int = 3
+    microloans: int = 5
+
+    def __post_init__(self) -> None:
+        """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
+        _check(self.min_debt >= 0, "min_debt must be >= 0")
+        _check(self.banks >= 1 and self.microloans >= 1, "banks and microloans must be >= 1")
+
+
+@dataclass(frozen=True)
 class ChainParams:
     """Guarantee chains (担保链) and bank exposure (SPEC §5).
 
@@ -185,10 +221,10 @@ class ChainParams:
 
 #: tags of the key sectors of SPEC §8 (产能过剩, 房地产, 地方政府融资平台)
 KEY_SECTOR_TAGS = ("overcapacity", "real_estate", "lgfv")
-#: words in an event description that mark private borrowing or a dispute (SPEC §8)
+#: words in an event description that mark private borrowing (SPEC §8: "heavy private
+#: borrowing or disputes about it"): private debt itself, never any 诉讼/纠纷
 DISPUTE_KEYWORDS = ("民间借贷", "民间融资", "高利贷", "非法集资", "非法吸收", "套路贷",
-                    "诉讼", "纠纷", "起诉", "被诉", "仲裁", "讨债",
-                    "private lending", "lawsuit", "litigation", "dispute")
+                    "private lending", "loan shark", "illegal fund-raising")
 
 
 @dataclass(frozen=True)
@@ -208,17 +244,27 @@ class KeyFirmParams:
     key_project_credit, agri_leader_credit, cross_region_credit : float
         Credit that makes a ``key_project`` (2,000), ``agri_leader`` (1,000) or
         ``cross_region`` (2,000) firm key.
+    credit_basis : {"used", "line"}
+        What "credit" means: ``used`` (用信, on and off balance: loan balances plus
+        guarantees given — SPEC §8, the default) or ``line`` (the ``credit_line``
+        授信额度, only when asked).
     related : bool
         Add the important related parties of the firms selected by credit and tags.
     related_rules : tuple of str
-        The related-party rules (SPEC §4) that count as *important*: by default the
-        control relations (equity, common owner, management); ``guarantee`` and
-        ``lending`` are exposures, which the warning signals cover.
+        The tests that make a related party *important* (重要关联, 7th criterion): the
+        four of the text — ``equity`` and ``common_owner`` (≥ ``related_equity``),
+        ``lending`` (≥ 50 % of either's capital) and ``guarantee`` (≥ 10 % of the
+        other's borrowings); ``management`` is available as an option.
     related_equity : float
-        Equity / common-owner threshold (percent) for an *important* relation (50:
-        control), instead of the 25 of SPEC §4.
+        Equity / common-owner threshold (percent) of an *important* relation (25).
+    circle_members : bool
+        Members of a guarantee circle or a mutual pair are key (涉及互联互保).
+    livelihood_tag : str
+        The tag of firms important to local taxes or livelihoods (对当地税收、民生等
+        具有重要影响力), key whatever their credit.
     dispute_keywords : tuple of str
-        Words in an event description that mark private borrowing or a dispute.
+        Words in an event description that mark private borrowing (民间借贷, 高利贷,
+        非法集资 …); the tag ``private_lending`` counts too.
     """
 
     sector_tags: tuple[str, ...] = KEY_SECTOR_TAGS
@@ -228,9 +274,12 @@ class KeyFirmParams:
     key_project_credit: float = 2000.0
     agri_leader_credit: float = 1000.0
     cross_region_credit: float = 2000.0
+    credit_basis: str = "used"
     related: bool = True
-    related_rules: tuple[str, ...] = ("equity", "common_owner", "management")
-    related_equity: float = 50.0
+    related_rules: tuple[str, ...] = ("equity", "common_owner", "lending", "guarantee")
+    related_equity: float = 25.0
+    circle_members: bool = True
+    livelihood_tag: str = "tax_livelihood"
     dispute_keywords: tuple[str, ...] = DISPUTE_KEYWORDS
 
     def __post_init__(self) -> None:
@@ -242,6 +291,7 @@ class KeyFirmParams:
         bad = [r for r in self.related_rules if r not in RELATED_RULES]
         _check(not bad, f"unknown related-party rule(s) {bad}; use {', '.join(RELATED_RULES)}")
         _check(0 < self.related_equity <= 100, "related_equity must be in (0, 100]")
+        _check(self.credit_basis in ("used", "line"), "credit_basis must be used or line")
 
 
 @dataclass(frozen=True)
@@ -254,9 +304,19 @@ class WarningParams:
         Overdue days *above* which a loan gives red (90) or orange (30); any overdue
         day gives yellow.
     overdue_count : int
-        Overdue payments (summed over the firm's loans) that give yellow (2).
+        Overdue payments (summed over the firm's loans) *above* which yellow is given:
+        "逾期次数超过2次" is more than 2, so 3 or more (2).
     extensions : int
-        Extensions / 借新还旧 (summed) that give yellow (1).
+        Extensions / 重新约期 / 借新还旧 (summed) from which yellow is given:
+        "办理2次及以上展期" is 2 or more (2).
+    interest_overdue_days : int
+        Overdue days *above* which a first signal (yellow) is given: "支付利息超过10个
+        自然日" (10); a loan overdue more than ``overdue_orange_days`` is orange.
+    leverage_yellow : float
+        Debt ratio 资产负债率 (total liabilities / total assets) above which yellow is
+        given (0.8).
+    lenders_yellow : int
+        Distinct lenders from which yellow is given, 多头授信 (3).
     call_orange : float
         Guarantee calls on the firm that give orange (1,000); any call gives yellow.
     severity_levels : tuple of 4 str
@@ -276,7 +336,10 @@ class WarningParams:
     overdue_red_days: int = 90
     overdue_orange_days: int = 30
     overdue_count: int = 2
-    extensions: int = 1
+    extensions: int = 2
+    interest_overdue_days: int = 10
+    leverage_yellow: float = 0.8
+    lenders_yellow: int = 3
     call_orange: float = 1000.0
     severity_levels: tuple[str, str, str, str] = ("blue", "yellow", "orange", "red")
     missing_severity: int = 2
@@ -289,7 +352,11 @@ class WarningParams:
         allowed = ("none", *WARNING_LEVELS)
         _check(0 <= self.overdue_orange_days <= self.overdue_red_days,
                "need 0 <= overdue_orange_days <= overdue_red_days")
-        _check(self.overdue_count >= 1, "overdue_count must be >= 1")
+        _check(self.overdue_count >= 0, "overdue_count must be >= 0")
+        _check(0 <= self.interest_overdue_days <= self.overdue_orange_days,
+               "need 0 <= interest_overdue_days <= overdue_orange_days")
+        _check(0 < self.leverage_yellow, "leverage_yellow must be > 0")
+        _check(self.lenders_yellow >= 1, "lenders_yellow must be >= 1")
         _check(self.extensions >= 1, "extensions must be >= 1")
         _check(self.call_orange >= 0, "call_orange must be >= 0")
         _check(len(self.severity_levels) == 4 and all(v in allowed for v in self.severity_levels),
@@ -316,8 +383,10 @@ class ContagionParams:
     Parameters
     ----------
     recovery : float
-        Recovery rate r from the borrower's own assets, in [0, 1]: a defaulted loan has
-        shortfall ``balance × (1 − r)`` (先穷尽主债务人、后担保人).
+        Extra haircut r in [0, 1] on what a defaulted borrower's estate leaves unpaid:
+        the estate (``net_assets``) pays its obligations pro rata first
+        (先穷尽主债务人、后担保人, SPEC §6), and a loan's shortfall is what its share leaves,
+        times ``1 − r``.
     runs : int
         Monte Carlo scenarios.
     seed : int

@@ -20,7 +20,7 @@ from graphrisk.network.circles import (
 )
 from graphrisk.network.graph import Network, build_network
 from graphrisk.network.metrics import analyze_circles, circle_metrics, group_metrics, label_ids
-from graphrisk.params import CircleParams
+from graphrisk.params import CircleParams, CommitteeParams
 
 from .conftest import DEMO
 
@@ -273,7 +273,12 @@ def test_circle_metrics_hand_worked(circle_ds):
     assert c["npl_balance"] == 1500 and c["npl_share"] == pytest.approx(1500 / 5100)
     assert c["creditors"] == ["K1", "K2", "K3", "M1"]  # by balance owed: 3000, 1100, 500, 500
     assert (c["bank_count"], c["microloan_count"], c["creditor_count"]) == (3, 1, 4)
-    assert c["creditor_committee"] is True
+    assert c["other_count"] == 0
+    # SPEC §5: "`watch` when they owe ≥ 3 banks or ≥ 5 microloan companies" — 3 banks;
+    # but no member is a debtor in default or distress with debt ≥ 5,000 (B owes 1,000 and
+    # C 500 non-performing, A 3,600 performing): no creditors' committee
+    assert c["watch"] is True and c["creditor_committee"] is False
+    assert c["troubled_members"] == ["B", "C"] and c["committee_debtors"] == []
     # exposure = own loans + guarantees given: A 3600 + 2300 = 5900 > 5000
     details = {d["id"]: d for d in c["member_details"]}
     assert details["A"]["exposure"] == 5900 and details["A"]["focus"]
@@ -289,11 +294,27 @@ def test_circle_metrics_parameters(circle_ds):
     p = CircleParams(committee_banks=4, committee_microloans=1, focus_exposure=10000,
                      max_cycles=2, max_cycle_length=3)
     [c] = circle_metrics(net, params=p)
-    assert c["creditor_committee"] is True      # one microloan company is enough now
+    assert c["watch"] is True                   # one microloan company is enough now
+    assert c["creditor_committee"] is False     # a watch threshold never calls a committee
     assert c["focus_members"] == []
     assert c["cycles"] == [["A", "B"], ["A", "C"]] and c["cycles_truncated"] is True
     p = CircleParams(committee_banks=4, committee_microloans=2)
-    assert circle_metrics(net, params=p)[0]["creditor_committee"] is False
+    assert circle_metrics(net, params=p)[0]["watch"] is False
+
+
+def test_circle_committee_follows_the_debtor_rule(circle_ds):
+    """SPEC §9: "`creditor_committee` true only when a member needs a committee per §5".
+    With CommitteeParams(min_debt=1000, banks=1), B (a substandard loan of 1,000 from K2:
+    in distress, debt ≥ 1,000, one bank) needs a committee, so the circle does; C (500)
+    stays below the debt threshold."""
+    ds, net = circle_ds
+    cp = CommitteeParams(min_debt=1000, banks=1)
+    [c] = circle_metrics(net, committee_params=cp)
+    assert c["creditor_committee"] is True and c["committee_debtors"] == ["B"]
+    assert [r["code"] for r in c["committee_reasons"]] == ["member_committee", "watch"]
+    doc = analyze_circles(net, committee_params=cp)
+    assert doc["summary"]["creditor_committees"] == 1 and doc["params"]["min_debt"] == 1000
+    assert doc["groups"][0]["committee_debtors"] == ["B"]
 
 
 def test_group_metrics(circle_ds):
@@ -301,6 +322,9 @@ def test_group_metrics(circle_ds):
     [g] = group_metrics(net)
     assert g["members"] == ["A", "B", "C", "D"] and g["size"] == 4 and g["edges"] == 6
     assert g["circles"] == ["C001"] and g["loan_total"] == 5100
+    # the group's creditors are the circle's (D and X borrow nothing / are outside)
+    assert (g["bank_count"], g["microloan_count"], g["other_count"]) == (3, 1, 0)
+    assert g["watch"] is True and g["creditor_committee"] is False
     assert g["guarantee_total"] == 3960
     assert g["patterns"] == {"mutual": 4, "circle": 3, "joint": 3, "star": 0, "chain": 0,
                              "single": 0}
@@ -338,10 +362,13 @@ def test_demo_circles_as_documented():
              for c in doc["circles"]}
     assert len(doc["circles"]) == 4 and len(doc["groups"]) == 10
     big = doc["circles"][0]
-    assert big["size"] == 6 and big["creditor_committee"] is True
+    # 0.1.0 flagged the big circle 需组建债委会 on its 4 banks alone; no member is a debtor
+    # in default or distress owing ≥ 5,000 万元, so it is watched, not flagged (SPEC §5)
+    assert big["size"] == 6 and big["creditor_committee"] is False and big["watch"] is True
     assert sorted(short.values(), key=len)[-1] == sorted(["置业", "建工", "水泥", "商砼", "机械",
                                                           "五金"])
-    assert [c["creditor_committee"] for c in doc["circles"]].count(True) == 1
+    assert [c["watch"] for c in doc["circles"]].count(True) == 1
+    assert not any(c["creditor_committee"] for c in doc["circles"])
     assert names[big["focus_members"][0]] == "青山置业有限公司"
     by_id = {e["id"]: set(e["patterns"]) for e in doc["edges"]}
     assert by_id["G001"] == by_id["G003"] == {"mutual"}
@@ -382,3 +409,22 @@ def test_random_metrics_consistent_with_networkx(make_dataset):
         for cyc in c["cycles"]:
             assert cyc[0] == min(cyc)
             assert all(H.has_edge(a, b) for a, b in itertools.pairwise(cyc + cyc[:1]))
+
+
+def test_focus_enterprises_are_every_firm_above_the_threshold(make_dataset):
+    """SPEC §5: "Focus enterprises (重点协调): every enterprise whose exposure exceeds
+    5,000 万元" — in a circle or not (the issue: "today only circle members are checked")."""
+    from graphrisk.io.load import load_dataset
+    from graphrisk.network.metrics import analyze_circles
+
+    ds = load_dataset(make_dataset(
+        enterprises="id,name\nA,甲\nB,乙\nC,丙\nD,丁\n",
+        institutions="id,name\nK,银行\n",
+        loans="id,borrower_id,lender_id,balance\nL1,A,K,5000\nL2,C,K,4000\nL3,D,K,100\n",
+        guarantees="id,guarantor_id,borrower_id,amount\nG1,A,B,1\nG2,B,A,1\nG3,C,D,1500\n"))
+    doc = analyze_circles(ds)
+    # A: 5,000 + 1 (in circle A–B); C: 4,000 + 1,500 = 5,500 (in no circle); B, D below
+    assert [(f["id"], f["exposure"], f["circle"]) for f in doc["focus"]] == [
+        ("C", 5500.0, None), ("A", 5001.0, "C001")]
+    assert doc["summary"]["focus_enterprises"] == 2
+    assert doc["circles"][0]["focus_members"] == ["A"]

@@ -11,17 +11,32 @@ from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run, run_json
 
 
 def test_simulate_cascade_json(small):
-    data = run_json("simulate", small, "--default", "E2", "--recovery", "0.5")
-    assert {"defaults", "losses", "guarantees", "rounds", "warnings"} <= set(data)
+    """SMALL, seed E1 (SPEC §6).  Round 0: E1's estate (100) pays 100/1000 of L1, so 900
+    is short and G1 (E2, 800, 连带) is called 800 > E2's 50: E2 falls in round 1.
+    Round 1: E2's obligations are L2 500 + 800 called; G2 (E1, 400 on L2) is called 400,
+    so E1 owes 1000 + 400 and pays 100/1400 of each.  E2 pays 50/1300 of each: L2 is
+    short 500 × 1250/1300 = 480.77, of which 80.77 is left for G3 (E3, 一般保证, no
+    loan), called in round 2: 80.77 > 20, E3 falls in round 3; its estate pays 20 /
+    (350 + 80.77) of each of its obligations, the rest of L3 is paid by P1."""
+    data = run_json("simulate", small, "--default", "E1")
+    assert {"defaults", "losses", "guarantees", "loans", "rounds", "warnings"} <= set(data)
     assert [(d["id"], d["round"], d["seed"]) for d in data["defaults"]] == \
-        [("E2", 0, True), ("E1", 1, False)]
-    assert all({"id", "name", "round", "seed"} <= set(d) for d in data["defaults"])
-    assert set(data["losses"]) >= {"total", "by_lender"}
-    assert data["losses"]["total"] == pytest.approx(600)
-    assert data["losses"]["by_lender"] == {"B1": pytest.approx(600)}
-    assert {(g["id"], g["call"], g["paid"]) for g in data["guarantees"]} == \
-        {("G2", 250.0, 100.0), ("G1", 500.0, 50.0)}  # E1: 1000 × 0.5
-    assert data["rounds"] == 1
+        [("E1", 0, True), ("E2", 1, False), ("E3", 3, False)]
+    assert all({"id", "name", "round", "seed", "coverage"} <= set(d) for d in data["defaults"])
+    assert set(data["losses"]) >= {"total", "by_lender", "estate", "shortfall"}
+    rho1, rho2, rho3 = 100 / 1400, 50 / 1300, 20 / (350 + 500 * 1250 / 1300 - 400)
+    s2 = 500 * (1 - rho2)
+    calls = {g["id"]: (g["type"], g["call"], g["paid"]) for g in data["guarantees"]}
+    assert calls["G1"] == ("joint_several", 800, pytest.approx(800 * rho2))
+    assert calls["G2"] == ("joint_several", 400, pytest.approx(400 * rho1))
+    assert calls["G3"] == ("general", pytest.approx(s2 - 400), pytest.approx((s2 - 400) * rho3))
+    assert calls["G4"][1] == pytest.approx(300 * (1 - rho3))
+    l1 = 1000 * (1 - rho1) - 800 * rho2
+    l2 = s2 - 400 * rho1 - (s2 - 400) * rho3
+    assert data["losses"]["by_lender"] == pytest.approx({"B1": l1 + l2, "M1": 50 * (1 - rho3),
+                                                         "B2": 0})
+    assert data["losses"]["total"] == pytest.approx(1393.93, abs=0.01)
+    assert data["rounds"] == 3
 
 
 def test_simulate_from_status_table_and_csv(small, tmp_path):
@@ -99,7 +114,11 @@ def ids_by_name(data, word):
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_demo_cascades_as_documented(path):
     """datasets/README.md: seed 置业 → round 1 五金 and 电器, round 2 机械, round 3 商砼;
-    seed 玻璃 → 饮料 in round 1, 酒业 (called 700) survives; seed 水泥 → nobody."""
+    seed 玻璃 → 饮料 in round 1, 酒业 survives; seed 水泥 → nobody.  Each defaulted
+    firm's estate pays first (SPEC §6 step 1): 水泥 is called 856.88 (599.81 on G010,
+    257.07 on its 一般保证 G015), not 1,200.  玻璃 (net assets 120, loans 1,000) leaves
+    880 unpaid: 528 of L053 is called on 饮料 (capacity 250), who falls; 饮料's estate
+    pays 250 / (900 + 528) of L051 (700), so 酒业 is called 577.45, not 700."""
     zhiye = run_json("summary", path)  # the summary proves the form loads
     assert zhiye
     data = run_json("simulate", path, "--default", "91331122MA28B9P05X")
@@ -109,11 +128,12 @@ def test_demo_cascades_as_documented(path):
     called = {}
     for g in data["guarantees"]:
         called[g["guarantor_name"]] = called.get(g["guarantor_name"], 0) + g["call"]
-    assert called["青山水泥有限公司"] == 1200
+    assert called["青山水泥有限公司"] == pytest.approx(856.88, abs=0.01)
+    assert data["losses"]["total"] == pytest.approx(4243.12, abs=0.01)
     data = run_json("simulate", path, "--default", "91331122MA2C1M4R7M")
     assert [d["name"] for d in data["defaults"]] == ["青山玻璃制品有限公司", "青山饮料有限公司"]
     assert sum(g["call"] for g in data["guarantees"] if g["guarantor_name"] == "青山酒业有限公司") \
-        == 700
+        == pytest.approx(577.45, abs=0.01)
     data = run_json("simulate", path, "--default", "91331122704505776C")
     assert len(data["defaults"]) == 1 and data["rounds"] == 0
 

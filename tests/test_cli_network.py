@@ -33,10 +33,54 @@ def test_circles_table_and_csv(small, tmp_path):
 def test_circles_options(small):
     data = run_json("circles", small, "--max-cycles", "1", "--max-cycle-length", "2",
                     "--committee-banks", "1")
-    assert data["circles"][0]["creditor_committee"] is True
+    # --committee-banks is the watch threshold (SPEC §5); the committee needs a debtor
+    assert data["circles"][0]["watch"] is True
+    assert data["circles"][0]["creditor_committee"] is False
     assert data["params"]["max_cycles"] == 1
     r = run("circles", small, "--max-cycle-length", "1")
     assert r.exit_code == 1 and "max_cycle_length" in r.output and "Traceback" not in r.output
+
+
+def test_committees_json(small):
+    """SPEC §9: ``committees DATASET`` gives ``{"committees": [{"debtor", "debt", "banks",
+    "microloans", "others", "mixed", "reasons"}], ...}``.  The tiny dataset: E2 distressed
+    (500 from B1, substandard), E3 defaulted (300 from B2, loss; 50 from M1) — below 5,000
+    万元 by default; with --min-debt 300 --banks 1 both need a committee."""
+    data = run_json("committees", small)
+    assert set(data) >= {"committees", "debtors", "circles", "groups", "summary", "params"}
+    assert data["committees"] == [] and data["summary"]["below_min_debt"] == 2
+    data = run_json("committees", small, "--min-debt", "300", "--banks", "1")
+    assert [c["debtor"] for c in data["committees"]] == ["E2", "E3"]
+    c = data["committees"][1]
+    assert set(c) >= {"debtor", "debt", "banks", "microloans", "others", "mixed", "reasons"}
+    assert (c["debt"], c["banks"], c["microloans"], c["others"], c["mixed"]) == (350, 1, 1, 0,
+                                                                                 False)
+    assert {"code", "zh", "en"} <= set(c["reasons"][0])
+    assert data["circles"][0]["committee_debtors"] == ["E2"]
+    data = run_json("committees", small, "--min-debt", "300", "--banks", "2",
+                    "--microloans", "1")
+    assert [c["debtor"] for c in data["committees"]] == ["E3"]     # one microloan company
+    assert run_json("committees", small, "--watch-banks", "1")["summary"]["circles_watch"] == 1
+
+
+def test_committees_table_csv_and_errors(small, tmp_path):
+    r = run("committees", small, "--min-debt", "300", "--banks", "1")
+    assert r.exit_code == 0, r.output
+    assert "需组建债委会: 2" in r.stdout and "乙公司" in r.stdout and "债权银行 1 家" in r.stdout
+    out = tmp_path / "c.csv"
+    assert run("committees", small, "--min-debt", "300", "--banks", "1", "--format", "csv",
+               "-o", out).exit_code == 0
+    lines = out.read_text("utf-8-sig").splitlines()
+    assert lines[0].startswith("debtor 债务人编号,name 债务人") and len(lines) == 3
+    r = run("committees", small, "--banks", "0")
+    assert r.exit_code == 1 and "banks" in r.output and "Traceback" not in r.output
+
+
+def test_committees_on_the_demo():
+    data = run_json("committees", DEMO)
+    assert data["summary"]["committees"] == 0 and data["summary"]["circles_watch"] == 1
+    data = run_json("committees", DEMO, "--min-debt", "1000", "--banks", "2")
+    assert data["summary"]["committees"] == 3
 
 
 def test_chains_json(small):

@@ -105,6 +105,35 @@ def test_related_warnings_on_stderr_and_in_json(make_dataset):
     assert "warning: guarantee:" in r.stderr and "warning: management:" in r.stderr
 
 
+def test_related_management_majority_option(make_dataset):
+    """``--management-majority``: 42号公告 第二条 "一方半数以上董事或者半数以上高级管理人员 …
+    同时担任另一方的董事或者高级管理人员", read ``separately`` (the default, from
+    ``RelatedParams``) or ``combined``.
+
+    By hand: both of E1's 2 directors (D1, D2) are directors of E2, but with its 2 senior
+    managers (M1, M2) they are only 2 of E1's 4 seats and 2 of E2's 4 (D1, D2, Y1, Y2):
+    related separately (2 > 1), not combined (2 is not more than 2).
+    """
+    path = make_dataset(
+        enterprises="id,name\nE1,甲\nE2,乙\n",
+        persons="id,name\nD1,a\nD2,b\nM1,c\nM2,d\nY1,e\nY2,f\n",
+        positions="person_id,company_id,role\nD1,E1,director\nD2,E1,director\n"
+                  "M1,E1,general_manager\nM2,E1,cfo\nD1,E2,director\nD2,E2,director\n"
+                  "Y1,E2,director\nY2,E2,director\n")
+    data = as_json("related", path, "--rules", "management")
+    assert [(p["a"], p["b"]) for p in data["pairs"]] == [("E1", "E2")]
+    ev = data["pairs"][0]["evidence"]["management"]
+    assert ev["criteria"] == ["director_majority"] and ev["majority"] == "separately"
+    assert as_json("related", path, "--rules", "management",
+                   "--management-majority", "separately") == data
+    data = as_json("related", path, "--rules", "management", "--management-majority",
+                   "combined")
+    assert data["pairs"] == [] and data["pair_count"] == 0
+    r = run("related", path, "--management-majority", "jointly")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "[default: separately]" in " ".join(run("related", "--help").output.split())
+
+
 def test_related_table(small):
     r = run("related", small)
     assert r.exit_code == 0

@@ -91,7 +91,13 @@ def test_options_change_the_list(small):
     base = json.loads(run("watchlist", small, "--format", "json").stdout)
     top = json.loads(run("watchlist", small, "--format", "json", "--top-n", "0",
                          "--no-related").stdout)
-    assert base["counts"]["key"] > top["counts"]["key"] == 0
+    # E1 and E2 guarantee each other: key as a mutual pair (涉及互联互保) until --no-circles
+    assert base["counts"]["key"] > top["counts"]["key"] == 2
+    none = json.loads(run("watchlist", small, "--format", "json", "--top-n", "0",
+                          "--no-related", "--no-circles").stdout)
+    assert none["counts"]["key"] == 0
+    line = json.loads(run("watchlist", small, "--format", "json", "--credit-basis", "line").stdout)
+    assert {e["credit_source"] for e in line["enterprises"]} <= {"credit_line", "used"}
     only = json.loads(run("watchlist", small, "--format", "json", "--key-only").stdout)
     assert all(e["key"] for e in only["enterprises"]) and only["enterprises"]
 

@@ -12,20 +12,24 @@ from graphrisk.contagion.cascade import compile_model
 from graphrisk.contagion.debtrank import debtrank, debtrank_importance, impact_matrix, resonant
 from graphrisk.errors import ParameterError
 
-from .reference_cascade import make_network, random_network
+from .reference_cascade import make_network, random_network, type_codes
 
 
 def chain():
-    # A borrows 100, B guarantees 50 of it (capacity 100 → impact 0.5);
-    # B borrows 60, C guarantees 40 of it (capacity 80 → impact 0.5); C borrows 20.
+    # A (net assets 50) borrows 100: its estate pays 50 and B, guaranteeing 80 of it,
+    # is called for the 50 left (capacity 100 → impact 0.5);
+    # B (net assets 100) borrows 200: 100 is left, C guarantees 40 of it (capacity 80 →
+    # impact 0.5); C borrows 20.
     ents = ["EA", "EB", "EC", "B1"]
-    loans = [("LA", "EA", "B1", 100), ("LB", "EB", "B1", 60), ("LC", "EC", "B1", 20)]
-    gs = [("G1", "EB", "EA", 50, "LA"), ("G2", "EC", "EB", 40, "LB")]
+    loans = [("LA", "EA", "B1", 100), ("LB", "EB", "B1", 200), ("LC", "EC", "B1", 20)]
+    gs = [("G1", "EB", "EA", 80, "LA"), ("G2", "EC", "EB", 40, "LB")]
     net = make_network(ents, loans, gs)
-    return compile_model(net, np.array([1000, 100, 80, np.inf]))
+    return compile_model(net, np.array([50, 100, 80, np.inf]))
 
 
 def test_impact_matrix_by_hand():
+    """The impact of b on j is what b's lone default calls on j — after b's own estate
+    (SPEC §6 step 1, 先穷尽主债务人) — over j's capacity: W[A, B] = 50 / 100, not 80 / 100."""
     w = impact_matrix(chain()).toarray()
     assert w[0, 1] == 0.5 and w[1, 2] == 0.5
     assert np.count_nonzero(w) == 2
@@ -36,14 +40,24 @@ def test_impact_matrix_by_hand():
     net = make_network(ents, [("LA", "EA", "B1", 1000)], gs)
     w = impact_matrix(compile_model(net, np.array([5, 0, np.inf, 100, np.inf]))).toarray()
     assert w[0, 1] == 1.0 and w[0, 2] == 0.0 and w[0, 3] == 1.0
+    # collateral and pledges carry no distress (SPEC §6: their providers "do not
+    # default through it"); a 一般保证 does
+    types = np.array([2, 1, 2], dtype=np.int8)
+    w = impact_matrix(compile_model(net, np.array([5, 0, np.inf, 100, np.inf]),
+                                    types=types)).toarray()
+    assert w[0, 1] == 0.0 and w[0, 2] == 0.0 and w[0, 3] == 0.0
+    types = np.array([1, 0, 0], dtype=np.int8)
+    w = impact_matrix(compile_model(net, np.array([5, 0, np.inf, 100, np.inf]),
+                                    types=types)).toarray()
+    assert w[0, 1] == 1.0
 
 
 def test_chain_by_hand():
     h, r = debtrank(chain(), {0: 1.0})
     assert h[:3].tolist() == [1.0, 0.5, 0.25]
-    assert r == pytest.approx(60 * 0.5 + 20 * 0.25)  # 35
+    assert r == pytest.approx(200 * 0.5 + 20 * 0.25)  # 105
     value, saturated = debtrank_importance(chain(), [0, 1, 2])
-    assert value.tolist() == pytest.approx([35.0, 10.0, 0.0])  # B alone: C at 0.5 × 20
+    assert value.tolist() == pytest.approx([105.0, 10.0, 0.0])  # B alone: C at 0.5 × 20
     assert saturated.tolist() == [0, 0, 0]
 
 
@@ -117,7 +131,8 @@ def test_batched_equals_least_fixed_point(seed):
     rng = np.random.default_rng(300 + seed)
     ents, loans, gs, capd = random_network(rng, 10)
     net = make_network(ents, loans, gs)
-    model = compile_model(net, np.array([capd.get(e, np.inf) for e in ents]))
+    model = compile_model(net, np.array([capd.get(e, np.inf) for e in ents]),
+                          types=type_codes(gs))
     value, saturated = debtrank_importance(model, tolerance=1e-13)
     for i in range(10):
         h = least_fixed_point(model, i)
@@ -131,14 +146,16 @@ def test_batched_equals_least_fixed_point(seed):
 
 def test_resonant_cycle_saturates():
     # EA and EB guarantee each other beyond capacity (impact 1 both ways); EC, hit with
-    # impact 0.01 by the seed ES, feeds distress 0.01 × 1 into the pair: in the limit both
-    # members are fully distressed (the increments circulate undiminished)
+    # impact 0.01 by the seed ES (nothing in its estate), feeds distress 0.01 × 0.1 into
+    # the pair (EC's estate of 100 leaves 100 of its 200 unpaid, of which 1 is called on
+    # EA, capacity 10): in the limit both members are fully distressed (the increments
+    # circulate undiminished)
     ents = ["ES", "EC", "EA", "EB", "B1"]
-    loans = [("L0", "ES", "B1", 100), ("L1", "EC", "B1", 100), ("L2", "EA", "B1", 100),
+    loans = [("L0", "ES", "B1", 100), ("L1", "EC", "B1", 200), ("L2", "EA", "B1", 100),
              ("L3", "EB", "B1", 100)]
     gs = [("G0", "EC", "ES", 1, "L0"), ("G1", "EA", "EC", 1, "L1"),
           ("G2", "EB", "EA", 100, "L2"), ("G3", "EA", "EB", 100, "L3")]
-    model = compile_model(make_network(ents, loans, gs), np.array([1e6, 100, 10, 10, np.inf]))
+    model = compile_model(make_network(ents, loans, gs), np.array([0, 100, 10, 10, np.inf]))
     assert resonant(impact_matrix(model))[:4].tolist() == [False, False, True, True]
     h, _ = debtrank(model, {0: 1.0})
     assert h[:4].tolist() == pytest.approx([1.0, 0.01, 1.0, 1.0])

@@ -21,7 +21,7 @@ from graphrisk.io.load import load_dataset
 from graphrisk.params import TAIL_KEYS, ContagionParams
 
 from .conftest import SMALL
-from .reference_cascade import make_network, random_network, reference_cascade
+from .reference_cascade import make_network, random_network, reference_cascade, type_codes
 
 
 def test_pd_vector_mapping(make_dataset):
@@ -95,7 +95,7 @@ def test_runs_equal_reference_cascades(seed):
     ents, loans, gs, capd = random_network(rng, 12)
     net = make_network(ents, loans, gs)
     cap = np.array([capd.get(e, np.inf) for e in ents])
-    model = compile_model(net, cap, 0.2)
+    model = compile_model(net, cap, 0.2, types=type_codes(gs))
     pd_ = rng.uniform(0, 0.4, size=12)
     scen = draw_scenarios(pd_, 60, seed)
     out, (l_run, l_lender, l_loss) = run_scenarios(model, scen, by_lender=True,
@@ -104,7 +104,8 @@ def test_runs_equal_reference_cascades(seed):
     for k in range(60):
         seeds = [ents[i] for i in scen.nodes[scen.indptr[k]:scen.indptr[k + 1]]]
         ref = reference_cascade(capd, loans, gs, seeds, 0.2)
-        assert out.loss[k] == pytest.approx(sum(ref["loss"].values()), abs=1e-9)
+        # run losses are rounded to 1e-6 万元 (run_losses)
+        assert out.loss[k] == pytest.approx(sum(ref["loss"].values()), abs=1e-6)
         mine = {net.ids[i]: v for i, v in zip(l_lender[l_run == k], l_loss[l_run == k],
                                               strict=True)}
         assert mine == pytest.approx(ref["by_lender"])
@@ -114,16 +115,23 @@ def test_runs_equal_reference_cascades(seed):
 
 
 def test_systemic_importance_by_hand():
-    # EA borrows 100, guaranteed by EB (capacity 10); EB borrows 50 unguaranteed;
-    # EC borrows 30 guaranteed by P1 (a person: pays in full)
+    """EA (net assets 40) borrows 100, guaranteed by EB (capacity 10) for 100; EB borrows
+    50 unguaranteed; EC (net assets 1000) borrows 30, guaranteed by the person P1.
+
+    EA alone: its estate pays 40 (先穷尽主债务人), EB is called 60 > 10 and defaults;
+    EB's estate pays 10 / (50 + 60) of each obligation, so 50 × 100 / 110 of its own
+    loan is lost — the loss beyond EA's loans.  EB alone and EC alone call nobody."""
     ents = ["EA", "EB", "EC", "P1", "B1"]
     loans = [("LA", "EA", "B1", 100), ("LB", "EB", "B1", 50), ("LC", "EC", "B1", 30)]
     gs = [("G1", "EB", "EA", 100, "LA"), ("G2", "P1", "EC", 30, "LC")]
     net = make_network(ents, loans, gs)
-    cap = np.array([1000, 10, 1000, np.inf, np.inf])
+    cap = np.array([40, 10, 1000, np.inf, np.inf])
     imp, others = systemic_importance(compile_model(net, cap), [0, 1, 2])
-    # EA alone: EB defaults (called 100 > 10) → EB's loan 50 is lost: beyond EA's own loans
-    assert imp.tolist() == [50.0, 0.0, 0.0] and others.tolist() == [1, 0, 0]
+    assert imp.tolist() == pytest.approx([5000 / 110, 0.0, 0.0]) and others.tolist() == [1, 0, 0]
+    # with net assets 100, EA's estate pays its loan and nobody is called
+    cap[0] = 100
+    imp, others = systemic_importance(compile_model(net, cap), [0, 1, 2])
+    assert imp.tolist() == [0.0, 0.0, 0.0] and others.tolist() == [0, 0, 0]
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -132,7 +140,8 @@ def test_systemic_importance_equals_reference(seed):
     ents, loans, gs, capd = random_network(rng, 12)
     net = make_network(ents, loans, gs)
     cap = np.array([capd.get(e, np.inf) for e in ents])
-    imp, others = systemic_importance(compile_model(net, cap), np.arange(12))
+    imp, others = systemic_importance(compile_model(net, cap, types=type_codes(gs)),
+                                      np.arange(12))
     for i in range(12):
         ref = reference_cascade(capd, loans, gs, [ents[i]])
         own = sum(v for lo, v in ref["loss"].items()

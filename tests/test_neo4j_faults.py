@@ -396,3 +396,25 @@ def test_hostile_names_round_trip_unchanged(store, tmp_path):
     stored = store.run("MATCH (n:Enterprise) RETURN n.name AS name ORDER BY n._line")
     assert [x["name"] for x in stored] == HOSTILE_NAMES  # as text in Neo4j, too
     assert store.counts()["GUARANTEES"] == 2
+
+
+def test_person_events_round_trip(store, make_dataset):
+    """SPEC §1: `events.csv` `enterprise_id` is "an enterprise or a person id" — an event of
+    a key person is stored on the person and read back, never dropped."""
+    from graphrisk.io.load import load_dataset
+    from graphrisk.neo4j.load import store_dataset
+    from graphrisk.neo4j.read import read_dataset
+
+    from .conftest import SMALL
+
+    tables = dict(SMALL, events="enterprise_id,date,category,severity,description\n"
+                                "E1,2025-01-02,credit,3,逾期\n"
+                                "P1,2025-02-03,related,4,实际控制人失联\n")
+    ds = load_dataset(make_dataset(**tables))
+    store.wipe()
+    store_dataset(ds, store)
+    back = read_dataset(store)
+    cols = ["enterprise_id", "date", "category", "severity", "description"]
+    assert back.events[cols].astype(str).values.tolist() == \
+        ds.events[cols].astype(str).values.tolist()
+    assert back.events["enterprise_id"].tolist() == ["E1", "P1"]

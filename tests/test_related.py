@@ -13,6 +13,7 @@ import pytest
 from graphrisk.domain.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
 from graphrisk.errors import ParameterError
 from graphrisk.io.load import load_dataset
+from graphrisk.ownership._rules import DIRECTOR_ROLES, MANAGER_ROLES, seat_groups
 from graphrisk.ownership.related import (
     iter_related_pairs,
     parse_rules,
@@ -154,17 +155,183 @@ MANAGEMENT = dict(
 
 
 def test_management_rules(make_dataset):
+    """Both readings of the "more than half" test on one fixture, worked out by hand.
+
+    ``combined`` (graphrisk 0.1.0's reading) counts the directors and senior managers
+    together: E5 has 3 (P3, P4, P5), 2 of them directors of E6 (2 > 1.5); E7 and E8
+    have 4 each with 2 shared (exactly half is not more than half); E1–E2 share only P1
+    (1 of 3, 1 of 2).  ``separately`` (the default, 42号公告 第二条) counts each group on
+    its own: E2's only senior manager P1 is chairman of E1 (1 > 0.5); 2 of E7's 3
+    directors (P6, P7) are directors of E8 (2 > 1.5); E5's only senior manager P5 is a
+    director of E8 (1 > 0.5); E5's 2 directors are both directors of E6 (2 > 1).
+    """
     ds = load_dataset(make_dataset(**MANAGEMENT))
-    _, got = pairs_of(ds, rules="management")
+    _, got = pairs_of(ds, rules="management", params=RelatedParams(management_majority="combined"))
     assert set(got) == {("E1", "E2"), ("E5", "E6")}
     ev = got["E1", "E2"]["evidence"]["management"]
-    assert ev["criteria"] == ["key_post"]
+    assert ev["criteria"] == ["key_post"] and ev["majority"] == "combined"
     assert ev["people"] == [{"person_id": "P1", "name": "人1", "posts_a": ["chairman"],
                              "posts_b": ["general_manager"]}]
     ev = got["E5", "E6"]["evidence"]["management"]
     assert ev["criteria"] == ["senior_majority"]
     assert (ev["senior_a"], ev["senior_b"], ev["shared_senior"]) == (3, 4, 2)
     assert [p["person_id"] for p in ev["people"]] == ["P3", "P4"]
+
+    _, got = pairs_of(ds, rules="management")  # the default: separately
+    assert {k: v["evidence"]["management"]["criteria"] for k, v in got.items()} == {
+        ("E1", "E2"): ["key_post", "manager_majority"],
+        ("E5", "E6"): ["director_majority"],
+        ("E5", "E8"): ["manager_majority"],
+        ("E7", "E8"): ["director_majority"]}
+    ev = got["E7", "E8"]["evidence"]["management"]
+    assert ev["majority"] == "separately"
+    assert (ev["directors_a"], ev["directors_a_in_b"], ev["managers_a"], ev["managers_a_in_b"]) \
+        == (3, 2, 1, 0)  # P8 is only a supervisor of E8: not a seat
+    assert (ev["directors_b"], ev["directors_b_in_a"], ev["managers_b"]) == (4, 2, 0)
+
+
+#: 42号公告 第二条(五), the management test of the related-party rules (SPEC §4)
+RULE_42 = ("一方半数以上董事或者半数以上高级管理人员（包括上市公司董事会秘书、经理、副经理、"
+           "财务负责人和公司章程规定的其他人员）由另一方任命或者委派，或者同时担任另一方的"
+           "董事或者高级管理人员")
+
+READINGS = dict(
+    enterprises=ents(10),
+    persons="id,name\n" + "".join(f"{p},{p}\n" for p in (
+        "D1", "D2", "M1", "M2", "Y1", "Y2", "A", "B", "C", "Z1", "Z2", "Z3",
+        "Q1", "Q2", "Q3", "Q4", "R1", "S1")),
+    positions="person_id,company_id,role\n"
+              # E1: 2 directors and 2 senior managers; both directors sit on E2's board
+              "D1,E1,director\nD2,E1,director\nM1,E1,general_manager\nM2,E1,cfo\n"
+              "D1,E2,director\nD2,E2,director\nY1,E2,director\nY2,E2,director\n"
+              # E3: A (director and general manager), B (director), C (cfo); B and C
+              # are directors of E4, with Z1–Z3
+              "A,E3,director\nA,E3,general_manager\nB,E3,director\nC,E3,cfo\n"
+              "B,E4,director\nC,E4,director\nZ1,E4,director\nZ2,E4,director\nZ3,E4,director\n"
+              # E5: 1 of its 2 directors is E6's general manager (exactly half)
+              "Q1,E5,director\nQ2,E5,director\nQ1,E6,general_manager\nQ3,E6,cfo\n"
+              "Q4,E6,director\n"
+              # E7's only director is E8's only senior manager (a seat of the other kind)
+              "R1,E7,director\nR1,E8,cfo\n"
+              # E9's only director is a supervisor of E10: not a seat
+              "S1,E9,director\nS1,E10,supervisor\n")
+
+
+def test_management_majority_of_the_directors_or_of_the_senior_managers(make_dataset):
+    """42号公告 第二条(五): "一方半数以上董事或者半数以上高级管理人员 … 同时担任另一方的董事或者
+    高级管理人员"; SPEC §4: "more than half of one's directors, or more than half of one's
+    senior managers (counted separately, 42号公告 第二条), hold such posts in the other".
+
+    Read ``separately`` (the default) — by hand:
+
+    * E1–E2: both of E1's 2 directors are directors of E2 (2 > 1) → related, although
+      together they are only 2 of E1's 4 directors and senior managers, 2 of E2's 4;
+    * E3–E4: of E3's directors {A, B} one (B) sits on E4's board (1 of 2), of its senior
+      managers {A, C} one (C) (1 of 2); of E4's 5 directors 2 sit in E3 → not related,
+      although together B and C are 2 of E3's 3 seats (A, B, C) — related ``combined``;
+    * E5–E6: 1 of E5's 2 directors (Q1) is E6's general manager: exactly half is not more
+      than half; of E6's senior managers {Q1, Q3} one, of its directors {Q4} none;
+    * E7–E8: E7's only director R1 is E8's only senior manager (a seat of the other
+      kind counts: "董事或者高级管理人员") → director_majority, and from E8's side
+      manager_majority;
+    * E9–E10: a supervisor (监事) is neither a director nor a senior manager.
+    """
+    assert "半数以上董事或者半数以上高级管理人员" in RULE_42
+    ds = load_dataset(make_dataset(**READINGS))
+    rp, got = pairs_of(ds, rules="management")
+    assert rp.params.management_majority == "separately"
+    assert {k: v["evidence"]["management"]["criteria"] for k, v in got.items()} == {
+        ("E1", "E2"): ["director_majority"],
+        ("E7", "E8"): ["director_majority", "manager_majority"]}
+    ev = got["E1", "E2"]["evidence"]["management"]
+    assert {k: ev[k] for k in ("directors_a", "managers_a", "directors_a_in_b", "managers_a_in_b",
+                               "directors_b", "managers_b", "directors_b_in_a", "managers_b_in_a",
+                               "senior_a", "senior_b", "shared_senior")} == {
+        "directors_a": 2, "managers_a": 2, "directors_a_in_b": 2, "managers_a_in_b": 0,
+        "directors_b": 4, "managers_b": 0, "directors_b_in_a": 2, "managers_b_in_a": 0,
+        "senior_a": 4, "senior_b": 4, "shared_senior": 2}
+    assert rp.groups == [["E1", "E2"], ["E7", "E8"]]  # majority pairs without a key post
+
+    rp, got = pairs_of(ds, rules="management",
+                       params=RelatedParams(management_majority="combined"))
+    # combined: E3–E4 (B, C: 2 of E3's 3 seats > 1.5), E7–E8 (1 of 1); E1–E2 2 of 4 is not
+    assert {k: v["evidence"]["management"]["criteria"] for k, v in got.items()} == {
+        ("E3", "E4"): ["senior_majority"], ("E7", "E8"): ["senior_majority"]}
+    ev = got["E3", "E4"]["evidence"]["management"]
+    assert (ev["senior_a"], ev["senior_b"], ev["shared_senior"]) == (3, 5, 2)
+    assert rp.rule_counts == {"management": 2}
+
+
+def test_legal_representative_seats(make_dataset):
+    """The legal representative is a director or the manager (公司法 第十条: "由代表公司执行
+    公司事务的董事或者经理担任"): a seat of the majority test; recorded without a director
+    or senior-manager post in that firm, it counts among the firm's directors.
+
+    By hand: E1's only seat is its legal representative L1, a director of E2 (of 3) →
+    E1's directors {L1}: 1 > 0.5, director_majority; L1 is no key post of E2 (director).
+    E3's legal representative L2 is also its cfo: a senior manager, not a director; L2 is
+    a director of E4 (of 3) → manager_majority.  E5's only director K is the (unplaced)
+    legal representative of E6: director_majority both ways.
+    """
+    ds = load_dataset(make_dataset(
+        enterprises=ents(6), persons="id,name\nL1,l\nL2,l\nK,k\nX1,x\nX2,x\nX3,x\nX4,x\n",
+        positions="person_id,company_id,role\n"
+                  "L1,E1,legal_representative\nL1,E2,director\nX1,E2,director\nX2,E2,director\n"
+                  "L2,E3,legal_representative\nL2,E3,cfo\nL2,E4,director\nX3,E4,director\n"
+                  "X4,E4,director\n"
+                  "K,E5,director\nK,E6,legal_representative\n"))
+    _, got = pairs_of(ds, rules="management")
+    assert {k: v["evidence"]["management"]["criteria"] for k, v in got.items()} == {
+        ("E1", "E2"): ["director_majority"], ("E3", "E4"): ["manager_majority"],
+        ("E5", "E6"): ["director_majority"]}
+    ev = got["E3", "E4"]["evidence"]["management"]
+    assert (ev["directors_a"], ev["managers_a"], ev["managers_a_in_b"]) == (0, 1, 1)
+    assert seat_groups({"legal_representative"}) == (True, False, True)
+    assert seat_groups({"legal_representative", "general_manager"}) == (False, True, True)
+    assert seat_groups({"supervisor", "actual_controller"}) == (False, False, False)
+
+
+def test_the_seats_come_from_the_glossary():
+    """Directors 董事 (chairman 董事长, director 董事) and senior managers 高级管理人员
+    (general manager 经理, cfo 财务负责人) are the glossary's SENIOR_ROLES with the legal
+    representative; supervisors 监事 and actual controllers 实际控制人 hold no seat."""
+    assert DIRECTOR_ROLES == {"chairman", "director"}
+    assert MANAGER_ROLES == {"general_manager", "cfo"}
+    assert DIRECTOR_ROLES | MANAGER_ROLES | {"legal_representative"} == SENIOR_ROLES
+    assert not {"supervisor", "actual_controller"} & SENIOR_ROLES
+
+
+def test_key_post_is_any_key_post_in_each(make_dataset):
+    """SPEC §4: "the same person is legal_representative, chairman, general_manager or
+    actual_controller of both" — any of these posts in each; a director, cfo or
+    supervisor post is no key post.
+
+    By hand: P1 is actual controller of E1 and general manager of E2 → key_post (no
+    majority: an actual controller holds no seat, and E2's manager P1 has none in E1);
+    P4 is actual controller of both E7 and E8 → key_post.  P2 is one of 3 directors of
+    E3 and of E4; P3 one of 3 senior managers of E5 and of E6 → not related.
+    """
+    ds = load_dataset(make_dataset(
+        enterprises=ents(8),
+        persons="id,name\n" + "".join(f"{p},{p}\n" for p in (
+            "P1", "P2", "P3", "P4", "X1", "X2", "X3", "X4", "X5", "X6", "X7", "X8")),
+        positions="person_id,company_id,role\n"
+                  "P1,E1,actual_controller\nP1,E2,general_manager\n"
+                  "P2,E3,director\nX1,E3,director\nX2,E3,director\n"
+                  "P2,E4,director\nX3,E4,director\nX4,E4,director\n"
+                  "P3,E5,cfo\nX5,E5,general_manager\nX6,E5,cfo\n"
+                  "P3,E6,cfo\nX7,E6,general_manager\nX8,E6,cfo\n"
+                  "P4,E7,actual_controller\nP4,E8,actual_controller\n"))
+    for reading in ("separately", "combined"):
+        _, got = pairs_of(ds, rules="management",
+                          params=RelatedParams(management_majority=reading))
+        assert {k: v["evidence"]["management"]["criteria"] for k, v in got.items()} == {
+            ("E1", "E2"): ["key_post"], ("E7", "E8"): ["key_post"]}, reading
+
+
+def test_management_majority_is_checked():
+    with pytest.raises(ParameterError):
+        RelatedParams(management_majority="jointly")
 
 
 def test_missing_tables_give_warnings(make_dataset):
@@ -255,7 +422,21 @@ def random_dataset(rng: random.Random):
     return tables, dict(E=E, cap=cap, sh=sh, pos=pos, loans=loans, gs=gs)
 
 
-def reference(raw, mode):
+def majority(rx, ry, reading):
+    """More than half of x's directors or of its senior managers (separately), or of
+    both counted together (combined), hold a seat in y (reference of the rule)."""
+    seats_y = {p for p, r in ry.items() if r & SENIOR_ROLES}
+    if reading == "combined":
+        group = {p for p, r in rx.items() if r & SENIOR_ROLES}
+        return len(group & seats_y) > len(group) / 2
+    placed = DIRECTOR_ROLES | MANAGER_ROLES
+    directors = {p for p, r in rx.items()
+                 if r & DIRECTOR_ROLES or ("legal_representative" in r and not r & placed)}
+    managers = {p for p, r in rx.items() if r & MANAGER_ROLES}
+    return any(len(g & seats_y) > len(g) / 2 for g in (directors, managers))
+
+
+def reference(raw, mode, reading="separately"):
     E, T = raw["E"], 25.0
     H = python_fixed_point(raw["sh"], T) if mode == "passthrough" else brute(raw["sh"], mode)
     h = lambda a, b: H.get((a, b), 0.0)  # noqa: E731
@@ -282,9 +463,7 @@ def reference(raw, mode):
                 break
         rx, ry = roles.get(x, {}), roles.get(y, {})
         key = any(rx[p] & MANAGEMENT_ROLES and ry.get(p, set()) & MANAGEMENT_ROLES for p in rx)
-        sx = {p for p, r in rx.items() if r & SENIOR_ROLES}
-        sy = {p for p, r in ry.items() if r & SENIOR_ROLES}
-        if key or len(sx & sy) > len(sx) / 2 or len(sx & sy) > len(sy) / 2:
+        if key or majority(rx, ry, reading) or majority(ry, rx, reading):
             rules.append("management")
         if rules:
             out[x, y] = rules
@@ -297,10 +476,12 @@ def test_random_datasets_match_pairwise_reference(make_dataset, seed, mode):
     rng = random.Random(seed)
     tables, raw = random_dataset(rng)
     ds = load_dataset(make_dataset(**tables))
-    params = RelatedParams(ownership=OwnershipParams(mode, floor=0, max_depth=20))
+    reading = ("separately", "combined")[seed % 2]
+    params = RelatedParams(ownership=OwnershipParams(mode, floor=0, max_depth=20),
+                           management_majority=reading)
     rp = related_parties(ds, params=params, block_budget=rng.choice([1, 3, 10**6]))
     got = {(p["a"], p["b"]): p["rules"] for p in rp.pairs()}
-    assert got == reference(raw, mode)
+    assert got == reference(raw, mode, reading)
     assert rp.pair_count == len(got)
     assert rp.rule_counts == {r: sum(r in v for v in got.values()) for r in rp.rules}
     G = nx.Graph(list(got))

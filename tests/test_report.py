@@ -75,6 +75,12 @@ def test_demo_report_html(demo_report):
     page = (res.path / "circles" / "C001.html").read_text("utf-8")
     c1 = doc["circles"][0]
     assert all(name in page for name in c1["names"])
+    # creditors' committees (SPEC §5): no large debtor in distress on the demo, so C001
+    # (4 banks) is watched, not told 须组建债权人委员会 (as 0.1.0 did)
+    assert "债权人委员会（按债务人）" in html and "需组建债委会的债务人" in html
+    assert doc["committees"]["summary"]["committees"] == 0
+    assert c1["watch"] is True and c1["creditor_committee"] is False
+    assert "列入关注" in page and "成员共欠 4 家银行" in page and "须组建债权人委员会" not in page
     assert 'href="../network.html#circle=C001"' in page and not re.search(r"https?:", page)
     assert page.count("<circle ") == c1["size"]      # one node per member in the drawing
 
@@ -89,6 +95,33 @@ def test_demo_workbook_has_every_table_with_chinese_headers(demo_report):
     ws = wb["担保圈（按风险排序）"]
     doc = json.loads((res.path / "json" / "circles.json").read_text("utf-8"))
     assert ws.max_row - 1 == len(doc["circles"])
+
+
+def test_report_shows_a_committee_due(make_dataset, tmp_path):
+    """SPEC §5: a committee is due for D, defaulted, owing three banks 6,000 万元; the
+    circle D ↔ A needs one through D: the report's committees table lists D first and the
+    circle page says 须组建债权人委员会 with the member named."""
+    folder = make_dataset(
+        enterprises="id,name,status,net_assets\nD,违约企业,defaulted,100\nA,甲企业,normal,100\n",
+        institutions="id,name,type\nK1,银行一,bank\nK2,银行二,bank\nK3,银行三,bank\n",
+        loans="""
+            id,borrower_id,lender_id,balance
+            L1,D,K1,3000
+            L2,D,K2,2000
+            L3,D,K3,1000
+            L4,A,K1,100
+            """,
+        guarantees="id,guarantor_id,borrower_id,amount\nG1,D,A,100\nG2,A,D,100\n")
+    res = build_report(load_dataset(folder), tmp_path / "rep", params=FAST)
+    doc = json.loads((res.path / "json" / "circles.json").read_text("utf-8"))
+    assert [d["debtor"] for d in doc["committees"]["committees"]] == ["D"]
+    assert doc["circles"][0]["creditor_committee"] is True
+    html = (res.path / "index.html").read_text("utf-8")
+    assert "债权银行 3 家（≥ 3 家）" in html
+    page = (res.path / "circles" / "C001.html").read_text("utf-8")
+    assert "须组建债权人委员会：成员须组建债权人委员会：违约企业" in page
+    wb = load_workbook(res.path / "report.xlsx")
+    assert any(name.startswith("债权人委员会") for name in wb.sheetnames)
 
 
 def test_english_report(small, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from graphrisk.io.load import load_dataset
 from graphrisk.network.graph import build_network
-from graphrisk.params import RelatedParams, WarningParams
+from graphrisk.params import OwnershipParams, RelatedParams, WarningParams
 from graphrisk.watch._facts import (
     cascade_facts,
     circle_facts,
@@ -19,7 +19,16 @@ from graphrisk.watch._facts import (
     npl_guarantee_calls,
     related_pairs,
 )
-from graphrisk.watch.signals import SIGNALS, NetworkFacts, condition, network_signals, own_signals
+from graphrisk.watch.levels import LEVELS, describe, signal_levels
+from graphrisk.watch.signals import (
+    SIGNALS,
+    NetworkFacts,
+    condition,
+    key_person_links,
+    network_signals,
+    own_signals,
+)
+from graphrisk.watch.watchlist import watchlist
 
 from .conftest import SMALL
 
@@ -111,6 +120,166 @@ def test_status_and_event_signals(make_dataset):
     assert got[("C", "event_operating")]["value"] == 3
 
 
+def test_negative_equity_and_leverage(make_dataset):
+    """Issue 14 item 7 / SPEC §8: "negative equity (资不抵债: net assets < 0, or
+    liabilities > assets; orange), high leverage (资产负债率 above a parameter, yellow)"."""
+    ds, net = load(make_dataset, enterprises="""
+        id,name,net_assets,total_assets,total_liabilities
+        A,净资产为负,-50,,
+        B,负债超过资产,,100,130
+        C,报表不一致,10,100,120
+        D,高负债,10,100,90
+        E,恰好八成,20,100,80
+        F,零资产,,0,5
+        G,无报表,,,
+        H,健康,600,1000,400
+        """)
+    got = by_code(own_signals(net), net)
+    neg = {k[0]: v["value"] for k, v in got.items() if k[1] == "negative_equity"}
+    # A: -(-50); B: 130 - 100; C: net assets 10 but liabilities exceed assets by 20; F: 5 - 0
+    assert neg == {"A": 50, "B": 30, "C": 20, "F": 5}
+    assert got[("A", "negative_equity")]["detail"] == {"net_assets": -50.0}
+    assert got[("C", "negative_equity")]["detail"] == {
+        "net_assets": 10.0, "total_assets": 100.0, "total_liabilities": 120.0}
+    lev = {k[0]: v["value"] for k, v in got.items() if k[1] == "high_leverage"}
+    # above 80 %: B 130 %, C 120 %, D 90 %; E is exactly 80 % (not above); F has no assets
+    assert lev == pytest.approx({"B": 130, "C": 120, "D": 90})
+    assert got[("D", "high_leverage")]["detail"] == {"total_assets": 100.0,
+                                                    "total_liabilities": 90.0}
+    got = by_code(own_signals(net, params=WarningParams(leverage_yellow=0.75)), net)
+    assert {k[0] for k in got if k[1] == "high_leverage"} == {"B", "C", "D", "E"}
+    sig = own_signals(net)
+    lv = dict(zip(zip(net.ids[sig["pos"]], sig["code"], strict=True),
+                  (LEVELS[i] for i in signal_levels(sig)), strict=True))
+    assert lv[("A", "negative_equity")] == "orange" and lv[("D", "high_leverage")] == "yellow"
+
+
+def test_many_lenders(make_dataset):
+    """Issue 14 item 7 / SPEC §8: "many lenders (多头授信: >= a parameter of lenders,
+    yellow)" — distinct lending institutions; an inter-company loan is not 授信."""
+    ds, net = load(
+        make_dataset, enterprises="id,name\nA,a\nB,b\nX,x\n", persons="id,name\nP,p\n",
+        institutions="id,name,type\nB1,银行一,bank\nB2,银行二,bank\nM1,小贷,microloan\n",
+        loans="""
+            id,borrower_id,lender_id,balance
+            L1,A,B1,100
+            L2,A,B1,50
+            L3,A,B2,30
+            L4,A,M1,200
+            L5,B,B1,10
+            L6,B,B2,10
+            L7,B,X,500
+            L8,P,B1,1
+            L9,P,B2,1
+            L10,P,M1,1
+            """)
+    got = by_code(own_signals(net), net)
+    # A: B1 (150), M1 (200), B2 (30) — three institutions, largest balance first
+    assert got[("A", "many_lenders")] == {"value": 3, "count": 3,
+                                          "detail": {"ids": ["M1", "B1", "B2"]}}
+    assert ("B", "many_lenders") not in got  # two banks and a firm X
+    assert ("P", "many_lenders") not in got  # persons get no signals
+    got = by_code(own_signals(net, params=WarningParams(lenders_yellow=2)), net)
+    assert got[("B", "many_lenders")]["value"] == 2
+
+
+PERSON_EVENTS = dict(
+    enterprises="id,name\nA,控股公司\nB,董事长任职\nC,仅为董事\nD,直接持股\nE,少数股权\n"
+                "F,间接持股\nG,无关企业\n",
+    persons="id,name\nP,马超\nQ,李四\nR,王五\n",
+    positions="""
+        person_id,company_id,role
+        P,A,actual_controller
+        P,A,legal_representative
+        P,B,chairman
+        P,C,director
+        Q,A,cfo
+        R,G,general_manager
+        """,
+    shareholdings="""
+        holder_id,company_id,share_pct
+        P,D,30
+        P,E,20
+        D,F,40
+        """,
+    events="""
+        enterprise_id,date,category,severity,description
+        P,2025-09-02,related,4,实际控制人失联
+        P,2025-03-01,public_opinion,2,传闻出境
+        Q,2025-10-01,related,3,财务负责人被采取强制措施
+        G,2025-01-01,operating,1,订单减少
+        """,
+)
+
+
+def test_person_event_reaches_the_firms_of_its_key_persons(make_dataset):
+    """Issue 14 item 8 (主要股东、高管失联、外逃、被采取强制措施): "the event raises
+    ``related_person_event`` on every enterprise where that person is actual controller,
+    chairman, general manager, legal representative, CFO or a holder of >= 25 %, at the
+    event's severity, with the role in the reason".
+
+    P is actual controller and legal representative of A, chairman of B, only a director
+    of C, holds 30 % of D (so, passthrough, D's 40 % of F) and 20 % of E; Q is A's CFO.
+    """
+    ds, net = load(make_dataset, **PERSON_EVENTS)
+    got = by_code(own_signals(net), net)
+    person = {k[0]: v for k, v in got.items() if k[1] == "related_person_event"}
+    assert set(person) == {"A", "B", "D", "F"}
+    # A: P's two events and Q's one; the worst is P's severity 4 (the latest among equals)
+    assert person["A"]["value"] == 4 and person["A"]["count"] == 3
+    assert person["A"]["detail"] == {
+        "person": "P", "roles": ["actual_controller", "legal_representative"],
+        "date": "2025-09-02", "category": "related", "description": "实际控制人失联",
+        "severity": 4, "persons": [{"id": "P", "roles": ["actual_controller",
+                                                          "legal_representative"]},
+                                   {"id": "Q", "roles": ["cfo"]}]}
+    assert person["B"]["detail"]["roles"] == ["chairman"] and person["B"]["count"] == 2
+    assert person["D"]["detail"]["persons"] == [{"id": "P", "roles": ["shareholder"],
+                                                 "share_pct": 30.0}]
+    assert person["F"]["detail"]["persons"][0]["share_pct"] == 40.0
+    # a person's event is no event of the firm itself, and reaches no person or institution
+    assert not [k for k in got if k[1].startswith("event_") and k[0] != "G"]
+    assert not [k for k in got if k[0] in ("P", "Q", "R")]
+    # the reason names the person and the role
+    zh, en = describe("related_person_event", person["B"]["value"], person["B"]["count"],
+                      person["B"]["detail"], ds.names())
+    assert zh == "关键人员马超（董事长）的风险事件（关联风险，严重程度 4，2025-09-02）：" \
+                 "实际控制人失联；共 2 起"
+    assert en.startswith("risk event of key person 马超 (chairman) (related risk, severity 4")
+
+
+def test_person_event_holders_follow_the_ownership_parameters(make_dataset):
+    """The >= 25 % holder test uses h of SPEC §3 in ``WarningParams.related`` (mode and
+    ``equity_threshold``): multiply gives P 30 % x 40 % = 12 % of F, not a holder."""
+    ds, net = load(make_dataset, **PERSON_EVENTS)
+    multiply = WarningParams(related=RelatedParams(ownership=OwnershipParams("multiply")))
+    got = by_code(own_signals(net, params=multiply), net)
+    assert {k[0] for k in got if k[1] == "related_person_event"} == {"A", "B", "D"}
+    low = WarningParams(related=RelatedParams(equity_threshold=20))
+    got = by_code(own_signals(net, params=low), net)
+    assert {k[0] for k in got if k[1] == "related_person_event"} == {"A", "B", "D", "E", "F"}
+    links = key_person_links(net, net.positions(["P", "Q", "R"]))
+    assert [(net.ids[a], net.ids[b], r) for a, b, r in
+            zip(links["person"], links["pos"], links["roles"], strict=True)] == [
+        ("P", "A", ["actual_controller", "legal_representative"]), ("P", "B", ["chairman"]),
+        ("P", "D", ["shareholder"]), ("P", "F", ["shareholder"]), ("Q", "A", ["cfo"]),
+        ("R", "G", ["general_manager"])]
+    assert len(key_person_links(net, [])) == 0
+
+
+def test_person_event_levels_end_to_end(make_dataset):
+    """Through the watchlist: "at the event's severity" — P's severity-4 event makes A, B,
+    D and F red; G only has its own severity-1 event (blue), R's firm has no R event."""
+    ds, net = load(make_dataset, **PERSON_EVENTS)
+    wl = watchlist(net)
+    lv = {e["id"]: e["level"] for e in wl.entries}
+    assert lv == {"A": "red", "B": "red", "D": "red", "F": "red", "G": "blue"}
+    a = next(e for e in wl.entries if e["id"] == "A")
+    assert a["reasons"][0]["signal"] == "related_person_event"
+    assert "马超（实际控制人、法定代表人）" in a["reasons"][0]["zh"]
+    assert "李四（财务负责人）" in a["reasons"][0]["zh"]
+
+
 def test_empty_dataset_gives_no_signal(make_dataset):
     ds, net = load(make_dataset, enterprises="id,name\nA,a\n")
     assert len(own_signals(net)) == 0
@@ -144,21 +313,23 @@ CASCADE = dict(
 
 
 def test_cascade_signals_hand_worked(make_dataset):
-    # D defaults: shortfall 1000 on L1, G is called 800 > its capacity 500: G defaults in
-    # round 1; then G's L2 (400) calls H for 300 <= 10,000: H survives.
+    # D defaults with capacity 0: shortfall 1000 on L1, G is called 800 > its capacity 500:
+    # G defaults in round 1.  SPEC §6 step 1 (先穷尽主债务人, pari passu): G's 500 is shared
+    # over its obligations, L2 400 and the call 800, so L2 gets 500 x 400 / 1200 = 166.67
+    # and its shortfall 233.33 is called on H (<= the 300 guaranteed, <= 10,000): H survives.
     ds, net = load(make_dataset, **CASCADE)
     rounds, calls, source, _ = cascade_facts(net)
     assert source == "cascade"
     got = dict(zip(net.ids, rounds.tolist(), strict=True))
     assert got["D"] == 0 and got["G"] == 1 and got["H"] == -1 and got["X"] == -1
     assert dict(zip(net.ids, calls.tolist(), strict=True))["G"] == pytest.approx(800)
-    assert dict(zip(net.ids, calls.tolist(), strict=True))["H"] == pytest.approx(300)
+    assert dict(zip(net.ids, calls.tolist(), strict=True))["H"] == pytest.approx(700 / 3)
     sig = by_code(network_signals(net, network_facts(net)), net)
     assert sig[("G", "cascade_default")]["value"] == 1
     assert sig[("G", "cascade_default")]["detail"]["calls"] == pytest.approx(800)
     assert ("D", "cascade_default") not in sig  # a seed is defaulted already
     assert sig[("G", "guarantee_calls")]["value"] == pytest.approx(800)
-    assert sig[("H", "guarantee_calls")]["value"] == pytest.approx(300)
+    assert sig[("H", "guarantee_calls")]["value"] == pytest.approx(700 / 3)
     assert sig[("G", "borrower_defaulted")] == {"value": 800, "count": 1, "detail": {"ids": ["D"]}}
     assert not [k for k in sig if k[0] == "X"]
 

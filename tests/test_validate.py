@@ -88,6 +88,12 @@ CASES = [
      "related 关联风险, public_opinion 舆情风险, other 其他"),
     (dict(enterprises=E, events="enterprise_id,date,category\nE1,,credit\n"),
      "events.csv:2: date is empty but required (日期)"),
+    # SPEC §1: events.enterprise_id is "an enterprise or a person id" — not an institution
+    (dict(enterprises=E, institutions="id,name\nB1,b\n",
+          events="enterprise_id,date,category\nB1,2025-01-01,credit\n"),
+     "events.csv:2: enterprise_id 'B1' is a Institution, expected Enterprise or Person"),
+    (dict(enterprises=E, events="enterprise_id,date,category\nP9,2025-01-01,related\n"),
+     "events.csv:2: enterprise_id 'P9' is not a known entity"),
 ]
 
 
@@ -124,6 +130,31 @@ def test_amount_forms(make_dataset):
     path = make_dataset(enterprises='id,name,registered_capital\nE1,a,"1,234.5"\nE2,b,500万元\nE3,c,\n')
     v = load_dataset(path).enterprises["registered_capital"]
     assert v.iloc[:2].tolist() == [1234.5, 500.0] and pd.isna(v.iat[2])
+
+
+def test_events_accept_a_person_id(make_dataset):
+    """SPEC §1: ``events.csv`` ``enterprise_id`` is "an enterprise or a person id" (a person
+    event: 主要股东、高管失联、外逃、被采取强制措施)."""
+    path = make_dataset(enterprises=E, persons="id,name\nP1,马超\n",
+                        events="enterprise_id,date,category,severity,description\n"
+                               "P1,2025-09-02,related,4,实际控制人失联\n"
+                               "E1,2025-09-03,credit,2,逾期\n")
+    ds = load_dataset(path)
+    assert ds.tables["events"]["enterprise_id"].tolist() == ["P1", "E1"]
+    assert not ds.warnings
+
+
+def test_person_events_unchecked_when_persons_unreadable(make_dataset):
+    """A person id in events cannot be checked when persons.csv could not be read: one
+    summary problem, not one per row (as for every reference)."""
+    path = make_dataset(enterprises=E, persons="id,name\n\"P1,x\n",
+                        events="enterprise_id,date,category\nP1,2025-01-01,related\n")
+    with pytest.raises(DatasetError) as e:
+        load_dataset(path)
+    msgs = [str(p) for p in e.value.errors]
+    assert "events.csv: 1 reference to persons (enterprise_id) not checked because " \
+        "persons.csv could not be read" in msgs
+    assert not any("'P1' is not a known entity" in m for m in msgs), msgs
 
 
 def test_negative_net_assets_allowed(make_dataset):

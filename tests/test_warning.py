@@ -36,10 +36,21 @@ def levels_of(rows, params=None) -> list[str]:
     ("overdue_days", 90, "orange"),
     ("overdue_days", 31, "orange"),
     ("overdue_days", 30, "yellow"),
-    ("overdue_days", 1, "yellow"),
-    ("overdue_count", 2, "yellow"),
+    ("overdue_days", 11, "yellow"),
+    ("overdue_days", 10, "blue"),
+    ("overdue_days", 1, "blue"),
+    ("overdue_count", 3, "yellow"),
+    ("overdue_count", 2, "blue"),
     ("overdue_count", 1, "blue"),
-    ("extensions", 1, "yellow"),
+    ("extensions", 2, "yellow"),
+    ("extensions", 1, "blue"),
+    ("negative_equity", 50, "orange"),
+    ("high_leverage", 85, "yellow"),
+    ("many_lenders", 3, "yellow"),
+    ("related_person_event", 4, "red"),
+    ("related_person_event", 3, "orange"),
+    ("related_person_event", 2, "yellow"),
+    ("related_person_event", 1, "blue"),
     ("event_credit", 4, "red"),
     ("event_operating", 3, "orange"),
     ("event_public_opinion", 2, "yellow"),
@@ -68,15 +79,73 @@ def test_every_signal_has_a_rule():
 
 
 def test_thresholds_are_parameters():
-    p = WarningParams(overdue_red_days=60, overdue_orange_days=10, overdue_count=3,
-                      extensions=2, call_orange=500)
+    p = WarningParams(overdue_red_days=60, overdue_orange_days=10, interest_overdue_days=5,
+                      overdue_count=3, extensions=3, call_orange=500)
     assert levels_of([("overdue_days", 61), ("overdue_days", 60), ("overdue_days", 10),
-                      ("overdue_count", 2), ("overdue_count", 3), ("extensions", 1),
-                      ("extensions", 2), ("guarantee_calls", 500)], p) == \
-        ["red", "orange", "yellow", "blue", "yellow", "blue", "yellow", "orange"]
+                      ("overdue_days", 6), ("overdue_days", 5),
+                      ("overdue_count", 3), ("overdue_count", 4), ("extensions", 2),
+                      ("extensions", 3), ("guarantee_calls", 500)], p) == \
+        ["red", "orange", "yellow", "yellow", "blue", "blue", "yellow", "blue", "yellow",
+         "orange"]
     p = WarningParams(severity_levels=("none", "blue", "yellow", "red"))
     assert levels_of([("event_credit", s) for s in (1, 2, 3, 4)], p) == \
         ["none", "blue", "yellow", "red"]
+
+
+def test_overdue_payments_more_than_two():
+    """"逾期次数超过2次" (修水 warning rules; SPEC §8: overdue payments *more than* 2) is 3
+    or more: 2 overdue payments no longer give the yellow signal, 3 do."""
+    assert levels_of([("overdue_count", 2), ("overdue_count", 3)]) == ["blue", "yellow"]
+    assert WarningParams().overdue_count == 2  # "超过2次": the count must exceed it
+    rule = {r["code"]: r["levels"] for r in level_rules()}["overdue_count"]
+    assert rule == "yellow if > 2; blue otherwise"
+
+
+def test_extensions_two_or_more():
+    """"办理2次及以上展期、重新约期或借新还旧" (SPEC §8: 2 or more extensions or
+    refinancings) is 2 or more: a single extension is not yet the yellow signal."""
+    assert levels_of([("extensions", 1), ("extensions", 2), ("extensions", 5)]) == \
+        ["blue", "yellow", "yellow"]
+    rule = {r["code"]: r["levels"] for r in level_rules()}["extensions"]
+    assert rule == "yellow if >= 2; blue otherwise"
+
+
+def test_interest_overdue_more_than_ten_days():
+    """瑞金 贷后管理: "支付利息超过10个自然日" — SPEC §8: "interest more than 10 days late
+    is a first signal".  10 days is not yet yellow, 11 is; 31 stays orange, 91 red; the
+    10 is ``WarningParams.interest_overdue_days``."""
+    days = [("overdue_days", d) for d in (1, 10, 11, 30, 31, 90, 91)]
+    assert levels_of(days) == ["blue", "blue", "yellow", "yellow", "orange", "orange", "red"]
+    assert levels_of(days, WarningParams(interest_overdue_days=0)) == \
+        ["yellow", "yellow", "yellow", "yellow", "orange", "orange", "red"]
+    rule = {r["code"]: r["levels"] for r in level_rules()}["overdue_days"]
+    assert rule == "red if > 90 days; orange if > 30 days; yellow if > 10 days; blue otherwise"
+    with pytest.raises(ParameterError):
+        WarningParams(interest_overdue_days=40)  # above the orange line
+
+
+def test_balance_sheet_and_lender_rules():
+    """Issue 14 item 7: "资不抵债 (net assets < 0, or liabilities > assets): orange; high
+    leverage (资产负债率 above a parameter): yellow; many lenders (多头授信: >= a parameter
+    of lenders): yellow".  The thresholds are applied when the signal is found
+    (:func:`own_signals`), so the rule table names them."""
+    assert levels_of([("negative_equity", 0.5), ("high_leverage", 80.1),
+                      ("many_lenders", 3)]) == ["orange", "yellow", "yellow"]
+    rules = {r["code"]: r["levels"] for r in level_rules(
+        params=WarningParams(leverage_yellow=0.9, lenders_yellow=4))}
+    assert rules["negative_equity"] == "orange"
+    assert rules["high_leverage"] == "yellow if the debt ratio is > 90 %"
+    assert rules["many_lenders"] == "yellow if >= 4 lending institutions"
+
+
+def test_key_person_event_at_its_severity():
+    """Issue 14 item 8: a person event raises ``related_person_event`` "at the event's
+    severity" — the same severity table as the firm's own events."""
+    p = WarningParams(severity_levels=("none", "blue", "yellow", "red"))
+    assert levels_of([("related_person_event", s) for s in (1, 2, 3, 4)], p) == \
+        ["none", "blue", "yellow", "red"]
+    rule = {r["code"]: r["levels"] for r in level_rules()}["related_person_event"]
+    assert rule == "severity 1: blue; severity 2: yellow; severity 3: orange; severity 4: red"
 
 
 def test_overrides():
@@ -136,6 +205,34 @@ def test_reasons_name_signal_and_figure():
         ("企业状态为困难", "status is distressed")
     # an unknown id is shown as it is
     assert "E9" in describe("guarantor_defaulted", 5, 1, {"ids": ["E9"]}, names)[0]
+
+
+def test_reasons_of_the_new_signals():
+    names = {"P1": "马超", "P2": "李四", "B1": "青山银行", "B2": "农商银行", "B3": "村镇银行"}
+    zh, en = describe("negative_equity", 350, 1, {"net_assets": -350.0, "total_assets": 1300.0,
+                                                  "total_liabilities": 1650.0})
+    assert zh == "资不抵债，缺口 350.00 万元（净资产 -350.00 万元，总资产 1,300.00 万元，" \
+                 "总负债 1,650.00 万元）"
+    assert en == "negative equity, deficit 350.00 万元 (net assets -350.00 万元, total assets " \
+                 "1,300.00 万元, total liabilities 1,650.00 万元)"
+    zh, en = describe("high_leverage", 91.0714, 1, {"total_assets": 28000.0,
+                                                    "total_liabilities": 25500.0})
+    assert zh == "资产负债率 91.07%（总资产 28,000.00 万元，总负债 25,500.00 万元）"
+    assert en.startswith("debt ratio 91.07 % (total assets 28,000.00 万元")
+    zh, en = describe("many_lenders", 3, 3, {"ids": ["B1", "B2", "B3"]}, names)
+    assert zh == "多头授信：3 家贷款机构（青山银行、农商银行、村镇银行）"
+    assert en == "many lenders: 3 lending institutions (青山银行, 农商银行, 村镇银行)"
+    # the role is in the reason (issue 14 item 8), and the other persons concerned
+    detail = {"person": "P1", "roles": ["actual_controller", "shareholder"], "date": "2025-09-02",
+              "category": "related", "description": "失联", "severity": 4,
+              "persons": [{"id": "P1", "roles": ["actual_controller", "shareholder"],
+                           "share_pct": 70.0},
+                          {"id": "P2", "roles": ["cfo"]}]}
+    zh, en = describe("related_person_event", 4, 3, detail, names)
+    assert zh == "关键人员马超（实际控制人、持股 70.00%）的风险事件（关联风险，严重程度 4，" \
+                 "2025-09-02）：失联；另涉及李四（财务负责人）；共 3 起"
+    assert en == "risk event of key person 马超 (actual controller, holder of 70.00 %) " \
+                 "(related risk, severity 4, 2025-09-02): 失联; also 李四 (CFO); 3 events"
 
 
 def test_every_code_has_a_reason():

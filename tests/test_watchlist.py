@@ -31,10 +31,10 @@ CASE = dict(
         OO,逾期四十天,normal,100,1000,
         OG,担保人违约,normal,100,1000,
         YM,关注类贷款,normal,100,1000,
-        YN,逾期两次,normal,100,1000,
-        YX,借新还旧,normal,100,1000,
+        YN,逾期三次,normal,100,1000,
+        YX,借新还旧两次,normal,100,1000,
         BE,一级事件,normal,100,1000,
-        KB,重点企业,normal,6000,1000,
+        KB,重点企业,normal,6000,10000,
         NN,无信号企业,normal,100,1000,
         """,
     institutions=BANK,
@@ -48,8 +48,9 @@ CASE = dict(
         L_OO,OO,B1,50,normal,40,1,
         L_OG,OG,B1,70,normal,,,
         L_YM,YM,B1,50,special_mention,,,
-        L_YN,YN,B1,50,normal,,2,
-        L_YX,YX,B1,50,normal,,,1
+        L_YN,YN,B1,50,normal,,3,
+        L_YX,YX,B1,50,normal,,,2
+        L_KB,KB,B1,6000,normal,,,
         """,
     guarantees="""
         id,guarantor_id,borrower_id,amount,loan_id
@@ -78,13 +79,15 @@ def levels(wl) -> dict[str, str]:
 
 
 def test_each_level_rule_end_to_end(case):
+    """SPEC §8: overdue payments *more than* 2 (YN has 3), 2 or more extensions (YX has 2),
+    key enterprises on credit *used* (KB: a 6,000 万元 loan, 用信 ≥ 5,000)."""
     wl = watchlist(case, key_params=KeyFirmParams(top_n=0))
     assert levels(wl) == EXPECTED  # NN: no signal, not key: not listed
     entry = {e["id"]: e for e in wl.entries}
     assert entry["RC"]["reasons"][0]["signal"] == "cascade_default"  # 300 called > 10 capacity
     assert entry["KB"]["key"] and entry["KB"]["reasons"] == [{
         "level": "blue", "signal": "key_enterprise",
-        "zh": "重点企业（大额授信），未发现不利信号",
+        "zh": "重点企业（大额用信），未发现不利信号",
         "en": "key enterprise (large credit), no adverse signal"}]
     assert entry["OG"]["reasons"][0]["zh"] == "担保人违约：违约企业（担保金额 20.00 万元）"
     assert wl.counts == {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "none": 1,

@@ -46,8 +46,8 @@ def _tail_text(tail: dict) -> str:
 def _recovery_option(func):
     return click.option("--recovery", type=float, default=default_of(ContagionParams, "recovery"),
                         show_default=True,
-                        help="Recovery rate r in [0, 1]: a defaulted loan is short by "
-                             "balance × (1 − r).")(func)
+                        help="Extra haircut r in [0, 1]: after the borrower's estate has paid "
+                             "its share, a loan is short by what is left × (1 − r).")(func)
 
 
 def _capacity_option(func):

@@ -1,4 +1,4 @@
-"""Guarantee-network commands: ``circles``, ``chains`` and ``exposure`` (SPEC §5, §9)."""
+"""Guarantee-network commands: ``circles``, ``committees``, ``chains`` and ``exposure`` (SPEC §5, §9)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from graphrisk.cli.base import (
     open_dataset,
     output_options,
 )
-from graphrisk.params import ChainParams, CircleParams
+from graphrisk.params import ChainParams, CircleParams, CommitteeParams
 from graphrisk.report.fields import (
     BORROWER_LENDERS,
     CHAIN_ENTITIES,
     CIRCLES,
+    COMMITTEES,
     CONCENTRATION,
     EXPOSURE_BORROWERS,
     EXPOSURE_CHAINS,
@@ -38,6 +39,10 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
+def _yes(flag: bool) -> str:
+    return "yes 是" if flag else "no 否"
+
+
 @main.command()
 @dataset_argument
 @click.option("--max-cycle-length", default=default_of(CircleParams, "max_cycle_length"), show_default=True, type=int, metavar="K",
@@ -47,7 +52,7 @@ def _pct(x: float) -> str:
 @click.option("--focus-exposure", default=default_of(CircleParams, "focus_exposure"), show_default=True, type=float,
               metavar="AMOUNT", help="Focus member: loans + guarantees given above this (万元).")
 @click.option("--committee-banks", default=default_of(CircleParams, "committee_banks"), show_default=True, type=int, metavar="N",
-              help="Creditors' committee when members owe at least N banks …")
+              help="Watch 关注 a circle whose members owe at least N banks …")
 @click.option("--committee-microloans", default=default_of(CircleParams, "committee_microloans"), show_default=True, type=int, metavar="N",
               help="… or at least N microloan companies.")
 @load_options
@@ -58,8 +63,10 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
 
     Groups are weakly connected components of the guarantee graph, circles strongly
     connected ones (>= 2 members).  Circles are ranked by their members' loan
-    balance, then size, and list their creditors, non-performing share, whether a
-    creditors' committee (债权人委员会) is due, focus members and their simple cycles.
+    balance, then size, and list their creditors, non-performing share, watch 关注
+    (members owe >= 3 banks or >= 5 microloan companies), whether a creditors'
+    committee (债权人委员会) is due for a member (see `graphrisk committees`), focus
+    members and their simple cycles.
     Each guarantee gets its patterns: mutual 互保, circle 循环担保, joint 联保,
     star 一保多, chain 担保链, single.  Table and CSV show the circles.
 
@@ -81,16 +88,19 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
         f"(largest {s['largest_circle_size']}, {s['entities_in_circles']} entities), "
         f"{s['mutual_pairs']} mutual pairs 互保",
         "patterns 担保模式: " + ", ".join(f"{k} {v}" for k, v in s["patterns"].items()),
-        f"creditors' committees due 需组建债委会: {s['creditor_committees']}; "
-        f"cycles listed {s['cycles_listed']}"
+        f"circles with a creditors' committee due 需组建债委会: {s['creditor_committees']}, "
+        f"watched 关注: {s['watch']}; cycles listed {s['cycles_listed']}"
         + (" (truncated: raise --max-cycles)" if s["cycles_truncated"] else ""),
+        f"focus enterprises 重点协调 (exposure > {doc['params']['focus_exposure']:,.0f} 万元): "
+        f"{s['focus_enterprises']}" + (": " + _short(f["name"] or f["id"] for f in doc["focus"])
+                                      if doc["focus"] else ""),
     ])
     headers = CIRCLES.labels("id", "size", "members", "loan_total", "npl_share",
-                             "guarantee_total", "bank_count", "microloan_count",
+                             "guarantee_total", "bank_count", "microloan_count", "watch",
                              "creditor_committee", "focus_members", "cycles")
     rows = [[c["id"], c["size"], _short(c["names"]), c["loan_total"], _pct(c["npl_share"]),
-             c["guarantee_total"], c["bank_count"], c["microloan_count"],
-             "yes 是" if c["creditor_committee"] else "no 否",
+             c["guarantee_total"], c["bank_count"], c["microloan_count"], _yes(c["watch"]),
+             _yes(c["creditor_committee"]),
              _short(m["name"] for m in c["member_details"] if m["focus"]),
              f"{c['cycle_count']}{'+' if c['cycles_truncated'] else ''}"]
             for c in doc["circles"]]
@@ -100,6 +110,84 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
     tables = [("circles, riskiest first (担保圈, 按风险排序; 万元)", headers, rows),
               ("groups (担保群; 万元)", g_headers, g_rows)]
     emit(Output(doc, tables, text), fmt, output)
+
+
+@main.command()
+@dataset_argument
+@click.option("--min-debt", default=default_of(CommitteeParams, "min_debt"), show_default=True, type=float,
+              metavar="AMOUNT", help="A debtor is large from this debt (loan balances, 万元).")
+@click.option("--banks", default=default_of(CommitteeParams, "banks"), show_default=True, type=int, metavar="N",
+              help="Committee when a large troubled debtor owes at least N banks …")
+@click.option("--microloans", default=default_of(CommitteeParams, "microloans"), show_default=True, type=int, metavar="N",
+              help="… or at least N microloan companies.")
+@click.option("--watch-banks", default=default_of(CircleParams, "committee_banks"), show_default=True, type=int, metavar="N",
+              help="Watch 关注 a circle or group whose members owe at least N banks …")
+@click.option("--watch-microloans", default=default_of(CircleParams, "committee_microloans"), show_default=True, type=int,
+              metavar="N", help="… or at least N microloan companies.")
+@load_options
+@output_options
+def committees(dataset, min_debt, banks, microloans, watch_banks, watch_microloans, encoding,
+               strict, fmt, output):
+    """Creditors' committees (债权人委员会): per debtor, circle and guarantee group.
+
+    A committee is due for a debtor in default or distress (status defaulted or
+    distressed, a non-performing loan, or a credit-risk event) whose debt reaches
+    --min-debt and who owes at least --banks creditor banks or --microloans microloan
+    companies, or whose major default (defaulted or non-performing) involves banks,
+    microloan companies and other institutions at once (mixed).  Circles and groups
+    are watched 关注 when their members owe --watch-banks banks or --watch-microloans
+    microloan companies, and need a committee only through a member.  Table and CSV
+    list the debtors, each with its reasons.
+
+    Example:  graphrisk committees datasets/demo --min-debt 1000 --banks 2
+    """
+    from graphrisk.network.committees import committees as run_committees
+    from graphrisk.network.graph import build_network
+    from graphrisk.params import CircleParams, CommitteeParams
+
+    params = CommitteeParams(min_debt=min_debt, banks=banks, microloans=microloans)
+    cparams = CircleParams(committee_banks=watch_banks, committee_microloans=watch_microloans)
+    ds = open_dataset(dataset, encoding, strict)
+    doc = run_committees(build_network(ds), params=params, circle_params=cparams)
+    emit(_committees_output(str(dataset), doc), fmt, output)
+
+
+def _committees_output(dataset: str, doc: dict) -> Output:
+    s, p = doc["summary"], doc["params"]
+    text = "\n".join([
+        f"{dataset}: {s['troubled']} enterprises in default or distress 违约或困难, "
+        f"{s['debtors']} with debt >= {p['min_debt']:,.0f} 万元 ({s['below_min_debt']} below)",
+        f"creditors' committees due 需组建债委会: {s['committees']} (>= {p['banks']} banks "
+        f"{s['by_banks']}, >= {p['microloans']} microloan companies {s['by_microloans']}, "
+        f"mixed major default {s['mixed']})",
+        f"circles 担保圈: {s['circles_committee']} with a committee, {s['circles_watch']} watched "
+        f"关注; groups 担保群: {s['groups_committee']} with a committee, {s['groups_watch']} "
+        "watched",
+    ])
+    headers = COMMITTEES.labels("debtor", "name", "status", "debt", "banks", "microloans",
+                                "others", "mixed", "creditor_committee", "circle", "reasons",
+                                "reasons_en")
+    rows = [[d["debtor"], d["name"], d["status"], d["debt"], d["banks"], d["microloans"],
+             d["others"], _yes(d["mixed"]), _yes(d["creditor_committee"]), d["circle"] or "",
+             "；".join(r["zh"] for r in d["reasons"]),
+             "; ".join(r["en"] for r in d["reasons"])] for d in doc["debtors"]]
+
+    def flagged(schema, records):
+        keys = ("id", "size", "members", "bank_count", "microloan_count", "other_count",
+                "watch", "creditor_committee", "committee_debtors", "committee_reasons")
+        return schema.labels(*keys), [
+            [r["id"], r["size"], _short(r["names"]), r["bank_count"], r["microloan_count"],
+             r["other_count"], _yes(r["watch"]), _yes(r["creditor_committee"]),
+             _short(r["committee_debtors"]), "；".join(x["zh"] for x in r["reasons"])]
+            for r in records]
+
+    c_headers, c_rows = flagged(CIRCLES, doc["circles"])
+    g_headers, g_rows = flagged(GROUPS, doc["groups"])
+    return Output(doc, [("debtors in default or distress, committees first "
+                         "(违约或困难的大额债务人; 万元)", headers, rows),
+                        ("circles watched or with a committee (担保圈)", c_headers, c_rows),
+                        ("groups watched or with a committee (担保群)", g_headers, g_rows)],
+                  text)
 
 
 @main.command()

@@ -188,6 +188,11 @@ def _pair_row(p: dict) -> list:
 @click.option("--guarantee-ratio", type=click.FloatRange(0, min_open=True),
               default=default_of(RelatedParams, "guarantee_ratio"),
               show_default=True, help="guarantee: guarantees as % of the other's borrowings.")
+@click.option("--management-majority", type=click.Choice(["separately", "combined"]),
+              default=default_of(RelatedParams, "management_majority"), show_default=True,
+              help="management: more than half of the directors, or of the senior "
+                   "managers, each on its own (separately, 42号公告), or of both "
+                   "counted together (combined).")
 @click.option("--rules", default=",".join(RELATED_RULES), show_default=True,
               help="Comma-separated rules to apply.")
 @click.option("--max-pairs", type=click.IntRange(min=0), default=None,
@@ -197,7 +202,8 @@ def _pair_row(p: dict) -> list:
 @load_options
 @output_options
 def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lending_ratio,
-            guarantee_ratio, rules, max_pairs, max_paths, encoding, strict, fmt, output):
+            guarantee_ratio, management_majority, rules, max_pairs, max_paths, encoding,
+            strict, fmt, output):
     """Related parties (关联方) by the five rules, with evidence; related groups (关联企业群).
 
     The rules are those of SPEC §4.
@@ -215,7 +221,8 @@ def related(dataset, mode, threshold, floor, max_depth, equity_threshold, lendin
     ds = open_dataset(dataset, encoding, strict)
     params = RelatedParams(ownership=_params(mode, threshold, floor, max_depth),
                            equity_threshold=equity_threshold, lending_ratio=lending_ratio,
-                           guarantee_ratio=guarantee_ratio)
+                           guarantee_ratio=guarantee_ratio,
+                           management_majority=management_majority)
     rp = related_parties(build_network(ds), params=params, rules=rules)
     for w in rp.warnings:
         echo_err(f"warning: {w}")

@@ -9,12 +9,14 @@ import click
 from graphrisk.cli.base import (
     Output,
     dataset_argument,
+    default_of,
     echo_err,
     emit,
     load_options,
     main,
     open_dataset,
 )
+from graphrisk.params import KeyFirmParams
 from graphrisk.report.fields import CRITERIA, LEVEL_RULES, SIGNALS, WATCHLIST
 from graphrisk.report.tables import Table
 from graphrisk.report.xlsx import write_workbook
@@ -35,7 +37,6 @@ def _reasons(entry: dict, lang: str = "zh", limit: int | None = None) -> str:
     return text
 
 
-_CREDIT_SOURCE = {"credit_line": "授信额度", "loans": "贷款余额"}
 
 
 def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
@@ -55,9 +56,12 @@ def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
 
 def workbook_tables(data: dict) -> list[Table]:
     """Return the watchlist as four tables: 预警名单, 风险信号, 入选标准, 预警规则."""
+    from graphrisk.watch.key_enterprises import CREDIT_SOURCES
+
+    source = {code: zh for code, (zh, _) in CREDIT_SOURCES.items()}
     ents = data["enterprises"]
     listed = [[e["level"], e["level"], e["id"], e["name"], bool(e["key"]), e["exposure"],
-               e["credit"], _CREDIT_SOURCE.get(e["credit_source"], ""), _criteria(e),
+               e["credit"], source.get(e["credit_source"], ""), _criteria(e),
                "\n".join(r["zh"] for r in e["reasons"]), "\n".join(r["en"] for r in e["reasons"])]
               for e in ents]
     signals = [[e["id"], e["name"], s["code"], s["label_zh"], s["label_en"],
@@ -95,10 +99,15 @@ def workbook_tables(data: dict) -> list[Table]:
               help="Key: the N largest credit users (default 10).")
 @click.option("--no-related", is_flag=True,
               help="Key: do not add the important related parties of key enterprises.")
+@click.option("--credit-basis", type=click.Choice(["used", "line"]),
+              default=default_of(KeyFirmParams, "credit_basis"), show_default=True,
+              help="Key: credit used (用信: loans + guarantees given) or the credit line.")
+@click.option("--no-circles", is_flag=True,
+              help="Key: do not select the members of guarantee circles and mutual pairs.")
 @click.option("--recovery", type=float, default=None, metavar="R",
               help="Recovery rate of the cascade seeded by the defaulted firms (default 0).")
 def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, key_only,
-              top_n, no_related, recovery):
+              top_n, no_related, credit_basis, no_circles, recovery):
     """Key enterprises (重点企业) and early-warning levels (预警): red, orange, yellow, blue.
 
     Selects the key enterprises by credit, sector, tags and related parties, finds each
@@ -122,6 +131,9 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
         kp = replace(kp, top_n=top_n)
     if no_related:
         kp = replace(kp, related=False)
+    if no_circles:
+        kp = replace(kp, circle_members=False)
+    kp = replace(kp, credit_basis=credit_basis)
     if recovery is not None:
         wp = replace(wp, recovery=recovery)
     ds = open_dataset(dataset, encoding, strict)

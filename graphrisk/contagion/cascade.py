@@ -2,38 +2,53 @@
 
 Definitions
 -----------
-A *default* of borrower b makes each of b's loans short by ``balance × (1 − r)``
-(r: recovery from b's own assets, 先穷尽主债务人、后担保人).  The shortfall is *called*
-on b's guarantors: first the guarantees naming that loan, pro rata to their amounts
-and never above them; what is left of all of b's loans then goes to b's guarantees
-without ``loan_id``, pro rata to their amounts and never above them — so a general
-guarantee is called for several loans of b up to its amount in total.  Because a
-borrower defaults once and pro-rata shares are proportional to amounts, the call on a
-guarantee is fixed when its borrower defaults::
+*Exhaust the principal debtor first* (先穷尽主债务人、后担保人).  When b defaults, its
+*estate* (its capacity: ``net_assets``, floored at 0) is shared pro rata among all its
+obligations, pari passu: its own loans and the calls on it as a guarantor.  It pays
+the share ``ρ_b = min(1, estate_b / (loans_b + calls_b))`` of each; a loan's
+*shortfall* is what is left, times ``1 − r`` (r: ``--recovery``, an extra haircut)::
 
-    call(g on loan l)   = amount(g) · min(1, shortfall(l) / Σ amounts on l)
-    residual(l)         = max(0, shortfall(l) − Σ amounts on l)
-    call(g general of b) = amount(g) · min(1, Σ_l residual(l) / Σ general amounts of b)
+    shortfall(l) = balance(l) · (1 − ρ_b) · (1 − r)
 
-A guarantor *defaults* when the calls on it exceed its *capacity*: an enterprise's
-``net_assets`` (missing → 0 with a warning, negative → 0); persons and institutions
-never default unless a capacity is given.  The test is "exceeds": a guarantor exactly
-at capacity survives.  The defaulted guarantor's own loans default in the next round,
-and so on until nothing changes.  Round 0 holds the seeds.
+The shortfall is *called* on b's guarantors: first the guarantees naming that loan,
+pro rata to their amounts and never above them; what is left of all of b's loans then
+goes to b's guarantees without ``loan_id``, pro rata and never above their amounts
+(so such a guarantee is called for several loans of b up to its amount in total)::
 
-Settlement, once the cascade has stopped: a guarantor whose total calls T exceed its
-capacity C pays ``C · call / T`` on each call (its estate, shared pro rata); any
-other pays in full.  A call left unpaid is not moved to co-guarantors.  The *lender's
-loss* on a defaulted loan is its shortfall minus what the guarantors paid on it (a
-general guarantee's payment is shared among the borrower's loans pro rata to their
-residuals); lenders' losses do not propagate further (only guarantees carry
-contagion in this model).
+    call(g on loan l)  = amount(g) · min(1, shortfall(l) / Σ amounts on l)
+    residual(l)        = max(0, shortfall(l) − Σ amounts on l)
+    call(g without loan) = amount(g) · min(1, Σ_l residual(l) / Σ amounts without loan)
+
+By guarantee type: a ``joint_several`` (连带责任保证) guarantor is called in the round
+b defaults; a ``general`` (一般保证, 先诉抗辩权) guarantor one round later, after b's
+estate is settled, for what remains; a ``collateral`` (抵押) or ``pledge`` (质押)
+provider pays its call in full from the pledged asset and does not default through
+it (the call does not count against its capacity).
+
+A guarantor *defaults* when the other calls on it exceed its *capacity*: an
+enterprise's ``net_assets`` (missing → 0 with a warning, negative → 0); persons and
+institutions never default unless a capacity is given.  The test is "exceeds": a
+guarantor exactly at capacity survives.  Round 0 holds the seeds; a guarantor called
+beyond capacity in round r defaults in round r + 1, its estate is shared as above and
+its own loans become short, and so on until nothing changes.  Since the calls on a
+defaulted firm lower what its estate pays on its loans, which raises the calls on its
+own guarantors, the shortfalls and calls are settled to their fixed point (every
+increase passed on, until it is below 1e-13 of the debt) before the default test.
+
+Settlement: a guarantor in default pays the share ρ of each call on it (its
+obligations then include every call of every round); any other pays in full.  A call
+left unpaid is not moved to co-guarantors.  The *lender's loss* on a defaulted loan
+is its shortfall minus what the guarantors paid on it (a guarantee without a loan pays
+the borrower's loans pro rata to their residuals); lenders' losses do not propagate
+further (only guarantees carry contagion in this model).  An entity whose capacity is
+unlimited (a person or institution without ``--capacity``) has nothing known in its
+estate: forced into default, it pays nothing.
 
 Implementation
 --------------
 The vectorised engine is :mod:`graphrisk.contagion._engine` (its names are re-exported
-here): many cascades at once, event-driven, ``O(defaults + guarantees of fragile
-guarantors called)`` per cascade.  A plain dict-based reference implementation,
+here): many cascades at once, event-driven, ``O(defaults + guarantees called)`` per
+cascade and settling step.  A plain dict-based reference implementation,
 ``tests/reference_cascade.py``, follows the wording above literally; the tests
 compare the two on random networks.
 """
@@ -49,25 +64,35 @@ import numpy.typing as npt
 import pandas as pd
 
 from graphrisk.contagion._engine import (
+    GENERAL,
+    JOINT,
+    SECURED,
+    TYPE_CODES,
     CascadeModel,
     Propagation,
     Workspace,
+    cell_calls,
     compile_model,
     edge_flows,
     guarantee_calls,
+    guarantee_types,
     loan_flows,
+    model_calls,
     propagate,
     ranges,
     run_losses,
     sorted_unique,
+    unpaid_share,
 )
 from graphrisk.errors import ParameterError, UnknownEntityError
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ContagionParams
 
 __all__ = ["CascadeModel", "Propagation", "CascadeResult", "Workspace", "capacities",
-           "guarantee_calls", "compile_model", "propagate", "run_losses", "edge_flows",
-           "loan_flows", "cascade", "simulate_defaults", "ranges", "sorted_unique"]
+           "guarantee_calls", "guarantee_types", "compile_model", "cell_calls", "model_calls",
+           "unpaid_share", "propagate", "run_losses", "edge_flows", "loan_flows", "cascade",
+           "simulate_defaults", "ranges", "sorted_unique", "JOINT", "GENERAL", "SECURED",
+           "TYPE_CODES"]
 
 
 @analysis()
@@ -124,29 +149,33 @@ class CascadeResult:
 
     Attributes
     ----------
-    defaulted, round : ndarray
-        Entity indices in the order they defaulted, and the round of each (seeds: 0).
+    defaulted, round, rho : ndarray
+        Entity indices in the order they defaulted, the round of each (seeds: 0) and
+        the share of its obligations its estate pays.
     seeds : int
         The first ``seeds`` entries of ``defaulted`` are the seeds.
     rounds : int
         Last round in which something defaulted (0: the seeds brought nobody down).
     guarantee, call, paid : ndarray
-        Called guarantees (indices into the network's ``g_*``) with call and payment.
-    loan, shortfall, loan_paid, loss : ndarray
-        Defaulted loans (indices into ``l_*``) with shortfall, guarantors' payments and
-        the lender's loss.
+        Called guarantees (indices into the network's ``g_*``; call > 0) with call and
+        payment.
+    loan, estate, shortfall, loan_paid, loss : ndarray
+        Defaulted loans (indices into ``l_*``) with what the borrower's estate paid,
+        the shortfall, the guarantors' payments and the lender's loss.
     lender : ndarray
         The lender of each defaulted loan.
     """
 
     defaulted: np.ndarray
     round: np.ndarray
+    rho: np.ndarray
     seeds: int
     rounds: int
     guarantee: np.ndarray
     call: np.ndarray
     paid: np.ndarray
     loan: np.ndarray
+    estate: np.ndarray
     shortfall: np.ndarray
     loan_paid: np.ndarray
     loss: np.ndarray
@@ -169,17 +198,20 @@ def cascade(model: CascadeModel, seeds: npt.ArrayLike) -> CascadeResult:
 
     Examples
     --------
-    E1 defaults; its guarantor E2 (capacity 50) is called for 800 and falls in round 1,
-    which brings down E3, a guarantor of E2, in round 2:
+    E1 defaults: its estate (100) pays 10 % of its loan L1 (1000), so 900 is short and
+    its guarantor E2 (capacity 50) is called for 800 and falls in round 1.  E2's estate
+    (50) pays 50 / (500 + 800) of its loan L2 and of that call; its guarantors E1 (on
+    L2) and E3 (一般保证, one round later) are called, and E3 (capacity 20) falls in
+    round 3:
 
     >>> cap, _ = capacities(net)
     >>> res = cascade(compile_model(net, cap), net.positions(["E1"]))
-    >>> net.ids[res.defaulted].tolist(), res.rounds, res.total_loss
-    (['E1', 'E2', 'E3'], 2, 1380.0)
+    >>> net.ids[res.defaulted].tolist(), res.round.tolist(), round(res.total_loss, 2)
+    (['E1', 'E2', 'E3'], [0, 1, 3], 1393.93)
 
     Notes
     -----
-    ``O(Σ guarantees and loans of the defaulted · log)``; see :func:`propagate`.
+    ``O(Σ guarantees and loans of the defaulted · settling steps)``; see :func:`propagate`.
     """
     seed = np.unique(np.asarray(seeds, dtype=np.int64))
     if seed.size and (seed.min() < 0 or seed.max() >= model.n):
@@ -187,12 +219,14 @@ def cascade(model: CascadeModel, seeds: npt.ArrayLike) -> CascadeResult:
     prop = propagate(model, seed, 1)
     edges = edge_flows(model, prop)
     loans = loan_flows(model, prop, edges)
+    called = edges["call"] > 0
     return CascadeResult(
-        defaulted=prop.keys, round=prop.rounds, seeds=len(seed),
+        defaulted=prop.keys, round=prop.rounds, rho=prop.rho, seeds=len(seed),
         rounds=int(prop.rounds.max()) if len(prop.rounds) else 0,
-        guarantee=model.e_guar[edges["edge"]], call=edges["call"], paid=edges["paid"],
-        loan=loans["loan"], shortfall=loans["shortfall"], loan_paid=loans["paid"],
-        loss=loans["loss"], lender=model.l_lender[loans["loan"]])
+        guarantee=model.e_guar[edges["edge"][called]], call=edges["call"][called],
+        paid=edges["paid"][called], loan=loans["loan"], estate=loans["estate"],
+        shortfall=loans["shortfall"], loan_paid=loans["paid"], loss=loans["loss"],
+        lender=model.l_lender[loans["loan"]])
 
 
 @analysis(params=ContagionParams)
@@ -216,12 +250,13 @@ def simulate_defaults(net: Network, defaults: Iterable[str] = (), *,
     Returns
     -------
     dict
-        ``defaults`` [{id, name, kind, round, seed, given}], ``losses`` {total,
-        shortfall, guarantor_payments, by_lender {lender id: loss}}, ``lenders`` [{lender_id,
-        name, loss}], ``guarantees`` [{id, guarantor_id, guarantor_name, borrower_id,
-        borrower_name, amount, call, paid}] (the guarantees called), ``loans`` [{id,
-        borrower_id, lender_id, shortfall, paid, loss}] (the defaulted loans), ``rounds``,
-        ``recovery``, ``warnings``.
+        ``defaults`` [{id, name, kind, round, seed, given, coverage}] (coverage: the
+        share of its obligations its estate pays), ``losses`` {total, balance, estate,
+        shortfall, guarantor_payments, by_lender {lender id: loss}}, ``lenders``
+        [{lender_id, name, loss}], ``guarantees`` [{id, guarantor_id, guarantor_name,
+        borrower_id, borrower_name, type, amount, call, paid}] (the guarantees called),
+        ``loans`` [{id, borrower_id, lender_id, balance, estate, shortfall, paid, loss}]
+        (the defaulted loans), ``rounds``, ``recovery``, ``warnings``.
 
     Raises
     ------
@@ -233,8 +268,10 @@ def simulate_defaults(net: Network, defaults: Iterable[str] = (), *,
     Examples
     --------
     >>> rep = simulate_defaults(net, ["E1"])
-    >>> [d["id"] for d in rep["defaults"]], rep["losses"]["by_lender"]
-    (['E1', 'E2', 'E3'], {'B1': 1330.0, 'M1': 50.0, 'B2': 0.0})
+    >>> [d["id"] for d in rep["defaults"]]
+    ['E1', 'E2', 'E3']
+    >>> {k: round(v, 2) for k, v in rep["losses"]["by_lender"].items()}
+    {'B1': 1346.25, 'M1': 47.68, 'B2': 0.0}
     """
     assert params is not None  # filled in by @analysis
     ds = net.dataset
@@ -251,29 +288,33 @@ def simulate_defaults(net: Network, defaults: Iterable[str] = (), *,
     res = cascade(compile_model(net, cap, params.recovery, tolerance=params.tolerance), pos)
     names, kinds = ds.names(), ds.entity_kind
     rows = []
-    for i, r in zip(res.defaulted.tolist(), res.round.tolist(), strict=True):
+    for i, r, rho in zip(res.defaulted.tolist(), res.round.tolist(), res.rho.tolist(),
+                         strict=True):
         eid = net.ids[i]
         rows.append({"id": eid, "name": names.get(eid, ""), "kind": kinds.get(eid, ""),
-                     "round": r, "seed": r == 0, "given": eid in given})
+                     "round": r, "seed": r == 0, "given": eid in given, "coverage": rho})
     g = ds.tables["guarantees"]
     order = np.argsort(res.guarantee, kind="stable")
     guarantees = [{"id": net.g_id[k], "guarantor_id": g["guarantor_id"].iat[k],
                    "guarantor_name": names.get(g["guarantor_id"].iat[k], ""),
                    "borrower_id": g["borrower_id"].iat[k],
                    "borrower_name": names.get(g["borrower_id"].iat[k], ""),
+                   "type": g["type"].iat[k] if "type" in g else "joint_several",
                    "amount": float(net.g_amount[k]),
                    "call": float(res.call[j]), "paid": float(res.paid[j])}
                   for j, k in zip(order.tolist(), res.guarantee[order].tolist(), strict=True)]
     lo = ds.tables["loans"]
     by_lender = res.by_lender()
     loans = [{"id": net.l_id[k], "borrower_id": lo["borrower_id"].iat[k],
-              "lender_id": lo["lender_id"].iat[k], "shortfall": float(res.shortfall[j]),
+              "lender_id": lo["lender_id"].iat[k], "balance": float(net.l_balance[k]),
+              "estate": float(res.estate[j]), "shortfall": float(res.shortfall[j]),
               "paid": float(res.loan_paid[j]), "loss": float(res.loss[j])}
              for j, k in enumerate(res.loan.tolist())]
     return {
         "mode": "cascade", "recovery": params.recovery,
         "defaults": rows,
-        "losses": {"total": res.total_loss, "shortfall": float(res.shortfall.sum()),
+        "losses": {"total": res.total_loss, "balance": float(net.l_balance[res.loan].sum()),
+                   "estate": float(res.estate.sum()), "shortfall": float(res.shortfall.sum()),
                    "guarantor_payments": float(res.paid.sum()),
                    "by_lender": {net.ids[k]: v for k, v in by_lender.items()}},
         "lenders": [{"lender_id": net.ids[k], "name": names.get(net.ids[k], ""), "loss": v}

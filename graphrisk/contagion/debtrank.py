@@ -3,9 +3,11 @@
 DebtRank (Battiston et al., *Scientific Reports* 2, 541, 2012) spreads *distress*
 ``h ∈ [0, 1]`` (the share of its capacity an entity has lost) along exposures.  Here
 the exposure is a guarantee: when borrower b is fully distressed, guarantor j can be
-called for ``c(b, j)`` — the calls of :mod:`graphrisk.contagion` at b's default, i.e.
-the guarantee amounts, or the part of them that b's shortfall reaches — against j's
-capacity ``C_j``.  The impact matrix is::
+called for ``c(b, j)`` — the calls of :mod:`graphrisk.contagion` when b defaults
+alone: what b's own estate leaves unpaid of its loans (先穷尽主债务人, SPEC §6),
+spread over its guarantees, never above their amounts — against j's capacity
+``C_j``.  Collateral and pledges (抵押/质押) carry no distress: their provider pays
+from the pledged asset.  The impact matrix is::
 
     W[b, j] = min(1, c(b, j) / C_j)      (C_j = 0 and c > 0 → 1;  C_j = ∞ → 0)
 
@@ -21,7 +23,8 @@ microscopic foundation for shock propagation", *PLoS ONE* 10(6), 2015, where eve
 until every increment is below a tolerance (increments shrink geometrically around a
 cycle whose impacts multiply to less than 1, and stop at saturation otherwise).  The
 DebtRank of a shock is the value it destroys beyond the shock itself,
-``R = Σ_j v_j (h_j(∞) − h_j(0))``, with ``v_j`` the shortfall of j's own loans (万元) —
+``R = Σ_j v_j (h_j(∞) − h_j(0))``, with ``v_j`` the debt at risk of j's own loans
+(balance × (1 − r), 万元: a fully distressed guarantor has lost its whole estate) —
 so for one entity i defaulting alone, ``R_i = Σ_{j ≠ i} v_j h_j(∞)``: the debt of
 others put in distress, weighted by how much.
 
@@ -58,11 +61,13 @@ def impact_matrix(model: CascadeModel) -> sp.csr_matrix:
 
     The matrix is ``size × size``.
 
-    Parallel guarantees are summed before the cap at 1.  ``O(m log m)``.
+    ``c(b, j)`` sums b's guarantees by j (collateral and pledges left out) at the calls of
+    b's lone default, before the cap at 1.  ``O(m log m)``.
     """
     size = model.size
-    dst = np.repeat(np.arange(size), model.count)
-    calls = sp.csr_matrix((model.e_call, (dst, model.e_src)), shape=(size, size))
+    e = model.p_edge
+    calls = sp.csr_matrix((model.e_alone[e], (model.e_dst[e], model.e_src[e])),
+                          shape=(size, size))
     calls.sum_duplicates()
     cap = model.cap[calls.indices]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -118,7 +123,8 @@ def debtrank(model: CascadeModel, h0: npt.ArrayLike | dict[int, float], *,
     and ``h_b = 0.5 · h_a`` (``tests/test_debtrank.py`` works this through).
 
     On the small network, E1's full distress saturates its guarantor E2 (capacity 50,
-    called for 800) and, through E2, E3: R is their loans' shortfall, 500 + 350 万元.
+    called for 800: E1's estate of 100 leaves 900 of its loan unpaid) and, through E2,
+    E3: R is their loans' debt at risk, 500 + 350 万元.
 
     >>> from graphrisk.contagion import capacities, compile_model
     >>> model = compile_model(net, capacities(net)[0])

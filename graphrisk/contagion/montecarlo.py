@@ -18,8 +18,8 @@ enterprises with ``U[k, i] < pd_i``.  The seed sets are kept and reused for ever
 model and every strategy, so that differences between strategies are not noise.
 Same seed, same numbers.
 
-*Loss.*  Each run is a cascade of :mod:`graphrisk.contagion`; its loss is the
-lenders' total loss.  *Expected loss* is the mean over runs.  *Tail*: with N runs and
+*Loss.*  Each run is a cascade of :mod:`graphrisk.contagion` (each defaulted firm's
+estate first, then its guarantors); its loss is the lenders' total loss.  *Expected loss* is the mean over runs.  *Tail*: with N runs and
 ``k = ⌈(1 − q) · N⌉``, ``VaR_q`` is the k-th largest loss and ``ES_q`` (expected
 shortfall) the mean of the k largest — q = 95 % and 99 %.  The same per lender.
 
@@ -32,7 +32,7 @@ its own loans (0 when nobody else falls).  With ``model="debtrank"`` it is the
 DebtRank of :mod:`graphrisk.contagion.debtrank` instead.
 
 Complexity: ``O(runs · (seeds + cascade size))`` for the runs, in batches of
-``batch_cells // n`` runs (about 9 bytes per cell); systemic importance runs one
+``batch_cells // n`` runs (23 bytes per cell); systemic importance runs one
 cascade per entity that can bring a guarantor down alone (the others score 0).
 """
 
@@ -187,8 +187,9 @@ class Outcome:
     """Results of the runs ``runs`` (global run numbers) under one model.
 
     ``loss``/``cover`` per run (lenders' loss, replacement cover's payments);
-    ``keys``: the defaults as ``run · size + entity`` (global runs); ``touched`` and
-    ``calls``: guarantors that were called, with their total calls.
+    ``keys``: the defaults as ``run · size + entity`` (global runs), ``rho`` the share
+    of its obligations each pays; ``touched`` and ``calls``: the tracked guarantors
+    (fragile or in default) that were called, with their total calls.
     """
 
     runs: np.ndarray
@@ -196,6 +197,7 @@ class Outcome:
     loss: np.ndarray
     cover: np.ndarray
     keys: np.ndarray
+    rho: np.ndarray
     touched: np.ndarray
     calls: np.ndarray
 
@@ -234,34 +236,36 @@ def run_scenarios(model: CascadeModel, scen: Scenarios, runs: npt.ArrayLike | No
     >>> from graphrisk.contagion import capacities, compile_model
     >>> model = compile_model(net, capacities(net)[0])
     >>> scen = draw_scenarios(np.array([0.0, 0.0, 1.0, 0.0]), 3, seed=0)
-    >>> run_scenarios(model, scen).loss.tolist()  # E3 alone: M1 loses its 50 万元
-    [50.0, 50.0, 50.0]
+    >>> run_scenarios(model, scen).loss.round(2).tolist()  # E3 alone: M1's loan, less E3's estate
+    [47.14, 47.14, 47.14]
     """
     run_ids = np.arange(scen.runs) if runs is None else np.asarray(runs, dtype=np.int64)
     size = model.size
     step = max(1, min(batch_cells // size, len(run_ids)))
     ws = Workspace(step * size)
     parts: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("loss", "cover", "keys", "touched", "calls")}
+        k: [] for k in ("loss", "cover", "keys", "rho", "touched", "calls")}
     lender_parts: list[tuple[np.ndarray, np.ndarray]] = []
     for first in range(0, len(run_ids), step):
         chunk = run_ids[first:first + step]
         local, nodes = scen.seeds_of(chunk)
         prop = propagate(model, local * size + nodes, len(chunk), ws)
-        loss, cover = run_losses(model, prop)
+        edges = edge_flows(model, prop)
+        loss, cover = run_losses(model, prop, edges)
         parts["loss"].append(loss)
         parts["cover"].append(cover)
         parts["keys"].append(chunk[prop.keys // size] * size + prop.keys % size)
+        parts["rho"].append(prop.rho)
         parts["touched"].append(chunk[prop.touched // size] * size + prop.touched % size)
         parts["calls"].append(prop.calls)
         if by_lender:
-            lf = loan_flows(model, prop)
+            lf = loan_flows(model, prop, edges)
             lender = model.l_lender[lf["loan"]]
             key, inv = np.unique(chunk[lf["run"]] * size + lender, return_inverse=True)
             lender_parts.append((key, np.bincount(inv, weights=lf["loss"])))
     out = Outcome(run_ids, size, _cat(parts["loss"], float), _cat(parts["cover"], float),
-                  _cat(parts["keys"], np.int64), _cat(parts["touched"], np.int64),
-                  _cat(parts["calls"], float))
+                  _cat(parts["keys"], np.int64), _cat(parts["rho"], float),
+                  _cat(parts["touched"], np.int64), _cat(parts["calls"], float))
     if not by_lender:
         return out
     keys = _cat([k for k, _ in lender_parts], np.int64)
@@ -301,9 +305,10 @@ def systemic_importance(model: CascadeModel, entities: npt.ArrayLike | None = No
                         batch_cells: int = 8_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Return each entity's systemic importance, and how many others default with it.
 
-    The importance is the loss the entity's lone default causes beyond its own loans.
-    Only entities whose default alone calls some guarantor above its capacity can
-    cause anything; the others score 0 without a cascade.  ``O(Σ cascade sizes)``.
+    The importance is the lenders' loss on the loans of *other* entities when the
+    entity defaults alone.  Only an entity whose lone default calls some guarantor
+    above its capacity (what its estate leaves unpaid, spread over its guarantees) can
+    bring anyone down; the others score 0 without a cascade.  ``O(Σ cascade sizes)``.
 
     Returns
     -------
@@ -317,15 +322,15 @@ def systemic_importance(model: CascadeModel, entities: npt.ArrayLike | None = No
 
     >>> from graphrisk.contagion import capacities, compile_model
     >>> importance, others = systemic_importance(compile_model(net, capacities(net)[0]))
-    >>> importance[:4].tolist(), others[:4].tolist()
-    ([430.0, 1000.0, 0.0, 0.0], [2, 2, 0, 0])
+    >>> importance[:4].round(2).tolist(), others[:4].tolist()
+    ([496.13, 945.48, 0.0, 0.0], [2, 2, 0, 0])
     """
     ent = np.arange(model.n) if entities is None else np.asarray(entities, np.int64)
     size = model.size
-    dst = np.repeat(np.arange(size), model.f_count)
-    pair, inv = np.unique(dst * size + model.f_src, return_inverse=True)
-    alone = np.bincount(inv, weights=model.f_call)
-    strong = pair[(alone > model.thr[pair % size]) & (pair // size != pair % size)] // size
+    e = model.p_edge
+    pair, inv = np.unique(model.e_dst[e] * size + model.e_src[e], return_inverse=True)
+    alone = np.bincount(inv, weights=model.e_alone[e])
+    strong = pair[alone > model.thr[pair % size]] // size
     cand = sorted_unique(ent[np.isin(ent, strong)])
     importance = np.zeros(size)
     others = np.zeros(size, dtype=np.int64)
@@ -335,14 +340,16 @@ def systemic_importance(model: CascadeModel, entities: npt.ArrayLike | None = No
         chunk = cand[first:first + step]
         b = len(chunk)
         prop = propagate(model, np.arange(b) * size + chunk, b, ws)
-        loss, _ = run_losses(model, prop)
         edges = edge_flows(model, prop)
-        own = edges["owner"] < b  # the seeds come first in prop.keys, one per run
-        own_paid = np.bincount(edges["run"][own], weights=edges["paid"][own], minlength=b)
-        own_loss = np.maximum(model.short[chunk] - own_paid, 0.0)
-        beyond = loss - own_loss
-        importance[chunk] = np.where(beyond > 1e-9 * np.maximum(1.0, loss), beyond, 0.0)
-        others[chunk] = np.bincount(prop.keys // size, minlength=b) - 1
+        to_cover = model.e_src[edges["edge"]] == model.n
+        paid = np.bincount(edges["owner"][~to_cover], weights=edges["paid"][~to_cover],
+                           minlength=len(prop.keys))
+        run = prop.keys // size
+        loss = np.maximum((1.0 - prop.rho) * model.short[prop.keys % size] - paid, 0.0)
+        loss[:b] = 0.0  # the seeds come first in prop.keys, one per run: their own loans
+        beyond = np.bincount(run, weights=loss, minlength=b)
+        importance[chunk] = np.where(beyond > 1e-9, beyond, 0.0)
+        others[chunk] = np.bincount(run, minlength=b) - 1
     return importance[ent], others[ent]
 
 

@@ -110,6 +110,8 @@ TAGS = {
     "overcapacity": "产能过剩", "real_estate": "房地产", "lgfv": "地方政府融资平台",
     "key_project": "重点招商引资项目", "agri_leader": "农业产业化龙头企业",
     "cross_region": "跨区域集团", "private_lending": "民间借贷",
+    # 对当地税收、民生等具有重要影响力 (SPEC §8); the label has no 、 since 、 separates tags
+    "tax_livelihood": "税收民生重要企业",
 }
 ENUMS: dict[str, dict[str, str]] = {
     "status": STATUS, "institution_type": INSTITUTION_TYPE, "role": ROLE,
@@ -128,7 +130,8 @@ ENUM_SYNONYMS: dict[str, dict[str, str]] = {
     "institution_type": {"小额贷款公司": "microloan", "融资担保公司": "guarantee_company"},
     "event_category": {"经营": "operating", "信用": "credit", "关联": "related", "舆情": "public_opinion"},
     "tag": {"地方融资平台": "lgfv", "融资平台": "lgfv", "招商引资": "key_project",
-            "龙头企业": "agri_leader", "跨区域": "cross_region"},
+            "龙头企业": "agri_leader", "跨区域": "cross_region",
+            "税收民生": "tax_livelihood", "对当地税收民生具有重要影响力": "tax_livelihood"},
 }
 #: guarantee edge patterns (SPEC §5)
 PATTERNS = {"mutual": "互保", "circle": "循环担保", "joint": "联保/多保一", "star": "一保多",

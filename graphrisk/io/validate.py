@@ -10,8 +10,9 @@ Rules
 * ids unique across enterprises, persons and institutions, and unique within loans
   and within guarantees;
 * every reference known and of an allowed kind (holder, company, person, borrower,
-  lender, guarantor, loan_id, enterprise_id); a ``loan_id`` must belong to the
-  guarantee's borrower;
+  lender, guarantor, loan_id, enterprise_id — an enterprise or a person, whose
+  event then concerns the firms where that person holds a key post or share); a
+  ``loan_id`` must belong to the guarantee's borrower;
 * numbers: amounts non-negative (``net_assets`` may be negative), ``share_pct`` in
   (0, 100], ``pd`` in [0, 1], counts whole and non-negative, ``severity`` 1–4;
   thousands separators and a trailing ``万元``/``万`` are accepted;
@@ -33,7 +34,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from graphrisk.domain.glossary import ENTITY_KINDS, ENUM_SYNONYMS, ENUMS, LOAN, TABLES, Column
+from graphrisk.domain.glossary import (
+    ENTERPRISE,
+    ENTITY_KINDS,
+    ENUM_SYNONYMS,
+    ENUMS,
+    LOAN,
+    PERSON,
+    TABLES,
+    Column,
+)
 from graphrisk.domain.uscc import ALPHABET, WEIGHTS
 from graphrisk.errors import Problem
 from graphrisk.io.dataset import Dataset, LoadOptions, RawTable
@@ -43,6 +53,10 @@ __all__ = ["validate_tables", "uscc_mask", "invisible_mask"]
 _DEFAULTS = {("enterprises", "status"): "normal", ("institutions", "type"): "bank",
              ("loans", "classification"): "normal", ("guarantees", "type"): "joint_several"}
 _MAX_PER_RULE = 1000  # problems listed per (file, rule) before summarising
+#: allowed kinds of a reference wider than the column's declaration: SPEC §1 (0.2.0)
+#: lets ``events.enterprise_id`` name "an enterprise or a person id" (a person event:
+#: 主要股东、高管失联、外逃、被采取强制措施)
+_REFS = {("events", "enterprise_id"): (ENTERPRISE, PERSON)}
 
 
 class _Collector:
@@ -489,18 +503,19 @@ def _check_references(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
                 continue
             vals = t[col.name]
             present = (vals != "").to_numpy() & ~invisible_mask(vals)
-            if col.refs == (LOAN,):
+            refs = _REFS.get((name, col.name), col.refs)
+            if refs == (LOAN,):
                 unknown = present & ~vals.isin(loan_ids.index).to_numpy()
                 what, seen = "loan", hidden["loan"]
             else:
                 k = vals.map(kind_of)
                 unknown = present & k.isna().to_numpy()
                 what, seen = "entity", hidden["entity"]
-                wrong = present & k.notna().to_numpy() & ~k.isin(col.refs).to_numpy()
-                allowed = " or ".join(col.refs)
+                wrong = present & k.notna().to_numpy() & ~k.isin(refs).to_numpy()
+                allowed = " or ".join(refs)
                 out.each(raw, wrong, col.name, lambda r, c=col.name, a=allowed:
                          f"{c} {r[c]!r} is a {kind_of[r[c]]}, expected {a}", rule="refkind")
-            gone = tuple(lost[k] for k in col.refs if k in lost)
+            gone = tuple(lost[k] for k in refs if k in lost)
             if gone and unknown.any():
                 n, cols = unchecked.get(gone, (0, []))
                 unchecked[gone] = (n + int(unknown.sum()), [*cols, col.name])

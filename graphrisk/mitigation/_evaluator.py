@@ -1,32 +1,34 @@
 """Exact re-scoring of a change to the guarantee network on fixed scenarios.
 
-Scoring a cutting action (:mod:`graphrisk.mitigation.actions`) by re-running whole cascades
-costs a full cascade per scenario touched; at 100k enterprises, with thousands of
-seed defaults per scenario, that is far too slow for hundreds of candidates per step.
-But a change to the guarantees or loans of borrowers B, or to the capacity of
-guarantors J, can only alter a small *region* of a few scenarios:
+A cutting action (:mod:`graphrisk.mitigation.actions`) changes the guarantees or loans
+of some borrowers B, and the capacity of some guarantors J.  It can only alter:
 
-* the scenarios in which a member of B, or a borrower of a member of J, defaulted;
-* inside them, the region R: B, J and every guarantor reachable from them against
-  the guarantee direction (borrower → its guarantors, old and new guarantees),
-  expanding only through members of B and J and through *fragile* guarantors (those
-  whose possible calls exceed their capacity, before or after the change).  A
-  non-fragile guarantor never defaults except as a seed, so contagion cannot cross it.
+* the scenarios in which a member of B or of J, or a borrower of a member of J,
+  defaulted (in any other scenario no changed guarantee, loan or capacity is looked
+  at, so the cascade is the same);
+* inside them, the *region* R: B, J and every guarantor reachable from them against
+  the guarantee direction (borrower → its guarantors, old and new guarantees,
+  collateral and the replacement cover excepted), expanding through every guarantor
+  whose capacity is finite.  A guarantor of unlimited capacity never defaults and pays
+  in full, and a collateral provider pays in full, so contagion cannot cross them.
 
-Entities outside R receive no call from R, so their defaults are unchanged; the calls
-R receives from outside are read off the baseline (total calls minus the calls from
-R's own baseline defaults).  The cascade is re-run on R alone, for all affected
-scenarios at once, and the change of a scenario's loss is
+An entity outside R receives no call from R, so its default, the calls on it and its
+estate share are unchanged; the calls that R receives from outside (from defaulted
+borrowers outside R) are read off the stored outcome.  The cascade is re-run on R
+alone — the engine of :mod:`graphrisk.contagion` on a network of R and its other
+guarantors, with those outside calls put on at the start — before and after the
+change, for all affected scenarios at once, and the change of a scenario's loss is::
 
-    Σ_{b ∈ R defaulted} shortfall(b) − Σ_{j ∈ R} paid(j)      (after − before)
+    Σ_{b ∈ R defaulted} (shortfall(b) − paid on b's guarantees)
+    − Σ_{j ∈ R} paid by j on the outside calls                       (after − before)
 
-with ``paid(j)`` = capacity for a guarantor over it, its calls otherwise (for a
-guarantor that is never fragile, calls from outside R cancel out and are left out).
 This equals a full re-run exactly (checked on random networks in
 ``tests/test_strategies.py``) at a cost of ``O(affected scenarios · (|R| + guarantees
-in R))``.  Losses decompose over entities, so the changes of two actions with
-disjoint regions add up: a candidate's change is reused after another action is
-applied unless their regions meet.
+and loans of R))`` plus ``O(m log m)`` to compile the changed network (its fragile
+guarantors).  Losses decompose over borrowers and, for each, over its guarantors, so
+two changes whose regions do not meet do not interact: a candidate's score is reused
+after another action is applied unless their regions meet
+(:func:`graphrisk.mitigation.plan.greedy_plan`).
 
 The outcome is stored node-major (``entity · runs + run``, sorted), so that the
 defaults of an entity are one contiguous slice and applying a change splices a few
@@ -40,19 +42,27 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from graphrisk.contagion.cascade import CascadeModel, guarantee_calls, ranges, sorted_unique
-from graphrisk.contagion.montecarlo import Scenarios, run_scenarios
+from graphrisk.contagion.cascade import (
+    CascadeModel,
+    Propagation,
+    Workspace,
+    cell_calls,
+    compile_model,
+    edge_flows,
+    guarantee_types,
+    propagate,
+    ranges,
+    sorted_unique,
+)
+from graphrisk.contagion.montecarlo import Outcome, Scenarios, run_scenarios
 from graphrisk.mitigation.actions import PlanState
 from graphrisk.network.graph import Network
 from graphrisk.params import ContagionParams
 
 __all__ = ["Evaluator", "Change"]
 
-#: the region's new state per chunk of runs, ``(runs, (defaulted, calls))``, and the
-#: region's fragile flags: what :meth:`Evaluator.commit` splices in
-_Detail = tuple[list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]], np.ndarray]
-#: the edges among region members: (start per local source, local target, call)
-_Edges = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: a region re-run after a change: (runs, local model, region, its cascade)
+_Local = tuple[np.ndarray, CascadeModel, np.ndarray, Propagation]
 
 
 def _member(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -76,7 +86,7 @@ class Change:
     """The effect of a change on the runs it affects.
 
     ``runs``, ``loss`` and ``cover`` (added to the baseline on those runs) and the
-    ``region``; ``detail`` holds the region's new defaults and calls (for
+    ``region``; ``detail`` holds the region's re-run after the change (for
     :meth:`Evaluator.commit`).
     """
 
@@ -84,13 +94,16 @@ class Change:
     loss: np.ndarray
     cover: np.ndarray
     region: np.ndarray
-    detail: _Detail | None = None
+    detail: _Local | None = None
 
     def apply(self, loss: np.ndarray, cover: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the loss and cover per run after the change, from the baseline's."""
+        """Return the loss and cover per run after the change, from the baseline's.
+
+        Rounded to 1e-6 万元, as :func:`~graphrisk.contagion.cascade.run_losses` rounds.
+        """
         loss, cover = loss.copy(), cover.copy()
-        loss[self.runs] = np.maximum(loss[self.runs] + self.loss, 0.0)
-        cover[self.runs] += self.cover
+        loss[self.runs] = np.round(np.maximum(loss[self.runs] + self.loss, 0.0), 6)
+        cover[self.runs] = np.round(cover[self.runs] + self.cover, 6)
         return loss, cover
 
 
@@ -98,26 +111,23 @@ class Evaluator:
     """Scores changes of the network on fixed scenarios (see the module notes).
 
     Holds the current state's model and its outcome on every scenario: loss and
-    replacement-cover payments per run, the defaults (``dkey``) and the fragile
-    guarantors' total calls (``tkey``, ``tcal``), node-major.
+    replacement-cover payments per run, the defaults (``dkey``) with the share of its
+    obligations each pays (``drho``), and the tracked guarantors' total calls
+    (``tkey``, ``tcal``), node-major.
     """
 
     def __init__(self, net: Network, scen: Scenarios, state: PlanState,
-                 params: ContagionParams, *, cells: int = 4_000_000) -> None:
-        self.net, self.scen, self.params, self.cells = net, scen, params, cells
+                 params: ContagionParams) -> None:
+        self.net, self.scen, self.params = net, scen, params
         self.runs = scen.runs
-        order = np.argsort(net.g_dst, kind="stable")
-        self.g_order = order
-        self.g_start = np.searchsorted(net.g_dst[order], np.arange(net.n + 2))
+        self.g_order = np.argsort(net.g_dst, kind="stable")
+        self.g_start = np.searchsorted(net.g_dst[self.g_order], np.arange(net.n + 2))
+        self.l_order = np.argsort(net.l_borrower, kind="stable")
+        self.l_start = np.searchsorted(net.l_borrower[self.l_order], np.arange(net.n + 2))
         self._set_state(state)
         out = run_scenarios(self.model, scen, batch_cells=params.batch_cells)
         self.loss, self.cover = out.loss, out.cover
-        size = self.model.size
-        self.dkey = np.sort((out.keys % size) * self.runs + out.keys // size)
-        tkey = (out.touched % size) * self.runs + out.touched // size
-        order = np.argsort(tkey)
-        self.tkey, self.tcal = tkey[order], out.calls[order]
-        self.in_r = np.zeros(size, dtype=bool)
+        self.dkey, self.drho, self.tkey, self.tcal = self._node_major(out)
         self.evaluations = 0
 
     def _set_state(self, state: PlanState, model: CascadeModel | None = None) -> None:
@@ -127,7 +137,19 @@ class Evaluator:
         self.e_dst = m.e_dst
         self.s_order = np.argsort(m.e_src, kind="stable")
         self.s_start = np.searchsorted(m.e_src[self.s_order], np.arange(m.size + 1))
-        self.pot = np.bincount(m.e_src, weights=m.e_call, minlength=m.size)
+        pe = m.p_edge
+        self.ps_order = pe[np.argsort(m.e_src[pe], kind="stable")]
+        self.ps_start = np.searchsorted(m.e_src[self.ps_order], np.arange(m.size + 1))
+
+    def _node_major(self, out: Outcome
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return an outcome's defaults (with rho) and tracked calls as node-major sorted keys."""
+        size, nr = out.size, self.runs
+        dkey = (out.keys % size) * nr + out.keys // size
+        order = np.argsort(dkey, kind="stable")
+        tkey = (out.touched % size) * nr + out.touched // size
+        t_order = np.argsort(tkey, kind="stable")
+        return dkey[order], out.rho[order], tkey[t_order], out.calls[t_order]
 
     def default_keys(self) -> np.ndarray:
         """Return the defaults as sorted run-major keys ``run · size + entity``."""
@@ -135,40 +157,147 @@ class Evaluator:
         return np.sort((self.dkey % self.runs) * size + self.dkey // self.runs)
 
     def touched_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return the called fragile guarantors as sorted run-major keys, with their calls."""
+        """Return the tracked called guarantors as sorted run-major keys, with their calls."""
         size = self.model.size
         key = (self.tkey % self.runs) * size + self.tkey // self.runs
         order = np.argsort(key)
         return key[order], self.tcal[order]
 
-    def _affected_runs(self, b: npt.ArrayLike, j: npt.ArrayLike) -> np.ndarray:
-        """Return the runs in which a member of ``b`` or a borrower of ``j`` defaulted."""
-        j = np.asarray(j, dtype=np.int64)
-        called = self.e_dst[self.s_order[ranges(self.s_start[j], self.s_start[j + 1]
-                                                - self.s_start[j])]]
-        nodes = np.unique(np.concatenate([np.asarray(b, np.int64), called]))
+    @staticmethod
+    def _borrowers_of(model: CascadeModel, j: np.ndarray) -> np.ndarray:
+        """Return the borrowers of the guarantees of ``j`` in ``model``."""
+        order = np.argsort(model.e_src, kind="stable")
+        start = np.searchsorted(model.e_src[order], np.arange(model.size + 1))
+        return model.e_dst[order[ranges(start[j], start[j + 1] - start[j])]]
+
+    def _runs_of(self, nodes: npt.ArrayLike) -> np.ndarray:
+        """Return the runs in which one of ``nodes`` defaulted."""
+        nodes = np.unique(np.asarray(nodes, dtype=np.int64))
         return sorted_unique(self.dkey[_slices(self.dkey, nodes, self.runs)] % self.runs)
 
-    # -------------------------------------------------------------- evaluation
-    def _new_edges(self, state: PlanState, b: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Return the edges of borrowers ``b`` (sorted) under ``state``.
+    def _affected_runs(self, b: np.ndarray, j: np.ndarray, new: CascadeModel) -> np.ndarray:
+        """Return the runs in which a member of ``b`` or ``j``, or a borrower of ``j``, defaulted."""
+        called = self.e_dst[self.s_order[ranges(self.s_start[j], self.s_start[j + 1]
+                                                - self.s_start[j])]]
+        return self._runs_of(np.concatenate([b, j, called, self._borrowers_of(new, j)]))
 
-        (owner position in b, guarantor, call), and their own shortfall.
+    def region(self, b: npt.ArrayLike, j: npt.ArrayLike, new: CascadeModel) -> np.ndarray:
+        """Return the region of a change (see the module notes), sorted entity indices.
+
+        ``O(guarantees reached)``.
         """
-        net, m = self.net, self.model
-        gi = self.g_order[ranges(self.g_start[b], self.g_start[b + 1] - self.g_start[b])]
-        li = np.sort(m.l_order[ranges(m.l_start[b], m.l_count[b])])
-        l_short = state.balance[li] * (1.0 - m.recovery)
-        l_owner = np.searchsorted(b, net.l_borrower[li])
-        g_owner = np.searchsorted(b, net.g_dst[gi])
+        size = self.model.size
+        seen = np.zeros(size, dtype=bool)
+        frontier = np.unique(np.concatenate([np.asarray(b, np.int64), np.asarray(j, np.int64)]))
+        seen[frontier] = True
+        parts = [frontier]
+        while frontier.size:
+            ups = []
+            for m in (self.model, new):
+                e = m.p_edge[ranges(m.p_start[frontier], m.p_count[frontier])]
+                ups.append(m.e_src[e])
+            g = sorted_unique(np.concatenate(ups))
+            fresh = g[~seen[g]]
+            seen[fresh] = True
+            parts.append(fresh)
+            frontier = fresh[np.isfinite(self.model.cap[fresh]) | np.isfinite(new.cap[fresh])]
+        return np.sort(np.concatenate(parts))
+
+    # -------------------------------------------------------------- the region
+    def _local_model(self, state: PlanState, model: CascadeModel, region: np.ndarray
+                     ) -> CascadeModel:
+        """Compile the network of ``region`` in ``state``: its loans and its guarantees.
+
+        Entities: the region (local ``0..k-1``), then its other guarantors (unlimited
+        capacity: they never default and pay in full), then the cover.  Fragility is
+        that of ``model`` (the calls from outside count).  ``O(|R| log |R|)``.
+        """
+        net, n, k = self.net, self.net.n, len(region)
+        gi = self.g_order[ranges(self.g_start[region], self.g_start[region + 1]
+                                 - self.g_start[region])]
+        li = np.sort(self.l_order[ranges(self.l_start[region], self.l_start[region + 1]
+                                         - self.l_start[region])])
+        src = state.src[gi].astype(np.int64)
+        outside = sorted_unique(src[~_member(region, src) & (src != n)])
+        ents = np.concatenate([region, outside])
+        local = np.full(len(src), len(ents), dtype=np.int64)  # the cover
+        inr, ins = _member(region, src), _member(outside, src)
+        local[inr] = np.searchsorted(region, src[inr])
+        local[ins] = k + np.searchsorted(outside, src[ins])
         gl = net.g_loan[gi]
-        g_loan = np.where(gl >= 0, np.searchsorted(li, gl), -1)
-        amount = np.where(state.active[gi], state.amount[gi], 0.0)
-        calls, _, _ = guarantee_calls(g_owner, g_loan, amount, l_owner, l_short, len(b))
-        keep = np.flatnonzero(state.active[gi] & (calls > 0))
-        return (g_owner[keep], state.src[gi[keep]].astype(np.int64), calls[keep],
-                np.bincount(l_owner, weights=l_short, minlength=len(b)))
+        types = state.types if state.types is not None else guarantee_types(net)
+        sub = Network(
+            ids=net.ids[ents], kind=net.kind[ents], g_src=local.astype(np.int32),
+            g_dst=np.searchsorted(region, net.g_dst[gi]).astype(np.int32),
+            g_amount=state.amount[gi],
+            g_loan=np.where(gl >= 0, np.searchsorted(li, gl), -1).astype(np.int32),
+            g_id=net.g_id[gi], h_src=np.zeros(0, np.int32), h_dst=np.zeros(0, np.int32),
+            h_pct=np.zeros(0),
+            l_borrower=np.searchsorted(region, net.l_borrower[li]).astype(np.int32),
+            l_lender=net.l_lender[li], l_balance=state.balance[li], l_npl=net.l_npl[li],
+            l_id=net.l_id[li])
+        cap = np.concatenate([state.cap[region], np.full(len(outside), np.inf)])
+        loc = compile_model(sub, cap, self.params.recovery, tolerance=self.params.tolerance,
+                            active=state.active[gi], types=types[gi])
+        loc.fragile[:] = False
+        loc.fragile[:k] = model.fragile[region]
+        return loc
+
+    def _outside_calls(self, region: np.ndarray, runs: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the calls on region members from defaulted borrowers outside it.
+
+        As (position in ``runs``, position in ``region``, call), from the stored
+        outcome (the borrowers outside the region are not changed).
+        """
+        m, nr = self.model, self.runs
+        e = self.ps_order[ranges(self.ps_start[region], self.ps_start[region + 1]
+                                 - self.ps_start[region])]
+        y = sorted_unique(m.e_dst[e])
+        y = y[~_member(region, y)]
+        pos = _slices(self.dkey, y, nr)
+        pos = pos[_member(runs, self.dkey[pos] % nr)]
+        key = self.dkey[pos]
+        owner, e, call = cell_calls(m, key // nr, 1.0 - self.drho[pos], prop=True)
+        src = m.e_src[e]
+        keep = _member(region, src) & (call > 0)
+        return (np.searchsorted(runs, key[owner[keep]] % nr),
+                np.searchsorted(region, src[keep]), call[keep])
+
+    def _rerun(self, loc: CascadeModel, region: np.ndarray, runs: np.ndarray,
+               ext: tuple[np.ndarray, np.ndarray, np.ndarray]
+               ) -> tuple[Propagation, np.ndarray, np.ndarray]:
+        """Re-run the cascade of the region on ``runs``: the cascade, loss and cover per run.
+
+        The loss counts the region's borrowers and the region's payments on the outside
+        calls (see the module notes).
+        """
+        size, a = loc.size, len(runs)
+        s_node, s_run = self.scen.runs_of(region)
+        ins = _member(runs, s_run)
+        seeds = np.searchsorted(runs, s_run[ins]) * size + s_node[ins]
+        e_run, e_node, e_call = ext
+        ext_key = e_run * size + e_node
+        prop = propagate(loc, seeds, a, Workspace(a * size), init_keys=ext_key,
+                         init_calls=e_call)
+        edges = edge_flows(loc, prop)
+        to_cover = loc.e_src[edges["edge"]] == loc.n
+        node = prop.keys % size
+        loss = np.bincount(prop.keys // size, weights=(1.0 - prop.rho) * loc.short[node],
+                           minlength=a)
+        loss -= np.bincount(edges["run"][~to_cover], weights=edges["paid"][~to_cover],
+                            minlength=a)
+        order = np.argsort(prop.keys)
+        sk = prop.keys[order]
+        share = np.ones(len(ext_key))
+        if len(sk):
+            pos = np.minimum(np.searchsorted(sk, ext_key), len(sk) - 1)
+            hit = sk[pos] == ext_key
+            share[hit] = prop.rho[order[pos[hit]]]
+        loss -= np.bincount(e_run, weights=e_call * share, minlength=a)
+        cover = np.bincount(edges["run"][to_cover], weights=edges["paid"][to_cover],
+                            minlength=a).astype(np.float64)
+        return prop, loss, cover
 
     def evaluate(self, state: PlanState, borrowers: npt.ArrayLike, guarantors: npt.ArrayLike,
                  *, detail: bool = False) -> Change:
@@ -178,213 +307,72 @@ class Evaluator:
         ``borrowers`` and the capacity of ``guarantors``.
         """
         self.evaluations += 1
-        m = self.model
         b = np.unique(np.asarray(borrowers, dtype=np.int64))
         j = np.unique(np.asarray(guarantors, dtype=np.int64))
-        runs = self._affected_runs(b, j)
-        nb_owner, nb_src, nb_call, nb_short = self._new_edges(state, b)
-        ob = ranges(m.start[b], m.count[b])
-        aff = np.unique(np.concatenate([m.e_src[ob], nb_src, j]))
-        pot = self.pot[aff].copy()
-        pot -= np.bincount(np.searchsorted(aff, m.e_src[ob]), weights=m.e_call[ob],
-                           minlength=len(aff))
-        pot += np.bincount(np.searchsorted(aff, nb_src), weights=nb_call, minlength=len(aff))
-        cap_aff = m.cap[aff].copy()
-        real_j = j[j < m.n]
-        cap_aff[np.searchsorted(aff, real_j)] = state.cap[real_j]
-        thr_aff = cap_aff + self.params.tolerance * np.maximum(1.0, cap_aff)
-        fragile_new = pot > thr_aff
-        region = self._region(b, j, nb_src, aff[fragile_new])
-        k = len(region)
-        cap_r, thr_r, short_r = m.cap[region].copy(), m.thr[region].copy(), m.short[region].copy()
-        in_aff = _member(aff, region)
-        pos_aff = np.searchsorted(aff, region[in_aff])
-        cap_r[in_aff], thr_r[in_aff] = cap_aff[pos_aff], thr_aff[pos_aff]
-        short_r[np.searchsorted(region, b)] = nb_short
-        frag_r = m.fragile[region].copy()
-        frag_r[in_aff] = fragile_new[pos_aff]
-        old = self._region_edges(region, None)
-        new = self._region_edges(region, (b, nb_owner, nb_src, nb_call))
-        d_loss, d_cover, parts = np.zeros(len(runs)), np.zeros(len(runs)), []
-        step = max(1, self.cells // max(k, 1))
-        for first in range(0, len(runs), step):
-            chunk = runs[first:first + step]
-            dl, dc, cells = self._delta(chunk, region, frag_r, cap_r, thr_r, short_r, old, new)
-            d_loss[first:first + step], d_cover[first:first + step] = dl, dc
-            parts.append((chunk, cells))
-        return Change(runs, d_loss, d_cover, region, (parts, frag_r) if detail else None)
+        new = state.model(self.net, self.params.recovery, self.params.tolerance)
+        return self._change(state, new, self.region(b, j, new),
+                            self._affected_runs(b, j, new), detail)
 
-    def _region(self, b: np.ndarray, j: np.ndarray, nb_src: np.ndarray,
-                newly_fragile: np.ndarray) -> np.ndarray:
-        """R: the closure described in the module notes (sorted entity indices)."""
-        m, in_r = self.model, self.in_r
-        frontier = np.unique(np.concatenate([b, j]))
-        members = [frontier]
-        in_r[frontier] = True
-        extra = nb_src
-        while frontier.size:
-            g = np.concatenate([m.e_src[ranges(m.start[frontier], m.count[frontier])], extra])
-            extra = np.zeros(0, dtype=np.int64)
-            g = sorted_unique(g)
-            fresh = g[~in_r[g]]
-            in_r[fresh] = True
-            members.append(fresh)
-            frontier = fresh[m.fragile[fresh] | np.isin(fresh, newly_fragile)]
-        region = np.sort(np.concatenate(members))
-        in_r[region] = False
-        return region
-
-    def _region_edges(self, region: np.ndarray,
-                      new: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
-                      ) -> _Edges:
-        """Return the edges between region members (local indices, sorted by source).
-
-        As in the model, or with the edges of the changed borrowers replaced by ``new``.
-        """
-        m = self.model
-        e = ranges(m.start[region], m.count[region])
-        src_loc = np.repeat(np.arange(len(region)), m.count[region])
-        tgt, call = m.e_src[e], m.e_call[e]
-        if new is not None:
-            b, nb_owner, nb_src, nb_call = new
-            keep = ~np.isin(region, b)[src_loc]
-            src_loc = np.concatenate([src_loc[keep], np.searchsorted(region, b[nb_owner])])
-            tgt = np.concatenate([tgt[keep], nb_src])
-            call = np.concatenate([call[keep], nb_call])
-        inside = _member(region, tgt)
-        src_loc, tgt, call = src_loc[inside], np.searchsorted(region, tgt[inside]), call[inside]
-        order = np.argsort(src_loc, kind="stable")
-        src_loc, tgt, call = src_loc[order], tgt[order], call[order]
-        return np.searchsorted(src_loc, np.arange(len(region) + 1)), tgt, call
-
-    def _delta(self, runs: np.ndarray, region: np.ndarray, frag: np.ndarray, cap: np.ndarray,
-               thr: np.ndarray, short: np.ndarray, old: _Edges, new: _Edges
-               ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Return the change of loss and cover per run of ``runs`` (the cascade re-run on R).
-
-        And the new state of R's cells: (defaulted, calls).
-        """
-        m, k, a, nr = self.model, len(region), len(runs), self.runs
-        # baseline defaults of region members in these runs
-        pos = _slices(self.dkey, region, nr)
-        key = self.dkey[pos]
-        run_of, node_of = key % nr, key // nr
-        keep = _member(runs, run_of)
-        d_base = np.zeros(a * k, dtype=bool)
-        d_base[np.searchsorted(runs, run_of[keep]) * k + np.searchsorted(region, node_of[keep])] \
-            = True
-        s_node, s_run = self.scen.runs_of(region)
-        ins = _member(runs, s_run)
-        seeds = np.searchsorted(runs, s_run[ins]) * k + s_node[ins]
-        internal = self._push(np.flatnonzero(d_base), old, a, k)
-        # total calls before on guarantors fragile before (tracked); for guarantors
-        # fragile only after, summed from their defaulted borrowers; others: internal
-        t_base = internal.copy()
-        was = np.flatnonzero(m.fragile[region])
-        if was.size:
-            cells = (np.arange(a)[None, :] * k + was[:, None]).ravel()
-            tk = (region[was][:, None] * nr + runs[None, :]).ravel()
-            hit = _member(self.tkey, tk)
-            t_base[cells] = 0.0
-            t_base[cells[hit]] = self.tcal[np.searchsorted(self.tkey, tk[hit])]
-        for i in np.flatnonzero(frag & ~m.fragile[region]).tolist():
-            t_base[np.arange(a) * k + i] = self._calls_on(region[i], runs)
-        ext = t_base - internal
-        ext[np.abs(ext) <= 1e-9 * np.maximum(1.0, t_base)] = 0.0  # rounding residue
-        # after: re-run the cascade on the region
-        t_new = ext.copy()
-        d_new = np.zeros(a * k, dtype=bool)
-        thr_c = np.tile(thr, a)
-        fresh = sorted_unique(np.concatenate([seeds, np.flatnonzero(t_new > thr_c)]))
-        n_start, n_tgt, n_call = new
-        while fresh.size:
-            d_new[fresh] = True
-            node = fresh % k
-            cnt = n_start[node + 1] - n_start[node]
-            e = ranges(n_start[node], cnt)
-            tgt = np.repeat(fresh - node, cnt) + n_tgt[e]
-            np.add.at(t_new, tgt, n_call[e])
-            hit = sorted_unique(tgt)
-            fresh = hit[(t_new[hit] > thr_c[hit]) & ~d_new[hit]]
-        real = np.tile(region < m.n, a)
-
-        def paid(t: np.ndarray, cap_: np.ndarray, thr_: np.ndarray) -> np.ndarray:
-            return np.where(real, np.where(t > np.tile(thr_, a), np.tile(cap_, a), t), 0.0)
-
-        before = (np.where(d_base, np.tile(m.short[region], a), 0.0)
-                  - paid(t_base, m.cap[region], m.thr[region]))
-        after = np.where(d_new, np.tile(short, a), 0.0) - paid(t_new, cap, thr)
-        d_cover = np.zeros(a)
-        cov = np.flatnonzero(region == m.n)
-        if cov.size:
-            c = np.arange(a) * k + cov[0]
-            d_cover = t_new[c] - t_base[c]
-        return (after - before).reshape(a, k).sum(axis=1), d_cover, (d_new, t_new)
-
-    @staticmethod
-    def _push(cells: np.ndarray, edges: _Edges, a: int, k: int) -> np.ndarray:
-        """Return the calls on region members from the defaulted cells (edges sorted by source)."""
-        start, tgt, call = edges
-        node = cells % k
-        cnt = start[node + 1] - start[node]
-        e = ranges(start[node], cnt)
-        out = np.zeros(a * k)
-        np.add.at(out, np.repeat(cells - node, cnt) + tgt[e], call[e])
-        return out
-
-    def _calls_on(self, g: int, runs: np.ndarray) -> np.ndarray:
-        """Return the total calls on guarantor g in each of ``runs``.
-
-        The calls come from its defaulted borrowers.
-        """
-        e = self.s_order[self.s_start[g]:self.s_start[g + 1]]
-        keys = (self.e_dst[e][:, None] * self.runs + runs[None, :])
-        hit = _member(self.dkey, keys.ravel()).reshape(len(e), len(runs))
-        return self.model.e_call[e] @ hit
+    def _change(self, state: PlanState, new: CascadeModel, region: np.ndarray,
+                runs: np.ndarray, detail: bool) -> Change:
+        """Re-run the region before and after the change on ``runs``."""
+        ext = self._outside_calls(region, runs)
+        _, loss0, cover0 = self._rerun(self._local_model(self.state, self.model, region),
+                                       region, runs, ext)
+        after = self._local_model(state, new, region)
+        prop, loss1, cover1 = self._rerun(after, region, runs, ext)
+        return Change(runs, loss1 - loss0, cover1 - cover0, region,
+                      (runs, after, region, prop) if detail else None)
 
     # ------------------------------------------------------------------ commit
     def commit(self, state: PlanState, borrowers: npt.ArrayLike,
                guarantors: npt.ArrayLike) -> Change:
         """Move to ``state`` (as :meth:`evaluate` describes it).
 
-        The region's new defaults and calls are spliced into the stored outcome.
+        The region's new defaults and calls are spliced into the stored outcome: in
+        the affected runs and, so that the tracked calls are those of a full re-run, in
+        the runs where a guarantor that became or ceased to be fragile was called.
         Returns the change.
         """
-        ch = self.evaluate(state, borrowers, guarantors, detail=True)
+        b = np.unique(np.asarray(borrowers, dtype=np.int64))
+        j = np.unique(np.asarray(guarantors, dtype=np.int64))
+        new = state.model(self.net, self.params.recovery, self.params.tolerance)
+        region = self.region(b, j, new)
+        runs = self._affected_runs(b, j, new)
+        changed = np.flatnonzero(self.model.fragile != new.fragile)
+        if changed.size:
+            called = np.concatenate([self._borrowers_of(self.model, changed),
+                                     self._borrowers_of(new, changed), changed])
+            runs = np.union1d(runs, self._runs_of(called))
+        ch = self._change(state, new, region, runs, True)
         assert ch.detail is not None  # detail=True
-        old_model, nr = self.model, self.runs
-        parts, frag_r = ch.detail
-        region, k = ch.region, len(ch.region)
         self.loss, self.cover = ch.apply(self.loss, self.cover)
-        # defaults: drop the region's entries in the affected runs, add the new ones
-        new_d, new_t, new_c = [], [], []
-        for chunk, (d_new, t_new) in parts:
-            cells = np.flatnonzero(d_new)
-            new_d.append(region[cells % k] * nr + chunk[cells // k])
-            fr = np.flatnonzero(np.tile(frag_r, len(chunk)) & (t_new > 0))
-            new_t.append(region[fr % k] * nr + chunk[fr // k])
-            new_c.append(t_new[fr])
-        drop = _slices(self.dkey, region, nr)
-        drop = drop[_member(ch.runs, self.dkey[drop] % nr)]
-        self.dkey = np.sort(np.concatenate([np.delete(self.dkey, drop)] + new_d))
-        # the new model; fragile guarantors whose status changed are re-tracked in full
-        self._set_state(state)
-        changed = np.flatnonzero(old_model.fragile != self.model.fragile)
-        drop = _slices(self.tkey, region, nr)
-        drop = sorted_unique(np.concatenate([drop[_member(ch.runs, self.tkey[drop] % nr)],
-                                             _slices(self.tkey, changed, nr)]))
-        tkey, tcal = np.delete(self.tkey, drop), np.delete(self.tcal, drop)
-        keep_new = ~np.isin(np.concatenate(new_t) // nr, changed) if new_t else None
-        parts_k = [tkey] + ([np.concatenate(new_t)[keep_new]] if new_t else [])
-        parts_c = [tcal] + ([np.concatenate(new_c)[keep_new]] if new_c else [])
-        every = np.arange(nr)
-        for g in changed[self.model.fragile[changed]].tolist():
-            t = self._calls_on(g, every)
-            hit = np.flatnonzero(t > 0)
-            parts_k.append(g * nr + hit)
-            parts_c.append(t[hit])
-        tkey, tcal = np.concatenate(parts_k), np.concatenate(parts_c)
-        order = np.argsort(tkey, kind="stable")
-        self.tkey, self.tcal = tkey[order], tcal[order]
-        self.in_r = np.zeros(self.model.size, dtype=bool)
+        self._splice(runs, region, new, ch.detail[3])
+        self._set_state(state, new)
         return ch
+
+    def _splice(self, runs: np.ndarray, region: np.ndarray, new: CascadeModel,
+                prop: Propagation) -> None:
+        """Replace the stored defaults and calls of ``region`` in ``runs`` by ``prop``'s."""
+        nr, k, size = self.runs, len(region), prop.size
+        node, run = prop.keys % size, runs[prop.keys // size]
+        inr = node < k
+        dkey = region[node[inr]] * nr + run[inr]
+        drho = prop.rho[inr]
+        t_node, t_run = prop.touched % size, runs[prop.touched // size]
+        tracked = (t_node < k) & (prop.calls > 0)
+        tracked[tracked] = (new.fragile[region[t_node[tracked]]]
+                            | _member(np.sort(prop.keys), prop.touched[tracked]))
+        tkey = region[t_node[tracked]] * nr + t_run[tracked]
+        drop_d = _slices(self.dkey, region, nr)
+        drop_d = drop_d[_member(runs, self.dkey[drop_d] % nr)]
+        drop_t = _slices(self.tkey, region, nr)
+        drop_t = drop_t[_member(runs, self.tkey[drop_t] % nr)]
+        d_all = np.concatenate([np.delete(self.dkey, drop_d), dkey])
+        t_all = np.concatenate([np.delete(self.tkey, drop_t), tkey])
+        d_order, t_order = np.argsort(d_all, kind="stable"), np.argsort(t_all, kind="stable")
+        self.dkey = d_all[d_order]
+        self.drho = np.concatenate([np.delete(self.drho, drop_d), drho])[d_order]
+        self.tkey = t_all[t_order]
+        self.tcal = np.concatenate([np.delete(self.tcal, drop_t),
+                                    prop.calls[tracked]])[t_order]

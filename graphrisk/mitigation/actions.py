@@ -25,16 +25,17 @@ changes it:
     gets the group's mean amount, so each guarantor is called the same.
 ``cap`` 部分代偿后免责
     The guarantor pays ``cap_fraction`` × the amount now (never more than its capacity
-    or the balance the guarantee covers), the loan balance falls by that payment (a
-    general guarantee's payment is spread over the borrower's loans pro rata to their
-    balances), the guarantor's capacity falls by it, and the rest of the guarantee is
-    released.
+    or the balance the guarantee covers), the loan balance falls by that payment (the
+    payment of a guarantee without a loan is spread over the borrower's loans pro rata
+    to their balances), the guarantor's capacity falls by it, and the rest of the
+    guarantee is released.
 
 Only guarantees whose guarantor *and* borrower defaulted together in some scenario
 can lower the loss when changed (elsewhere a change can only remove cover that was
-paid in full), so candidates are restricted to those, ranked by *pressure*: the sum
-over such scenarios of the guarantor's own debt times the share of its calls that
-came through the guarantee.
+paid in full, and collateral never brings its provider down), so candidates are
+restricted to those, ranked by *pressure*: the sum over such scenarios of the
+guarantor's own debt times the share of its calls that came through the guarantee
+(the call being what the borrower's estate left unpaid in that scenario).
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from graphrisk.contagion.cascade import CascadeModel, compile_model, ranges
+from graphrisk.contagion.cascade import (
+    CascadeModel,
+    cell_calls,
+    compile_model,
+    guarantee_types,
+    ranges,
+)
 from graphrisk.domain.glossary import STRATEGIES
 from graphrisk.mitigation.feedback_arcs import feedback_arc_set
 from graphrisk.network.circles import circle_labels, mutual_pairs
@@ -70,38 +77,47 @@ class _Outcome(Protocol):
     model: CascadeModel
     runs: int
     dkey: np.ndarray
+    drho: np.ndarray
     tkey: np.ndarray
     tcal: np.ndarray
-    s_order: np.ndarray
-    s_start: np.ndarray
-    e_dst: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
 class PlanState:
-    """The network as a plan leaves it (``src == n``: replaced by the cover)."""
+    """The network as a plan leaves it (``src == n``: replaced by the cover).
+
+    ``types``: the type code of each guarantee (``graphrisk.contagion.cascade.TYPE_CODES``;
+    None: from the network's dataset).
+    """
 
     src: np.ndarray
     amount: np.ndarray
     active: np.ndarray
     balance: np.ndarray
     cap: np.ndarray
+    types: np.ndarray | None = None
 
     def model(self, net: Network, recovery: float, tolerance: float) -> CascadeModel:
         """Compile the network in this state for cascades (see ``compile_model``)."""
         return compile_model(net, self.cap, recovery, tolerance=tolerance, src=self.src,
-                             amount=self.amount, active=self.active, balance=self.balance)
+                             amount=self.amount, active=self.active, balance=self.balance,
+                             types=self.types)
 
     def real(self, n: int) -> np.ndarray:
         """Guarantees in force that a real guarantor (not the cover) still backs."""
         return self.active & (self.src < n)
 
 
-def initial_state(net: Network, cap: npt.ArrayLike) -> PlanState:
-    """Return the state before any action: the recorded guarantees and loans, capacities *cap*."""
+def initial_state(net: Network, cap: npt.ArrayLike, types: npt.ArrayLike | None = None
+                  ) -> PlanState:
+    """Return the state before any action: the recorded guarantees and loans, capacities *cap*.
+
+    ``types``: the guarantee type codes (default: from the network's dataset).
+    """
+    codes = guarantee_types(net) if types is None else np.asarray(types, dtype=np.int8)
     return PlanState(net.g_src.astype(np.int64), net.g_amount.copy(),
                      np.ones(len(net.g_src), dtype=bool), net.l_balance.copy(),
-                     np.asarray(cap, dtype=np.float64).copy())
+                     np.asarray(cap, dtype=np.float64).copy(), codes)
 
 
 @dataclass(frozen=True)
@@ -159,7 +175,7 @@ def apply_action(net: Network, state: PlanState, action: Action
     else:  # pragma: no cover - guarded by StrategyParams
         raise ValueError(action.strategy)
     borrowers = np.unique(net.g_dst[g]).astype(np.int64)
-    return PlanState(src, amount, active, balance, cap), borrowers, guarantors
+    return PlanState(src, amount, active, balance, cap, state.types), borrowers, guarantors
 
 
 def _covered_loans(net: Network, k: int) -> np.ndarray:
@@ -186,28 +202,30 @@ def edge_pressure(ev: _Outcome, sources: npt.ArrayLike | None = None,
 
     ``ev`` is a :class:`~graphrisk.mitigation._evaluator.Evaluator`; ``sources`` and
     ``runs`` restrict the sum to the guarantees of those guarantors and to those
-    scenarios.  Only guarantees of fragile guarantors can have pressure.  ``O(Σ over
-    those guarantees of the scenarios their borrower defaulted in · log)``.
+    scenarios.  Only guarantees of fragile guarantors can have pressure; a call is
+    the one the borrower's estate share left in that scenario.  ``O(Σ over the
+    borrowers of those guarantees of their defaults · their guarantees · log)``.
     """
     m, nr, dkey = ev.model, ev.runs, ev.dkey
     nodes = np.flatnonzero(m.fragile) if sources is None else np.asarray(sources, np.int64)
-    nodes = nodes[m.fragile[nodes] & (nodes < m.n)]
-    e = ev.s_order[ranges(ev.s_start[nodes], ev.s_start[nodes + 1] - ev.s_start[nodes])]
-    b = ev.e_dst[e]
-    lo = np.searchsorted(dkey, b * nr)
-    cnt = np.searchsorted(dkey, (b + 1) * nr) - lo
-    run = dkey[ranges(lo, cnt)] % nr
-    e = np.repeat(e, cnt)
+    nodes = np.unique(nodes[m.fragile[nodes] & (nodes < m.n)])
+    if not nodes.size or not len(dkey):
+        return np.zeros(len(ev.net.g_id))
+    src_p = m.e_src[m.p_edge]
+    borrowers = np.unique(m.e_dst[m.p_edge[np.isin(src_p, nodes)]])
+    lo = np.searchsorted(dkey, borrowers * nr)
+    pos = ranges(lo, np.searchsorted(dkey, (borrowers + 1) * nr) - lo)
+    b, run, rho = dkey[pos] // nr, dkey[pos] % nr, ev.drho[pos]
     if runs is not None:
-        pos = np.minimum(np.searchsorted(runs, run), max(len(runs) - 1, 0))
-        keep = runs[pos] == run if len(runs) else np.zeros(len(run), bool)
-        e, run = e[keep], run[keep]
+        keep = np.isin(run, runs)
+        b, run, rho = b[keep], run[keep], rho[keep]
+    owner, e, call = cell_calls(m, b, 1.0 - rho, prop=True)
     j = m.e_src[e]
-    key = j * nr + run
-    pos = np.minimum(np.searchsorted(dkey, key), max(len(dkey) - 1, 0))
-    both = dkey[pos] == key if len(dkey) else np.zeros(len(key), bool)
+    key = j * nr + run[owner]
+    pos = np.minimum(np.searchsorted(dkey, key), len(dkey) - 1)
+    both = (dkey[pos] == key) & np.isin(j, nodes) & (call > 0)
     total = ev.tcal[np.searchsorted(ev.tkey, key[both])]
-    weight = m.short[j[both]] * m.e_call[e[both]] / total
+    weight = m.short[j[both]] * call[both] / total
     return np.bincount(m.e_guar[e[both]], weights=weight, minlength=len(ev.net.g_id))
 
 

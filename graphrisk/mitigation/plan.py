@@ -193,10 +193,10 @@ def recommend(net: Network, *, params: ContagionParams | None = None,
     >>> from graphrisk.params import ContagionParams, StrategyParams
     >>> rep = recommend(demo_net, params=ContagionParams(runs=200),
     ...                 sparams=StrategyParams(budget=3))
-    >>> rep["loss_before"], rep["loss_after"]
-    (3547.95, 3209.2)
+    >>> round(rep["loss_before"], 2), round(rep["loss_after"], 2)
+    (2083.33, 1622.61)
     >>> [(a["strategy"], a["guarantee_id"]) for a in rep["actions"]]
-    [('cap', 'G012'), ('cap', 'G006'), ('cap', 'G016')]
+    [('cap', 'G012'), ('cap', 'G006'), ('cap', 'G011')]
     """
     assert params is not None and sparams is not None  # filled in by @analysis
     ds = net.dataset

@@ -100,7 +100,7 @@ def cypher_value(kind: str, ref: str) -> str:
 
 
 def _events_by_enterprise(ds: Dataset) -> dict[str, str]:
-    """Enterprise id → its events as JSON objects joined by :data:`EVENT_SEP`."""
+    """Entity id (an enterprise or a person) → its events as JSON joined by :data:`EVENT_SEP`."""
     ev = ds.tables["events"]
     if not len(ev):
         return {}
@@ -243,11 +243,11 @@ def plan(ds: Dataset) -> list[Step]:
         props = _table_props(table, ("id",))
         cols = _prop_columns(f, props)
         n = len(f)
-        if table == "enterprises":
+        if table in ("enterprises", "persons"):  # events of an enterprise or a key person
             events = _events_by_enterprise(ds)
             props.append(("events", "events"))
             cols.append([events.get(i, "") for i in f["id"].tolist()])
-            n += len(t["events"])
+            n += int(t["events"]["enterprise_id"].isin(f["id"]).sum())
         steps.append(_element_step(table, f"{label} nodes", "node", [("id", f["id"].tolist())],
                                    "", f"(n:{label} {{id: id}})",
                                    f"(n:{label} {{id: id, _load: $load}})", props, cols, n))

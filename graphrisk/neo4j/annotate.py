@@ -21,6 +21,10 @@ property                          meaning (module)
 ``warning_reasons``               (:mod:`graphrisk.watch.watchlist` / :mod:`graphrisk.watch.levels`)
 ``key_enterprise``,               key enterprise 重点企业 (bool) and the codes of the
 ``key_criteria`` (Enterprise)     criteria met (:mod:`graphrisk.watch.key_enterprises`)
+``creditor_committee``,           on every debtor in default or distress with debt ≥
+``committee_reasons``             5,000 万元: whether a creditors' committee 债权人委员会 is
+(Enterprise)                      due (bool) and why, in Chinese
+                                  (:mod:`graphrisk.network.committees`)
 ================================  ===========================================================
 
 Group and circle ids are the ones ``graphrisk circles`` prints (ranked: 001 is the
@@ -44,6 +48,7 @@ from graphrisk.errors import GraphRiskError
 from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, open_store
 from graphrisk.neo4j.connection import chunks as _chunks
 from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups, pattern_lists
+from graphrisk.network.committees import debtor_committees
 from graphrisk.network.graph import Network, analysis
 from graphrisk.network.metrics import label_ids
 from graphrisk.ownership.related import related_parties
@@ -55,7 +60,7 @@ __all__ = ["annotate", "ANNOTATIONS", "EDGE_ANNOTATIONS", "compute_annotations"]
 ANNOTATIONS = ("group_id", "group_size", "circle_id", "circle_size", "related_group_id",
                "systemic_importance",
                "contagion_defaults", "warning_level", "warning_level_zh", "warning_reasons",
-               "key_enterprise", "key_criteria")
+               "key_enterprise", "key_criteria", "creditor_committee", "committee_reasons")
 #: relationship properties written on ``GUARANTEES``
 EDGE_ANNOTATIONS = ("patterns", "circle_id")
 
@@ -99,6 +104,15 @@ def _put_circles(net: Network, nodes: _Nodes, edges: dict[str, dict[str, Any]]) 
     for gid, pats, c in zip(net.g_id.tolist(), pattern_lists(edge_patterns(net)),
                             ecids.tolist(), strict=True):
         edges[gid] = {"patterns": list(pats), "circle_id": c}
+
+
+def _put_committees(net: Network, nodes: _Nodes) -> None:
+    """Creditors' committees of the debtors in default or distress (SPEC §5)."""
+    for d in debtor_committees(net):
+        node = nodes.get(d["debtor"])
+        if node is not None:
+            node["creditor_committee"] = d["creditor_committee"]
+            node["committee_reasons"] = [r["zh"] for r in d["reasons"]]
 
 
 def _put_related(net: Network, nodes: _Nodes) -> None:
@@ -169,6 +183,10 @@ def compute_annotations(net: Network) -> tuple[dict[str, dict[str, Any]],
         _put_circles(net, nodes, edges)
     except GraphRiskError as e:
         skipped("guarantee groups and circles (graphrisk.network.circles)", e)
+    try:  # creditors' committees per debtor (SPEC §5)
+        _put_committees(net, nodes)
+    except GraphRiskError as e:
+        skipped("creditors' committees (graphrisk.network.committees)", e)
     try:  # related-party groups (SPEC §4)
         _put_related(net, nodes)
     except GraphRiskError as e:

@@ -71,7 +71,7 @@ def table_queries() -> dict[str, tuple[str, list[str]]]:
     """Return, per table, the Cypher query reading it and the canonical column of each value.
 
     The last two values of every record are the stored line (``_line``) and, for
-    enterprises, the ``events`` list.
+    enterprises and persons, the ``events`` list.
     """
     def q(match: str, cols: list[tuple[str, str]], line: str,
           extra: str = "") -> tuple[str, list[str]]:
@@ -81,7 +81,7 @@ def table_queries() -> dict[str, tuple[str, list[str]]]:
     out = {
         "enterprises": q(f"MATCH (n:{ENTERPRISE})", _cols("n", "enterprises"), "n._line",
                          "n.events"),
-        "persons": q(f"MATCH (n:{PERSON})", _cols("n", "persons"), "n._line"),
+        "persons": q(f"MATCH (n:{PERSON})", _cols("n", "persons"), "n._line", "n.events"),
         "institutions": q(f"MATCH (n:{INSTITUTION})", _cols("n", "institutions"), "n._line"),
         "shareholdings": q(f"MATCH (h)-[r:{HOLDS_SHARES}]->(c)",
                            [("holder_id", "h.id"), ("company_id", "c.id")]
@@ -124,7 +124,15 @@ def _frame(name: str, columns: list[str], records: list[list[Any]]) -> pd.DataFr
     return frame
 
 
-def _events(records: list[list[Any]], width: int) -> pd.DataFrame:
+def _events(batches: list[tuple[list[list[Any]], int]]) -> pd.DataFrame:
+    """Return the events stored on enterprise and person nodes, in their file order."""
+    rows = []
+    for records, width in batches:
+        rows += _event_rows(records, width)
+    return _event_frame(rows)
+
+
+def _event_rows(records: list[list[Any]], width: int) -> list[list[Any]]:
     rows = []
     for r in records:
         for text in r[width + 1] or []:
@@ -136,6 +144,10 @@ def _events(records: list[list[Any]], width: int) -> pd.DataFrame:
             rows.append([str(r[0] or ""), str(ev.get("date") or ""), str(ev.get("category") or ""),
                          "" if sev is None else str(sev), str(ev.get("description") or ""),
                          ev.get("line") if isinstance(ev.get("line"), int) else None])
+    return rows
+
+
+def _event_frame(rows: list[list[Any]]) -> pd.DataFrame:
     cols = ["enterprise_id", "date", "category", "severity", "description"]
     if not rows:
         return pd.DataFrame({**{c: pd.Series([], dtype=object) for c in cols},
@@ -190,13 +202,14 @@ def read_dataset(target: Neo4jParams | Store | None = None,
     try:
         source = f"{store.params.uri}/{store.params.database}"
         raws: dict[str, RawTable] = {}
+        with_events: list[tuple[list[list[Any]], int]] = []
         for name, (query, columns) in table_queries().items():
             records = list(store.stream(query, what=f"reading {name}"))
             raws[name] = RawTable(TABLES[name], _frame(name, columns, records),
                                   f"neo4j[{name}]", None)
-            if name == "enterprises":
-                raws["events"] = RawTable(TABLES["events"], _events(records, len(columns)),
-                                          "neo4j[events]", None)
+            if name in ("enterprises", "persons"):  # events of enterprises and key persons
+                with_events.append((records, len(columns)))
+        raws["events"] = RawTable(TABLES["events"], _events(with_events), "neo4j[events]", None)
     finally:
         if owned:
             store.close()

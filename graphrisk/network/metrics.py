@@ -12,11 +12,20 @@ Definitions (all amounts in 万元):
 ``loan_total`` / ``npl_balance`` / ``npl_share``
     loan balances owed by members, the non-performing part (次级/可疑/损失) and its share;
 ``creditors``
-    every lender of the members (institutions and lending enterprises), largest
-    balance first; ``bank_count`` / ``microloan_count`` count lenders of type ``bank``
-    and ``microloan``;
-``creditor_committee``
-    ``bank_count >= 3`` or ``microloan_count >= 5`` (``CircleParams``);
+    every lender the members owe a positive balance (institutions and lending
+    enterprises), largest balance first; ``bank_count`` / ``microloan_count`` /
+    ``other_count`` count them by type (``bank``, ``microloan``, everything else),
+    ``creditor_count`` in all (:mod:`graphrisk.network.committees`);
+``watch`` 关注
+    the members owe ``>= CircleParams.committee_banks`` (3) banks or ``>=
+    committee_microloans`` (5) microloan companies (SPEC §5);
+``creditor_committee`` 需组建债委会
+    true only when a *member* needs a creditors' committee by the debtor rule of
+    :mod:`graphrisk.network.committees` (in default or distress, debt ≥ 5,000 万元,
+    ≥ 3 creditor banks or ≥ 5 microloan companies, or a mixed major default;
+    ``CommitteeParams``); ``committee_debtors`` names them, ``committee_reasons``
+    (``code``, ``zh``, ``en``) says why the circle needs a committee or is watched,
+    ``troubled_members`` / ``performing`` which members are in default or distress;
 ``exposure`` of a member
     its own loan balance plus every guarantee it gave (inside or outside the circle):
     what the banks stand to lose if it fails, directly and through the guarantees
@@ -43,22 +52,21 @@ from graphrisk.network.circles import (
     mutual_pairs,
     pattern_lists,
 )
-from graphrisk.network.cycles import _circle_cycles_flat, network_cache, simple_adjacency
+from graphrisk.network.committees import (  # noqa: F401  (_id_rank: used by .exposure)
+    _flat_members,
+    _id_rank,
+    debtor_facts,
+    label_committees,
+    label_ids,
+    lender_types,
+)
+from graphrisk.network.cycles import _circle_cycles_flat, simple_adjacency
 from graphrisk.network.graph import Network, analysis
-from graphrisk.params import CircleParams
+from graphrisk.params import CircleParams, CommitteeParams
 
-__all__ = ["circle_metrics", "group_metrics", "analyze_circles", "entity_exposure",
+__all__ = ["circle_metrics", "group_metrics", "analyze_circles", "focus_enterprises",
+           "entity_exposure",
            "label_ids", "lender_types"]
-
-
-def label_ids(prefix: str, count: int) -> list[str]:
-    """Stable display ids of ranked labels: ``C001``, ``C002`` … (wider past 999).
-
-    >>> label_ids("C", 2)
-    ['C001', 'C002']
-    """
-    width = max(3, len(str(count)))
-    return [f"{prefix}{i + 1:0{width}d}" for i in range(count)]
 
 
 def entity_exposure(net: Network) -> np.ndarray:
@@ -71,47 +79,13 @@ def entity_exposure(net: Network) -> np.ndarray:
     return net.borrowings() + given
 
 
-def lender_types(net: Network) -> np.ndarray:
-    """Return per entity its institution type (``bank`` …), else ``enterprise`` / ``person``.
-
-    >>> lender_types(net)[3:]
-    array(['enterprise', 'person', 'bank', 'bank', 'microloan'], dtype=object)
-    """
-    ds = net.dataset
-    kinds = np.array(["enterprise", "person", "institution"], dtype=object)[net.kind]
-    inst = ds.tables["institutions"]
-    if len(inst):
-        start = net.n - len(inst)   # build_network puts institutions last, in table order
-        pos = (np.arange(start, net.n) if (net.ids[start:] == inst["id"].to_numpy(dtype=object))
-               .all() else net.positions(inst["id"]))
-        kinds[pos] = inst["type"].fillna("bank").replace("", "bank").to_numpy(dtype=object)
-    return kinds
-
-
-def _id_rank(net: Network) -> np.ndarray:
-    """Return the rank of each entity id in text order (cached; ``O(n log n)``)."""
-    def build() -> np.ndarray:
-        rank = np.empty(net.n, dtype=np.int64)
-        rank[np.argsort(net.ids.astype(str))] = np.arange(net.n)
-        return rank
-    return network_cache(net, "id_rank", build)
-
-
-def _flat_members(net: Network, labels: np.ndarray, k: int) -> tuple[np.ndarray, list[int]]:
-    """Return the members of labels 0..k-1 concatenated, each label's sorted by id, and bounds."""
-    inside = np.flatnonzero(labels >= 0)
-    key = labels[inside].astype(np.int64) * net.n + _id_rank(net)[inside]
-    order = inside[np.argsort(key)]
-    bounds = np.r_[0, np.cumsum(np.bincount(labels[inside], minlength=k))]
-    return order, bounds.tolist()
-
-
 def _npl_by_entity(net: Network) -> np.ndarray:
     return np.bincount(net.l_borrower, weights=net.l_balance * net.l_npl, minlength=net.n)
 
 
-@analysis(params=CircleParams)
+@analysis(params=CircleParams, committee_params=CommitteeParams)
 def circle_metrics(net: Network, *, params: CircleParams | None = None,
+                   committee_params: CommitteeParams | None = None,
                    labels: np.ndarray | None = None,
                    group_labels: np.ndarray | None = None) -> list[dict[str, Any]]:
     """Return one record per guarantee circle, riskiest first (see the module docstring).
@@ -121,6 +95,9 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     net : Network or Dataset
         With its dataset, for names and institution types.
     params : CircleParams, optional
+        Cycles, focus members and the ``watch`` thresholds.
+    committee_params : CommitteeParams, optional
+        The debtor rule behind ``creditor_committee``.
     labels, group_labels : ndarray, optional
         Precomputed :func:`~graphrisk.network.circles.circle_labels` /
         :func:`~graphrisk.network.circles.guarantee_groups`.
@@ -132,9 +109,11 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
         ``size``, ``edges`` (guarantee records inside), ``mutual_pairs``,
         ``guarantee_total``, ``loan_total``, ``npl_balance``, ``npl_share``,
         ``creditors``, ``creditor_count``, ``bank_count``, ``microloan_count``,
-        ``creditor_committee``, ``focus_members``, ``member_details`` (per member:
-        ``id``, ``name``, ``loan_balance``, ``guarantees_given``, ``exposure``,
-        ``focus``), ``cycles``, ``cycle_count``, ``cycles_truncated``.
+        ``other_count``, ``watch``, ``creditor_committee``, ``committee_debtors``,
+        ``troubled_members``, ``performing``, ``committee_reasons``,
+        ``focus_members``, ``member_details`` (per member: ``id``, ``name``,
+        ``loan_balance``, ``guarantees_given``, ``exposure``, ``focus``), ``cycles``,
+        ``cycle_count``, ``cycles_truncated``.
 
     Examples
     --------
@@ -142,8 +121,10 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     >>> c["id"], c["members"], c["cycles"], c["creditor_committee"]
     ('C001', ['E1', 'E2'], [['E1', 'E2']], False)
     >>> c = circle_metrics(demo_net)[0]  # the largest circle of the demo county
-    >>> c["size"], c["bank_count"], c["creditor_committee"]
-    (6, 4, True)
+    >>> c["size"], c["bank_count"], c["watch"], c["creditor_committee"]
+    (6, 4, True, False)
+    >>> [r["code"] for r in c["committee_reasons"]], len(c["troubled_members"])
+    (['watch', 'no_committee'], 3)
 
     Notes
     -----
@@ -152,7 +133,7 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     :func:`~graphrisk.network.cycles.simple_cycles_bounded`: exponential in
     ``max_cycle_length``, capped by ``max_cycles``).
     """
-    assert params is not None  # filled in by @analysis
+    assert params is not None and committee_params is not None  # filled in by @analysis
     p = params
     lab = circle_labels(net) if labels is None else labels
     grp = guarantee_groups(net) if group_labels is None else group_labels
@@ -175,26 +156,8 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     g_count = np.bincount(cs[internal], minlength=k)
     pairs = mutual_pairs(net)
     pair_count = np.bincount(lab[pairs[:, 0]], minlength=k)
-
-    # creditors: distinct (circle, lender) with the balance owed, largest first
-    lc = lab[net.l_borrower]
-    sel = lc >= 0
-    key = lc[sel].astype(np.int64) * net.n + net.l_lender[sel]
-    order = np.argsort(key)
-    sk = key[order]
-    first = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(sk) else np.zeros(0, int)
-    ukey = sk[first]
-    bal = np.add.reduceat(net.l_balance[sel][order], first) if len(sk) else np.zeros(0)
-    cc, lender = ukey // net.n, ukey % net.n
-    order = np.lexsort((lender, -bal, cc))
-    cc, lender = cc[order], lender[order]
-    types = lender_types(net)
-    banks = np.bincount(cc, weights=types[lender] == "bank", minlength=k).astype(int)
-    micro = np.bincount(cc, weights=types[lender] == "microloan", minlength=k).astype(int)
-    cred_count = np.bincount(cc, minlength=k)
-    cred_ids = net.ids[lender].tolist()
-    cred_bounds = np.r_[0, np.cumsum(cred_count)].tolist()
-    committee = (banks >= p.committee_banks) | (micro >= p.committee_microloans)
+    creditors = label_committees(net, lab, k, facts=debtor_facts(net, params=committee_params),
+                                 banks=p.committee_banks, microloans=p.committee_microloans)
 
     found = _circle_cycles_flat(simple_adjacency(net), flat, np.diff(bounds),
                                 max_length=p.max_cycle_length, max_cycles=p.max_cycles,
@@ -218,10 +181,7 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
             "guarantee_total": float(g_total[c]), "loan_total": float(loan_total[c]),
             "npl_balance": float(npl_total[c]),
             "npl_share": float(npl_total[c] / loan_total[c]) if loan_total[c] > 0 else 0.0,
-            "creditors": cred_ids[cred_bounds[c]:cred_bounds[c + 1]],
-            "creditor_count": int(cred_count[c]),
-            "bank_count": int(banks[c]), "microloan_count": int(micro[c]),
-            "creditor_committee": bool(committee[c]),
+            **creditors[c],
             "focus_members": [i for i, f in zip(member_ids, focus, strict=True) if f],
             "member_details": [
                 {"id": i, "name": nm, "loan_balance": lo, "guarantees_given": gv,
@@ -235,8 +195,10 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     return out
 
 
-@analysis()
-def group_metrics(net: Network, *, labels: np.ndarray | None = None,
+@analysis(params=CircleParams, committee_params=CommitteeParams)
+def group_metrics(net: Network, *, params: CircleParams | None = None,
+                  committee_params: CommitteeParams | None = None,
+                  labels: np.ndarray | None = None,
                   circle_labels_: np.ndarray | None = None,
                   patterns: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
     """Return one record per guarantee group (担保群), riskiest first.
@@ -244,6 +206,10 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None,
     Parameters
     ----------
     net : Network or Dataset
+    params : CircleParams, optional
+        The ``watch`` thresholds (``committee_banks``, ``committee_microloans``).
+    committee_params : CommitteeParams, optional
+        The debtor rule behind ``creditor_committee``.
     labels, circle_labels_ : ndarray, optional
         Precomputed :func:`~graphrisk.network.circles.guarantee_groups` /
         :func:`~graphrisk.network.circles.circle_labels`.
@@ -256,18 +222,25 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None,
         Keys ``id`` (``GRP001`` …), ``members`` (ids, sorted), ``size``, ``edges``
         (guarantee records), ``guarantee_total``, ``loan_total``, ``npl_balance``,
         ``npl_share``, ``circles`` (ids of the circles inside), ``patterns`` (number of
-        guarantees carrying each pattern).
+        guarantees carrying each pattern), and the creditor counts and committee flags
+        of :func:`~graphrisk.network.committees.label_committees` (``creditors``,
+        ``creditor_count``, ``bank_count``, ``microloan_count``, ``other_count``,
+        ``watch``, ``creditor_committee``, ``committee_debtors``, ``troubled_members``,
+        ``performing``, ``committee_reasons``), as for a circle.
 
     Examples
     --------
     >>> g = group_metrics(net)[0]
     >>> g["id"], g["members"], g["circles"], g["patterns"]["chain"]
     ('GRP001', ['E1', 'E2', 'E3', 'P1'], ['C001'], 2)
+    >>> g["bank_count"], g["microloan_count"], g["watch"], g["troubled_members"]
+    (2, 1, False, ['E2', 'E3'])
 
     Notes
     -----
-    Vectorised: ``O(n log n + m)``.
+    Vectorised: ``O(n log n + m + loans log loans)``.
     """
+    assert params is not None and committee_params is not None  # filled in by @analysis
     lab = guarantee_groups(net) if labels is None else labels
     clab = circle_labels(net) if circle_labels_ is None else circle_labels_
     k = int(lab.max()) + 1 if len(lab) and lab.max() >= 0 else 0
@@ -296,6 +269,9 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None,
             circles_in.setdefault(g, []).append(cid)
     ids = label_ids("GRP", k)
     names = list(PATTERNS)
+    creditors = label_committees(net, lab, k, facts=debtor_facts(net, params=committee_params),
+                                 banks=params.committee_banks,
+                                 microloans=params.committee_microloans)
     return [{
         "id": ids[g], "members": member_ids[bounds[g]:bounds[g + 1]],
         "size": bounds[g + 1] - bounds[g], "edges": g_count[g],
@@ -304,17 +280,54 @@ def group_metrics(net: Network, *, labels: np.ndarray | None = None,
         "npl_share": npl_total[g] / loan_total[g] if loan_total[g] > 0 else 0.0,
         "circles": circles_in.get(g, []),
         "patterns": dict(zip(names, pcounts[g], strict=True)),
+        **creditors[g],
     } for g in range(k)]
 
 
 @analysis(params=CircleParams)
-def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict[str, Any]:
+def focus_enterprises(net: Network, *, params: CircleParams | None = None,
+                      groups: np.ndarray | None = None,
+                      circles: np.ndarray | None = None) -> list[dict]:
+    """List the focus enterprises (重点协调), in a circle or not (SPEC §5).
+
+    Every enterprise whose exposure exceeds ``CircleParams.focus_exposure`` (5,000 万元).
+    Exposure is its own loan balance plus the guarantees it gave (万元).  Largest first,
+    each with its group and circle (None when it is in none).  O(n log n).
+
+    >>> [(f["id"], f["exposure"]) for f in focus_enterprises(net,
+    ...     params=CircleParams(focus_exposure=1000))]
+    [('E1', 1400.0), ('E2', 1300.0)]
+    """
+    assert params is not None  # filled in by @analysis
+    exposure = entity_exposure(net)
+    pos = np.flatnonzero((exposure > params.focus_exposure) & (net.kind == 0))
+    pos = pos[np.lexsort((pos, -exposure[pos]))]
+    glab = guarantee_groups(net) if groups is None else groups
+    clab = circle_labels(net) if circles is None else circles
+    gids = np.array(label_ids("GRP", int(glab.max()) + 1 if glab.max(initial=-1) >= 0 else 0)
+                    + [None], dtype=object)
+    cids = np.array(label_ids("C", int(clab.max()) + 1 if clab.max(initial=-1) >= 0 else 0)
+                    + [None], dtype=object)
+    names = entity_names(net)
+    return [{"id": i, "name": nm, "exposure": float(x), "loan_balance": float(b),
+             "group": g, "circle": c}
+            for i, nm, x, b, g, c in zip(net.ids[pos].tolist(), names[pos].tolist(),
+                                         exposure[pos].tolist(), net.borrowings()[pos].tolist(),
+                                         gids[glab[pos]].tolist(), cids[clab[pos]].tolist(),
+                                         strict=True)]
+
+
+@analysis(params=CircleParams, committee_params=CommitteeParams)
+def analyze_circles(net: Network, *, params: CircleParams | None = None,
+                    committee_params: CommitteeParams | None = None) -> dict[str, Any]:
     """Return the document of ``graphrisk circles``: groups, circles, patterned edges, summary.
 
     Parameters
     ----------
     net : Network or Dataset
     params : CircleParams, optional
+    committee_params : CommitteeParams, optional
+        The debtor rule behind ``creditor_committee`` (SPEC §5).
 
     Returns
     -------
@@ -322,23 +335,28 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict
         ``groups`` (:func:`group_metrics`), ``circles`` (:func:`circle_metrics`),
         ``edges`` (one per guarantee record: ``id``, ``guarantor_id``, ``borrower_id``,
         ``amount``, ``patterns``, ``group``, ``circle`` — the circle holding both
-        ends, else None), ``summary`` and ``params``.
+        ends, else None), ``summary`` (counts; ``creditor_committees`` and ``watch``
+        count circles, ``groups_creditor_committee`` and ``groups_watch`` groups) and
+        ``params``.
 
     Examples
     --------
     >>> doc = analyze_circles(demo_net)
     >>> doc["summary"]["groups"], doc["summary"]["circles"], doc["summary"]["mutual_pairs"]
     (10, 4, 2)
+    >>> doc["summary"]["creditor_committees"], doc["summary"]["watch"]
+    (0, 1)
     >>> analyze_circles(net)["edges"][0]
     {'id': 'G1', 'guarantor_id': 'E2', 'borrower_id': 'E1', 'amount': 800.0,
      'patterns': ('mutual',), 'group': 'GRP001', 'circle': 'C001'}
     """
-    assert params is not None  # filled in by @analysis
-    p = params
+    assert params is not None and committee_params is not None  # filled in by @analysis
+    p, cp = params, committee_params
     glab, clab = guarantee_groups(net), circle_labels(net)
     flags = edge_patterns(net, params=p)
-    groups = group_metrics(net, labels=glab, circle_labels_=clab, patterns=flags)
-    circles = circle_metrics(net, params=p, labels=clab, group_labels=glab)
+    groups = group_metrics(net, params=p, committee_params=cp, labels=glab,
+                           circle_labels_=clab, patterns=flags)
+    circles = circle_metrics(net, params=p, committee_params=cp, labels=clab, group_labels=glab)
     gids = np.array(label_ids("GRP", len(groups)) + [None], dtype=object)
     cids = np.array(label_ids("C", len(circles)) + [None], dtype=object)
     cs, cd = clab[net.g_src], clab[net.g_dst]
@@ -350,6 +368,7 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict
                  net.g_amount.tolist(), pattern_lists(flags), gids[glab[net.g_src]].tolist(),
                  cids[ecirc].tolist(), strict=True)]
     pairs = mutual_pairs(net)
+    focus = focus_enterprises(net, params=p, groups=glab, circles=clab)
     summary = {
         "entities": net.n, "guarantees": len(net.g_id),
         "entities_in_groups": int((glab >= 0).sum()), "groups": len(groups),
@@ -358,15 +377,22 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None) -> dict
         "largest_circle_size": max((c["size"] for c in circles), default=0),
         "mutual_pairs": len(pairs),
         "creditor_committees": sum(c["creditor_committee"] for c in circles),
+        "watch": sum(c["watch"] for c in circles),
+        "groups_creditor_committee": sum(g["creditor_committee"] for g in groups),
+        "groups_watch": sum(g["watch"] for g in groups),
         "circle_loan_total": float(sum(c["loan_total"] for c in circles)),
         "focus_members": sum(len(c["focus_members"]) for c in circles),
+        "focus_enterprises": len(focus),
         "cycles_listed": sum(c["cycle_count"] for c in circles),
         "cycles_truncated": any(c["cycles_truncated"] for c in circles),
         "patterns": {name: int(f.sum()) for name, f in flags.items()},
     }
-    return {"groups": groups, "circles": circles, "edges": edges, "summary": summary,
+    return {"groups": groups, "circles": circles, "edges": edges, "focus": focus,
+            "summary": summary,
             "params": {"max_cycle_length": p.max_cycle_length, "max_cycles": p.max_cycles,
                        "focus_exposure": p.focus_exposure,
                        "committee_banks": p.committee_banks,
                        "committee_microloans": p.committee_microloans,
+                       "min_debt": cp.min_debt, "debtor_banks": cp.banks,
+                       "debtor_microloans": cp.microloans,
                        "joint_degree": p.joint_degree, "star_degree": p.star_degree}}

@@ -16,29 +16,40 @@ Per rule, a pair's ``evidence`` entry holds:
     guarantee ids, the ``amount``, the borrower's total ``borrowings``, the
     ``ratio_pct`` and whether it ``qualifies`` (null when it cannot be tested).
 ``management``
-    ``criteria`` (``key_post``, ``senior_majority``), the shared ``people`` with
-    their posts in a and in b, and the directors/senior managers counted
-    (``senior_a``, ``senior_b``, ``shared_senior``).
+    ``criteria`` (``key_post``; ``director_majority`` and ``manager_majority`` when the
+    majority is read ``separately``, ``senior_majority`` when ``combined``), the
+    ``majority`` reading, the shared ``people`` with their posts in a and in b, and
+    the seats counted: ``directors_a`` / ``managers_a`` (a's directors and senior
+    managers), ``directors_a_in_b`` / ``managers_a_in_b`` (how many of them hold a
+    seat in b: director, senior manager or legal representative), the same for b,
+    and ``senior_a``, ``senior_b``, ``shared_senior`` (the seats counted together,
+    each person once, and the people seated in both).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from graphrisk.domain.glossary import SENIOR_ROLES
 from graphrisk.io.dataset import Dataset
 from graphrisk.network.graph import Network
-from graphrisk.ownership._rules import BITS, ExplicitRule, Ranks, SharedRule, lookup
+from graphrisk.ownership._rules import (
+    BITS,
+    MANAGEMENT_BITS,
+    ExplicitRule,
+    Ranks,
+    SharedRule,
+    lookup,
+    seat_groups,
+)
 from graphrisk.ownership.holdings import holding_matrix, holding_paths, hop_shares
 from graphrisk.params import RelatedParams
 
 _EQ, _CO, _LE, _GU = BITS["equity"], BITS["common_owner"], BITS["lending"], BITS["guarantee"]
-_KEY, _SEN = BITS["key_post"], BITS["senior_majority"]
-_CRITERIA = {_KEY: ["key_post"], _SEN: ["senior_majority"],
-             _KEY | _SEN: ["key_post", "senior_majority"]}
+#: the criteria of ``management``, in the order they are listed
+_CRITERIA = ("key_post", "director_majority", "manager_majority", "senior_majority")
 
 __all__ = ["Evidence"]
 
@@ -54,6 +65,15 @@ class RuleContext(Protocol):
     explicit: list[tuple[int, ExplicitRule]]
     shared: list[tuple[int, SharedRule]]
     positions: dict[str, np.ndarray] | None
+
+
+class _Seats(NamedTuple):
+    """One enterprise's people: posts per person, directors, senior managers, board."""
+
+    posts: dict[int, list[str]]
+    directors: frozenset[int]
+    managers: frozenset[int]
+    board: frozenset[int]
 
 
 def _owner_order(d: dict[str, Any]) -> tuple[float, str]:
@@ -85,7 +105,7 @@ class Evidence:
         self.rules = {r.code: r for _, r in ctx.explicit}
         self.rules.update({r.code: r for _, r in ctx.shared})
         self._owner_cache: dict[int, dict[int, float]] = {}
-        self._people_cache: dict[int, tuple[dict[int, list[str]], frozenset[int]]] = {}
+        self._people_cache: dict[int, _Seats] = {}
 
     def clear(self) -> None:
         """Forget the per-enterprise caches (called between blocks of pairs)."""
@@ -116,7 +136,7 @@ class Evidence:
             if m & _GU:
                 codes.append("guarantee")
                 ev["guarantee"] = gu[i]
-            if m & (_KEY | _SEN):
+            if m & MANAGEMENT_BITS:
                 codes.append("management")
                 ev["management"] = self._management(x, y, m)
             yield {"a": gid[x], "b": gid[y], "a_name": names[glob[x]], "b_name": names[glob[y]],
@@ -241,8 +261,8 @@ class Evidence:
         return {i: {"directions": v} for i, v in out.items()}
 
     # ------------------------------------------------------------- management
-    def _people(self, x: int) -> tuple[dict[int, list[str]], frozenset[int]]:
-        """Return person index → sorted posts in x, and x's directors and senior managers."""
+    def _people(self, x: int) -> _Seats:
+        """Return x's posts per person and its directors, senior managers and board."""
         got = self._people_cache.get(x)
         if got is None:
             p = self.ctx.positions
@@ -252,19 +272,27 @@ class Evidence:
             for person, role in zip(p["person"][lo:hi].tolist(), p["role"][lo:hi].tolist(),
                                     strict=True):
                 posts.setdefault(person, set()).add(role)
-            got = ({k: sorted(v) for k, v in posts.items()},
-                   frozenset(k for k, v in posts.items() if v & SENIOR_ROLES))
+            seats = {k: seat_groups(v) for k, v in posts.items()}
+            got = _Seats({k: sorted(v) for k, v in posts.items()},
+                         *(frozenset(k for k, g in seats.items() if g[i]) for i in range(3)))
             self._people_cache[x] = got
         return got
 
     def _management(self, x: int, y: int, mask: int) -> dict[str, Any]:
         """Return the management evidence of ranks x and y (criteria in ``mask``)."""
-        (px, sx), (py, sy) = self._people(x), self._people(y)
+        a, b = self._people(x), self._people(y)
         ids, names = self.ctx.net.ids, self.names
-        common = px.keys() & py.keys()
+        common = a.posts.keys() & b.posts.keys()
         shared: Iterable[int] = sorted(common, key=lambda q: ids[q]) if len(common) > 1 else common
-        people = [{"person_id": ids[q], "name": names[q], "posts_a": px[q], "posts_b": py[q]}
-                  for q in shared]
-        criteria = _CRITERIA[mask & (_KEY | _SEN)].copy()
-        return {"criteria": criteria, "people": people, "senior_a": len(sx),
-                "senior_b": len(sy), "shared_senior": len(sx & sy)}
+        people = [{"person_id": ids[q], "name": names[q], "posts_a": a.posts[q],
+                   "posts_b": b.posts[q]} for q in shared]
+        return {"criteria": [c for c in _CRITERIA if mask & BITS[c]],
+                "majority": self.ctx.params.management_majority, "people": people,
+                "directors_a": len(a.directors), "managers_a": len(a.managers),
+                "directors_b": len(b.directors), "managers_b": len(b.managers),
+                "directors_a_in_b": len(a.directors & b.board),
+                "managers_a_in_b": len(a.managers & b.board),
+                "directors_b_in_a": len(b.directors & a.board),
+                "managers_b_in_a": len(b.managers & a.board),
+                "senior_a": len(a.board), "senior_b": len(b.board),
+                "shared_senior": len(a.board & b.board)}

@@ -8,16 +8,20 @@ Enterprises are numbered by the sorted order of their ids (rank), so that a pair
   loan or guarantee, so never more than the input;
 * **shared member** — an incidence matrix ``members × enterprises`` whose pairs are
   the enterprises sharing a member (``common_owner``: owners with h ≥ T;
-  ``management``: persons in a key post, and the directors/senior managers for the
-  "more than half" test).  These pairs are never materialised all at once: they
-  come out block by block as ``Incᵀ[block] · Inc`` (see :mod:`graphrisk.ownership.related`),
-  and groups come from the incidence itself.
+  ``management``: persons in a key post).  These pairs are never materialised all at
+  once: they come out block by block as ``Incᵀ[block] · Inc`` (see
+  :mod:`graphrisk.ownership.related`), and groups come from the incidence itself;
+* **majority** — the "more than half" test of ``management`` (:class:`MajorityRule`):
+  products of the director, senior-manager and board incidences give, block by
+  block, how many of one firm's directors (or senior managers) hold a board or
+  management seat in the other.
 
 The evidence of each pair is built lazily from sorted arrays, block by block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,13 +35,46 @@ from graphrisk.network.graph import KIND_CODES, Network
 from graphrisk.ownership.holdings import EPS, holding_closure
 from graphrisk.params import RelatedParams
 
-__all__ = ["BITS", "Ranks", "ExplicitRule", "SharedRule", "equity_rule", "common_owner_rule",
-           "lending_rule", "guarantee_rule", "management_rules", "lookup"]
+__all__ = ["BITS", "MAJORITY_BITS", "MANAGEMENT_BITS", "DIRECTOR_ROLES", "MANAGER_ROLES",
+           "BOARD_ROLES", "UNPLACED_ROLE", "seat_groups", "Ranks", "ExplicitRule",
+           "SharedRule", "MajorityRule", "equity_rule", "common_owner_rule", "lending_rule",
+           "guarantee_rule", "management_rules", "lookup"]
 
 _ENT = KIND_CODES["Enterprise"]
-#: bit of each rule in a pair's mask (management has two criteria)
+#: bit of each rule in a pair's mask; ``management`` has a key-post criterion and the
+#: "more than half" criteria: of the directors, of the senior managers (read
+#: ``separately``) or of both counted together (``combined``)
 BITS = {"equity": 1, "common_owner": 2, "lending": 4, "guarantee": 8,
-        "key_post": 16, "senior_majority": 32}
+        "key_post": 16, "senior_majority": 32, "director_majority": 64,
+        "manager_majority": 128}
+#: the bits of the "more than half" criteria
+MAJORITY_BITS = BITS["senior_majority"] | BITS["director_majority"] | BITS["manager_majority"]
+#: the bits of every ``management`` criterion
+MANAGEMENT_BITS = BITS["key_post"] | MAJORITY_BITS
+
+#: directors (董事): the chairman (董事长) is one of the board
+DIRECTOR_ROLES = frozenset({"chairman", "director"})
+#: senior managers (高级管理人员: 经理、副经理、财务负责人 …, 42号公告 第二条(五)): of the
+#: glossary's posts, the general manager (总经理) and the CFO (财务负责人)
+MANAGER_ROLES = frozenset({"general_manager", "cfo"})
+#: the seats of the "more than half" test: the glossary's directors and senior
+#: managers, with the legal representative, who is by law a director or the manager
+#: (公司法 第十条: 由代表公司执行公司事务的董事或者经理担任)
+BOARD_ROLES = SENIOR_ROLES
+#: a legal representative with no director or senior-manager post recorded in the same
+#: firm counts among its directors (the usual case: 董事长 or 执行董事)
+UNPLACED_ROLE = "legal_representative"
+
+
+def seat_groups(posts: set[str] | frozenset[str]) -> tuple[bool, bool, bool]:
+    """Tell whether one person's ``posts`` in a firm make a director, a manager, a seat.
+
+    >>> seat_groups({"legal_representative"}), seat_groups({"cfo", "legal_representative"})
+    ((True, False, True), (False, True, True))
+    """
+    placed = bool(posts & (DIRECTOR_ROLES | MANAGER_ROLES))
+    director = bool(posts & DIRECTOR_ROLES) or (UNPLACED_ROLE in posts and not placed)
+    return director, bool(posts & MANAGER_ROLES), bool(posts & BOARD_ROLES)
 
 
 @dataclass
@@ -231,15 +268,68 @@ def guarantee_rule(net: Network, ranks: Ranks, ratio: float) -> tuple[ExplicitRu
 
 
 # --------------------------------------------------------------------- management
-def management_rules(net: Network, ranks: Ranks
-                     ) -> tuple[SharedRule, SharedRule, dict[str, np.ndarray]]:
-    """Build ``management``: the key-post and the director/senior-manager incidences.
+@dataclass
+class MajorityRule:
+    """The "more than half" criterion of ``management`` (42号公告 第二条(五)).
 
-    The key-post incidence gives the same person in a key post of both; the
-    director/senior-manager incidence serves the "more than half" test.
+    ``board`` holds each firm's directors and senior managers (persons × firms, the
+    seats that count in the *other* firm); ``groups`` the groups whose majority is
+    tested, each with its bit: the directors (``director_majority``) and the senior
+    managers (``manager_majority``) when the reading is ``separately``, the board
+    itself (``senior_majority``) when it is ``combined``.  A group of X has its
+    majority in Y when more than half of its members hold a seat of ``board`` in Y.
+    """
 
-    Returns the two incidences and the positions sorted by company rank (for the
-    evidence).
+    reading: str
+    board: SharedRule
+    groups: list[tuple[int, SharedRule]]
+
+    def cost(self) -> np.ndarray:
+        """Per enterprise: entries its rows of the products cost to compute."""
+        deg_board = np.diff(self.board.inc.indptr).astype(np.float64)
+        total = np.zeros(self.board.inc.shape[1])
+        for _, group in self.groups:
+            total += group.inc_t @ deg_board
+            if group is not self.board:
+                total += self.board.inc_t @ np.diff(group.inc.indptr).astype(np.float64)
+        return total
+
+    def products(self, r0: int, r1: int
+                 ) -> Iterator[tuple[int, sp.csr_matrix, np.ndarray]]:
+        """Yield ``(bit, C, qualifies)`` for the rows ``r0:r1`` (firms X) of a block.
+
+        ``C[x, y]`` counts shared people and ``qualifies`` (one flag per stored entry
+        of ``C``) says whether a group of X has its majority in Y or a group of Y
+        its majority in X.
+        """
+        board = self.board
+        for bit, group in self.groups:
+            size = group.data["sizes"]
+            # x's group members seated in y: |G_x ∩ B_y|
+            C = sp.csr_matrix(group.inc_t[r0:r1] @ board.inc)
+            row = np.repeat(np.arange(r0, r1), np.diff(C.indptr))
+            if group is board:  # symmetric: |B_x ∩ B_y|, the larger share of either side
+                yield bit, C, (C.data > size[row] / 2) | (C.data > size[C.indices] / 2)
+                continue
+            yield bit, C, C.data > size[row] / 2
+            # y's group members seated in x: |B_x ∩ G_y|
+            R = sp.csr_matrix(board.inc_t[r0:r1] @ group.inc)
+            yield bit, R, R.data > size[R.indices] / 2
+
+
+def management_rules(net: Network, ranks: Ranks, reading: str = "separately"
+                     ) -> tuple[SharedRule, MajorityRule, dict[str, np.ndarray]]:
+    """Build ``management``: the key-post incidence and the majority test.
+
+    The key-post incidence gives the same person in a key post (``MANAGEMENT_ROLES``:
+    legal representative, chairman, general manager, actual controller) of both —
+    any of these posts in each.  The majority test (:class:`MajorityRule`) counts
+    directors (``DIRECTOR_ROLES``, with an unplaced legal representative) and senior
+    managers (``MANAGER_ROLES``) — in the ``reading`` ``separately`` each group on its
+    own, ``combined`` the seats (``BOARD_ROLES``) together.
+
+    Returns the key-post incidence, the majority test and the positions sorted by
+    company rank (for the evidence).
     """
     ds = net.dataset
     pos = ds.tables["positions"]
@@ -250,19 +340,26 @@ def management_rules(net: Network, ranks: Ranks
     ok = (person >= 0) & (comp >= 0)
     person, comp, roles = person[ok], comp[ok], roles[ok]
     people, pinv = np.unique(person, return_inverse=True)
+    is_role = {r: pd.Series(roles, dtype=object).isin(sorted(r)).to_numpy()
+               for r in (MANAGEMENT_ROLES, BOARD_ROLES, DIRECTOR_ROLES, MANAGER_ROLES)}
+    # an unplaced legal representative (no director or manager post in that firm)
+    seat = pinv.astype(np.int64) * max(ranks.n, 1) + comp
+    placed = np.isin(seat, seat[is_role[DIRECTOR_ROLES] | is_role[MANAGER_ROLES]])
+    unplaced = (roles == UNPLACED_ROLE) & ~placed
 
-    def incidence(mask: np.ndarray) -> sp.csr_matrix:
+    def incidence(mask: np.ndarray) -> SharedRule:
         M = sp.csr_matrix((np.ones(int(mask.sum())), (pinv[mask], comp[mask])),
                           shape=(len(people), ranks.n))
         M.sum_duplicates()
         M.data[:] = 1.0
-        return M
+        sizes = np.asarray(M.sum(axis=0)).ravel()  # members per firm
+        return SharedRule("management", M, data={"people": people, "sizes": sizes})
 
-    key = incidence(pd.Series(roles).isin(MANAGEMENT_ROLES).to_numpy())
-    senior = incidence(pd.Series(roles).isin(SENIOR_ROLES).to_numpy())
-    sizes = np.asarray(senior.sum(axis=0)).ravel()
+    board = incidence(is_role[BOARD_ROLES])
+    groups = ([(BITS["senior_majority"], board)] if reading == "combined" else
+              [(BITS["director_majority"], incidence(is_role[DIRECTOR_ROLES] | unplaced)),
+               (BITS["manager_majority"], incidence(is_role[MANAGER_ROLES]))])
     order = np.lexsort((person, comp))
     evidence = {"comp": comp[order], "person": person[order], "role": roles[order]}
-    return (SharedRule("management", key, data={"people": people}),
-            SharedRule("management", senior, data={"people": people, "sizes": sizes}),
+    return (incidence(is_role[MANAGEMENT_ROLES]), MajorityRule(reading, board, groups),
             evidence)

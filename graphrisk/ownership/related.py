@@ -18,10 +18,17 @@ Two enterprises X and Y are related when one of these rules holds (thresholds ar
     tested, and a warning says so.
 ``management`` 管理关联
     the same person is ``legal_representative``, ``chairman``, ``general_manager`` or
-    ``actual_controller`` of both (criterion ``key_post``), or more than half of one's
-    directors and senior managers (``chairman``, ``director``, ``general_manager``,
-    ``cfo``, ``legal_representative``) hold such posts in the other
-    (``senior_majority``).
+    ``actual_controller`` of both — any of these posts in each (criterion
+    ``key_post``); or, after 42号公告 第二条(五) ("一方半数以上董事或者半数以上高级管理人员
+    …同时担任另一方的董事或者高级管理人员"), more than half of one's directors
+    (``chairman``, ``director``) or more than half of one's senior managers
+    (``general_manager``, ``cfo``) hold a seat in the other (a director or senior
+    manager post, or its legal representative: 公司法 第十条; a legal representative
+    with no such post recorded in the firm counts among its directors).
+    ``RelatedParams.management_majority`` chooses the reading: ``separately`` (the
+    default; criteria ``director_majority``, ``manager_majority``) counts the
+    directors and the senior managers each on their own; ``combined`` (criterion
+    ``senior_majority``) counts them together.  Exactly half is not more than half.
 
 A related-party *group* (关联企业群) is a connected component of the related
 relation with at least two members.
@@ -63,7 +70,10 @@ from graphrisk.network.graph import Network, analysis
 from graphrisk.ownership._evidence import Evidence
 from graphrisk.ownership._rules import (
     BITS,
+    MAJORITY_BITS,
+    MANAGEMENT_BITS,
     ExplicitRule,
+    MajorityRule,
     Ranks,
     SharedRule,
     common_owner_rule,
@@ -78,7 +88,7 @@ from graphrisk.params import RelatedParams
 __all__ = ["RelatedParties", "related_parties", "iter_related_pairs", "related_pairs_frame",
            "parse_rules", "BITS"]
 
-_MGMT = BITS["key_post"] | BITS["senior_majority"]
+_MGMT = MANAGEMENT_BITS
 
 
 def parse_rules(rules: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -166,7 +176,7 @@ class _Context:
         self.warnings: list[str] = []
         self.explicit: list[tuple[int, ExplicitRule]] = []
         self.shared: list[tuple[int, SharedRule]] = []
-        self.senior: SharedRule | None = None
+        self.majority: MajorityRule | None = None
         t = ds.tables
         T = params.equity_threshold
         if "equity" in rules or "common_owner" in rules:
@@ -194,9 +204,10 @@ class _Context:
             if not len(t["positions"]):
                 self.warnings.append("management: the dataset has no positions "
                                      "(positions.csv missing or empty); nothing to evaluate")
-            key, senior, self.positions = management_rules(net, ranks)
+            key, majority, self.positions = management_rules(net, ranks,
+                                                             params.management_majority)
             self.shared.append((BITS["key_post"], key))
-            self.senior = senior
+            self.majority = majority
         self.evidence = Evidence(self)
         self.bounds = self._bounds(block_budget)
 
@@ -204,8 +215,10 @@ class _Context:
         """Return the rank bounds of blocks of about ``budget`` entries each."""
         n = self.ranks.n
         cost = np.ones(n)
-        for _, shared in self.shared + ([(0, self.senior)] if self.senior is not None else []):
+        for _, shared in self.shared:
             cost += shared.cost()
+        if self.majority is not None:
+            cost += self.majority.cost()
         for _, explicit in self.explicit:
             cost += np.diff(explicit.pairs.indptr)
         cum = np.cumsum(cost)
@@ -231,12 +244,9 @@ class _Context:
             add(explicit.pairs[r0:r1], bit)
         for bit, shared in self.shared:
             add(sp.csr_matrix(shared.inc_t[r0:r1] @ shared.inc), bit)
-        if self.senior is not None:
-            C = sp.csr_matrix(self.senior.inc_t[r0:r1] @ self.senior.inc)
-            sizes = self.senior.data["sizes"]
-            row = np.repeat(np.arange(r0, r1), np.diff(C.indptr))
-            add(C, BITS["senior_majority"],
-                (C.data > sizes[row] / 2) | (C.data > sizes[C.indices] / 2))
+        if self.majority is not None:
+            for bit, C, qualifies in self.majority.products(r0, r1):
+                add(C, bit, qualifies)
         key = np.concatenate(rows) * max(n, 1) + np.concatenate(cols)
         pair_bits = np.concatenate(bits)
         order = np.argsort(key, kind="stable")
@@ -249,7 +259,8 @@ class _Context:
     def count(self) -> tuple[int, dict[str, int], tuple[np.ndarray, np.ndarray]]:
         """Count the pairs, in all and per rule, in one pass over the blocks.
 
-        Also returns the pairs related by ``senior_majority`` alone (for the groups).
+        Also returns the pairs related by a "more than half" criterion of
+        ``management`` and no key post (for the groups).
         """
         total, counts = 0, dict.fromkeys(self.rules, 0)
         extra_a: list[np.ndarray] = []
@@ -260,7 +271,7 @@ class _Context:
             for code in self.rules:
                 bit = _MGMT if code == "management" else BITS[code]
                 counts[code] += int(((U.data & bit) != 0).sum())
-            only = ((U.data & BITS["senior_majority"]) != 0) & ((U.data & BITS["key_post"]) == 0)
+            only = ((U.data & MAJORITY_BITS) != 0) & ((U.data & BITS["key_post"]) == 0)
             extra_a.append(U.row[only])
             extra_b.append(U.col[only])
         return total, counts, (np.concatenate(extra_a or [np.zeros(0, np.int64)]),
@@ -269,7 +280,8 @@ class _Context:
     def groups(self, extra: tuple[np.ndarray, np.ndarray]) -> list[list[str]]:
         """Return the related-party groups (sorted enterprise ids), largest first.
 
-        ``extra`` are the pairs no rule structure holds (``senior_majority`` alone).
+        ``extra`` are the pairs no rule structure holds (a "more than half" criterion
+        of ``management`` without a key post).
         """
         n = self.ranks.n
         row_parts, col_parts, offset = [extra[0]], [extra[1]], n
@@ -326,7 +338,8 @@ def related_parties(net: Network, *, params: RelatedParams | None = None,
     ----------
     net : Network or Dataset
     params : RelatedParams
-        Ownership mode and thresholds.
+        Ownership mode, thresholds and the reading of the management majority
+        (``management_majority``: ``separately`` or ``combined``).
     rules : list of str or str, optional
         Rule codes to apply (default: all five).
     block_budget : int

@@ -1,7 +1,9 @@
 """One page per guarantee circle (担保圈).
 
 Each page shows the members, the guarantees inside, the creditors, the cycles, the
-metrics and a small static network drawing (inline SVG, laid out in Python).
+metrics, whether a creditors' committee is due or the circle is watched (with the
+reasons of :mod:`graphrisk.network.committees`) and a small static network drawing
+(inline SVG, laid out in Python).
 """
 
 from __future__ import annotations
@@ -65,6 +67,27 @@ def _svg(circle: dict[str, Any], edges: list[dict[str, Any]], net: Network,
     return network_svg(circle["names"], x, y, src, dst, labels=labels, colors=colors)
 
 
+def _committee_text(circle: dict[str, Any], lang: str) -> str:
+    """Return the committee / watch line of a circle with its reasons (empty: neither).
+
+    >>> _committee_text({"creditor_committee": False, "watch": False}, "zh")
+    ''
+    >>> _committee_text({"creditor_committee": True, "watch": False, "committee_reasons": [
+    ...     {"zh": "成员须组建债权人委员会：甲", "en": "due for member(s): 甲"}]}, "en")
+    "A creditors' committee is called for: due for member(s): 甲"
+    """
+    if not (circle["creditor_committee"] or circle["watch"]):
+        return ""
+    zh = lang == "zh"
+    reasons = ("；" if zh else "; ").join(r["zh" if zh else "en"]
+                                         for r in circle.get("committee_reasons", []))
+    if circle["creditor_committee"]:
+        head = "须组建债权人委员会" if zh else "A creditors' committee is called for"
+    else:
+        head = "列入关注" if zh else "Watched"
+    return f"{head}{'：' if zh else ': '}{reasons}" if reasons else head
+
+
 def circle_page(circle: dict[str, Any], edges: list[dict[str, Any]], net: Network,
                 names: pd.Series | Mapping[str, str], worst: dict[str, str], *,
                 lang: str = "zh", seed: int = 0) -> str:
@@ -102,15 +125,11 @@ def circle_page(circle: dict[str, Any], edges: list[dict[str, Any]], net: Networ
         (t("贷款余额", "Loans"), f"{circle['loan_total']:,.2f} {UNIT}"),
         (t("不良占比", "NPL share"), f"{circle['npl_share']:.1%}"),
         (t("债权机构", "Creditors"), f"{circle['creditor_count']:,}"),
-        (t("银行 / 小贷", "Banks / microloan"),
-         f"{circle['bank_count']} / {circle['microloan_count']}"),
+        (t("银行 / 小贷 / 其他", "Banks / microloan / other"),
+         f"{circle['bank_count']} / {circle['microloan_count']} / {circle['other_count']}"),
         (t("互保对", "Mutual pairs"), f"{circle['mutual_pairs']:,}"),
     ]
-    committee = ""
-    if circle["creditor_committee"]:
-        committee = t("须组建债权人委员会（涉及银行≥3家或小贷公司≥5家）",
-                      "A creditors' committee is called for "
-                      "(>= 3 banks or >= 5 microloan companies)")
+    committee = _committee_text(circle, lang)
     cycles = [" → ".join(names.get(i, i) for i in cyc + cyc[:1]) for cyc in circle["cycles"]]
     title = f"{text('circle', lang)} {circle['id']}"
     return render("circle.html.j2", lang=lang, title=title, circle_id=circle["id"],

@@ -19,7 +19,8 @@ from typing import Any
 
 from graphrisk.report.tables import Column, Table
 
-__all__ = ["Schema", "SCHEMAS", "LENDERS", "CIRCLES", "GROUPS", "PATTERN_COUNTS", "CHAINS",
+__all__ = ["Schema", "SCHEMAS", "LENDERS", "CIRCLES", "GROUPS", "COMMITTEES", "PATTERN_COUNTS",
+           "CHAINS",
            "CHAIN_ENTITIES", "EXPOSURE", "EXPOSURE_CHAINS", "EXPOSURE_BORROWERS",
            "CONCENTRATION", "BORROWER_LENDERS", "HOLDINGS", "OWNERS", "BENEFICIAL_OWNERS",
            "RELATED_PAIRS", "RELATED_GROUPS", "SYSTEMIC", "LOSS_BY_LENDER", "CASCADE",
@@ -96,7 +97,11 @@ CIRCLES = _s(
     ("loan_total", "贷款余额", "loans", "amount"), ("npl_balance", "不良余额", "non-performing", "amount"),
     ("npl_share", "不良占比", "npl", "pct"), ("creditor_count", "债权机构数", "creditors", "int"),
     ("bank_count", "银行数", "banks", "int"), ("microloan_count", "小贷公司数", "microloans", "int"),
+    ("other_count", "其他债权机构数", "other creditors", "int"),
+    ("watch", "关注", "watch", "bool"),
     ("creditor_committee", "需组建债委会", "committee", "bool"),
+    ("committee_debtors", "须组建债委会的成员", "committee debtors", "list"),
+    ("committee_reasons", "债委会/关注原因", "committee reasons", "list"),
     ("focus", "重点关注成员数", "focus members", "int"),
     ("focus_members", "重点关注成员", "focus", "list"), ("cycles", "担保环", "cycles", "int"),
     ("group", "所属担保群", "group"))
@@ -107,7 +112,27 @@ GROUPS = _s(
     ("edges", "担保笔数", "guarantees", "int"), ("guarantee_total", "担保金额", "guaranteed", "amount"),
     ("loan_total", "贷款余额", "loans", "amount"), ("npl_balance", "不良余额", "non-performing", "amount"),
     ("npl_share", "不良占比", "NPL share", "pct"), ("circles", "担保圈", "circles", "list"),
-    ("patterns", "担保形态", "patterns"), ("members", "成员", "members", "list"))
+    ("patterns", "担保形态", "patterns"), ("members", "成员", "members", "list"),
+    ("creditor_count", "债权机构数", "creditors", "int"), ("bank_count", "银行数", "banks", "int"),
+    ("microloan_count", "小贷公司数", "microloans", "int"),
+    ("other_count", "其他债权机构数", "other creditors", "int"),
+    ("watch", "关注", "watch", "bool"),
+    ("creditor_committee", "需组建债委会", "committee", "bool"),
+    ("committee_debtors", "须组建债委会的成员", "committee debtors", "list"),
+    ("committee_reasons", "债委会/关注原因", "committee reasons", "list"))
+
+COMMITTEES = _s(
+    "committees", "债权人委员会（按债务人）", "Creditors' committees (per debtor)",
+    ("debtor", "债务人编号", "debtor"), ("name", "债务人", "name"), ("status", "状态", "status"),
+    ("debt", "债务", "debt", "amount"), ("npl_balance", "不良余额", "non-performing", "amount"),
+    ("credit_events", "信用风险事件", "credit events", "int"),
+    ("banks", "债权银行数", "banks", "int"), ("microloans", "债权小贷公司数", "microloans", "int"),
+    ("others", "其他债权机构数", "others", "int"),
+    ("creditor_count", "债权机构数", "creditors", "int"),
+    ("mixed", "混合重大违约", "mixed", "bool"),
+    ("creditor_committee", "需组建债委会", "committee", "bool"),
+    ("circle", "担保圈", "circle"), ("group", "担保群", "group"),
+    ("reasons", "原因", "reasons", "list"), ("reasons_en", "原因(英文)", "reasons (English)", "list"))
 
 PATTERN_COUNTS = _s(
     "patterns", "担保形态统计", "Guarantee patterns",
@@ -246,7 +271,9 @@ WATCHLIST = _s(
     ("reasons", "预警原因", "reasons", "list"), ("criteria_codes", "标准代码", "criteria codes", "list"),
     ("signal_codes", "信号代码", "signal codes", "list"),
     ("reasons_en", "预警原因(英文)", "reasons (English)", "list"),
-    ("region", "所在区域", "region"), ("industry", "行业", "industry"))
+    ("region", "所在区域", "region"), ("industry", "行业", "industry"),
+    ("creditor_committee", "需组建债委会", "committee", "bool"),
+    ("committee_reasons", "债委会原因", "committee reasons", "list"))
 
 SIGNALS = _s(
     "signals", "风险信号", "Risk signals",
@@ -291,4 +318,4 @@ SCHEMAS: dict[str, Schema] = {s.key: s for s in (
     EXPOSURE_BORROWERS, CONCENTRATION, BORROWER_LENDERS, HOLDINGS, OWNERS, BENEFICIAL_OWNERS,
     RELATED_PAIRS, RELATED_GROUPS, SYSTEMIC, LOSS_BY_LENDER, CASCADE, CASCADE_GUARANTEES, PLAN,
     BASELINES, WATCHLIST, SIGNALS, CRITERIA, LEVEL_RULES, CIRCLE_MEMBERS, CIRCLE_EDGES,
-    CIRCLE_CREDITORS)}
+    CIRCLE_CREDITORS, COMMITTEES)}

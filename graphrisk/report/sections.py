@@ -20,6 +20,7 @@ from graphrisk.domain.glossary import PATTERNS, UNIT
 from graphrisk.io.dataset import Dataset
 from graphrisk.io.summary import summarize
 from graphrisk.network.chains import link_graph, reach
+from graphrisk.network.committees import committees
 from graphrisk.network.exposure import lender_exposure
 from graphrisk.network.graph import Network
 from graphrisk.network.metrics import analyze_circles
@@ -28,6 +29,7 @@ from graphrisk.report.charts import bar_chart
 from graphrisk.report.fields import (
     CHAINS,
     CIRCLES,
+    COMMITTEES,
     EXPOSURE,
     EXPOSURE_CHAINS,
     GROUPS,
@@ -146,32 +148,56 @@ def overview_section(ctx: Context) -> Section:
 
 # -------------------------------------------------------------------------- circles
 def circles_section(ctx: Context) -> Section:
-    """Guarantee groups and circles, ranked, with metrics and committee flags."""
+    """Guarantee groups and circles, ranked, with metrics, watch and committee flags.
+
+    Also the creditors' committees per debtor (:mod:`graphrisk.network.committees`):
+    the debtors in default or distress with a large debt, those needing a committee
+    first, each with its reasons; the document is kept in ``ctx.shared["committees"]``
+    and in the section's JSON under ``committees``.
+    """
     key, zh, en = "circles", *TITLES["circles"]
     doc = analyze_circles(ctx.net)
+    cdoc = committees(ctx.net)
     ctx.shared["circles"] = doc
+    ctx.shared["committees"] = cdoc
     t = ctx.t
-    s = doc["summary"]
-    sec = Section(key, zh, en, data=doc)
+    s, cs = doc["summary"], cdoc["summary"]
+    sec = Section(key, zh, en, data={**doc, "committees": cdoc})
     sec.figures = [
         (t("担保群", "Guarantee groups"), f"{s['groups']:,}"),
         (t("最大担保群", "Largest group"), f"{s['largest_group_size']:,}"),
         (t("担保圈", "Circles"), f"{s['circles']:,}"),
         (t("圈内企业", "Entities in circles"), f"{s['entities_in_circles']:,}"),
         (t("互保对", "Mutual pairs"), f"{s['mutual_pairs']:,}"),
+        (t("需组建债委会的债务人", "Debtors needing a creditors' committee"),
+         f"{cs['committees']:,}"),
         (t("需组建债委会的圈", "Circles needing a creditors' committee"),
          f"{s['creditor_committees']:,}"),
+        (t("列入关注的圈", "Circles watched"), f"{s['watch']:,}"),
         (t("圈内贷款余额", "Loans inside circles"), _amt(s["circle_loan_total"])),
     ]
     rows = [[c["id"], c["size"], "、".join(c["names"][:6]) + (" …" if c["size"] > 6 else ""),
              c["edges"], c["mutual_pairs"], c["guarantee_total"], c["loan_total"],
              c["npl_balance"], c["npl_share"], c["creditor_count"], c["bank_count"],
-             c["microloan_count"], c["creditor_committee"], len(c["focus_members"]),
-             c["cycle_count"], c["group"]] for c in doc["circles"]]
+             c["microloan_count"], c["watch"], c["creditor_committee"],
+             len(c["focus_members"]), c["cycle_count"], c["group"]] for c in doc["circles"]]
     sec.tables.append(CIRCLES.table(rows, (
         "id", "size", "members", "edges", "mutual_pairs", "guarantee_total", "loan_total",
-        "npl_balance", "npl_share", "creditor_count", "bank_count", "microloan_count",
+        "npl_balance", "npl_share", "creditor_count", "bank_count", "microloan_count", "watch",
         "creditor_committee", "focus", "cycles", "group"), link=("id", "circles/{value}.html")))
+    sec.paragraphs.append(t(
+        f"债权人委员会针对债务人：违约或困难企业 {cs['troubled']:,} 家，其中债务 ≥ "
+        f"{cdoc['params']['min_debt']:,.0f} 万元的 {cs['debtors']:,} 家，需组建债权人委员会的 "
+        f"{cs['committees']:,} 家；列入关注（成员共欠银行 ≥ {cdoc['params']['watch_banks']} 家或小贷公司 ≥ "
+        f"{cdoc['params']['watch_microloans']} 家）的担保圈 {cs['circles_watch']:,} 个、担保群 "
+        f"{cs['groups_watch']:,} 个。",
+        f"Creditors' committees are about debtors: {cs['troubled']:,} enterprises in default "
+        f"or distress, {cs['debtors']:,} of them owing >= {cdoc['params']['min_debt']:,.0f} "
+        f"万元, {cs['committees']:,} needing a committee; {cs['circles_watch']:,} circles and "
+        f"{cs['groups_watch']:,} groups watched (members owe >= "
+        f"{cdoc['params']['watch_banks']} banks or >= {cdoc['params']['watch_microloans']} "
+        "microloan companies)."))
+    sec.tables.append(_committees_table(ctx, cdoc))
     grows = [[g["id"], g["size"], g["edges"], g["guarantee_total"], g["loan_total"],
               g["npl_balance"], g["npl_share"], g["circles"],
               "、".join(f"{enum_label('pattern', k, ctx.lang)} {v}"
@@ -195,6 +221,27 @@ def circles_section(ctx: Context) -> Section:
                                     title=t("担保形态（笔）", "Guarantee patterns (contracts)"),
                                     color="#319795"))
     return sec
+
+
+def _committees_table(ctx: Context, cdoc: dict[str, Any]) -> Table:
+    """Return the debtors of the creditors'-committee rule, committees first, with reasons."""
+    t, p = ctx.t, cdoc["params"]
+    lang = "zh" if ctx.lang == "zh" else "en"
+    rows = [[d["debtor"], d["name"], enum_label("status", d["status"], ctx.lang), d["debt"],
+             d["npl_balance"], d["credit_events"], d["banks"], d["microloans"], d["others"],
+             d["mixed"], d["creditor_committee"], d["circle"] or "",
+             [r[lang] for r in d["reasons"]]] for d in cdoc["debtors"]]
+    rule = t(f"违约或困难、债务 ≥ {p['min_debt']:,.0f} 万元的债务人；债权银行 ≥ {p['banks']} 家或小贷公司 "
+             f"≥ {p['microloans']} 家，或同时涉及银行、小贷公司和其他机构的重大违约，须组建债权人委员会",
+             f"Debtors in default or distress with debt >= {p['min_debt']:,.0f} 万元; a "
+             f"committee is due with >= {p['banks']} creditor banks or >= {p['microloans']} "
+             "microloan companies, or a major default involving banks, microloan companies "
+             "and other institutions at once")
+    return COMMITTEES.table(rows, (
+        "debtor", "name", "status", "debt", "npl_balance", "credit_events", "banks",
+        "microloans", "others", "mixed", "creditor_committee", "circle", "reasons"),
+        zh=f"{COMMITTEES.zh}：{rule}" if ctx.lang == "zh" else None,
+        en=f"{COMMITTEES.en}: {rule}" if ctx.lang != "zh" else None)
 
 
 # --------------------------------------------------------------------------- chains

@@ -1,6 +1,8 @@
 """Network facts behind the watchlist: circles, the contagion cascade and related parties.
 
-This module is the one place where the watchlist reads the other analyses:
+This module is where the network signals read the other analyses (the one other
+reader is :func:`graphrisk.watch.signals.key_person_links`, which takes the holdings
+of the persons named in ``events.csv`` from :mod:`graphrisk.ownership.holdings`):
 
 * guarantee circles from :func:`graphrisk.network.circles.circle_labels` (strongly connected
   components of the guarantee graph with >= 2 members, ids ``C001`` … as in

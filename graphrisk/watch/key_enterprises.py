@@ -13,27 +13,37 @@ Thresholds are fields of :class:`~graphrisk.params.KeyFirmParams` (万元):
     credit >= 5,000;
 ``key_project`` / ``agri_leader`` / ``cross_region``
     the tag with credit >= 2,000 / 1,000 / 2,000;
+``tax_livelihood``
+    the tag ``KeyFirmParams.livelihood_tag`` (``tax_livelihood``, 对当地税收、民生等具有
+    重要影响力), whatever the credit;
 ``related``
-    an *important* related party (SPEC §4) of a firm selected by the criteria above:
-    related under one of ``KeyFirmParams.related_rules`` (default: equity,
-    common_owner, management), with the equity and common-owner
-    threshold raised to ``related_equity`` (50 %: control, 控股) — the relation that
-    brought it in is in the figures.  One step only: a related party of a related
-    party is not added;
+    an *important* related party (重要关联) of a firm selected by the criteria above,
+    by the four tests of the text (``KeyFirmParams.related_rules``): ``equity`` (a
+    holding >= 25 % either way), ``common_owner`` (a third party with >= 25 % of
+    both), ``lending`` (loans between them >= 50 % of either's capital) and
+    ``guarantee`` (guarantees >= 10 % of the other's borrowings); ``management`` is
+    an option.  The relation that brought it in is in the figures.  One step only: a
+    related party of a related party is not added;
+``mutual_guarantee``
+    a member of a guarantee circle (担保圈, a strongly connected component of >= 2) —
+    a mutual pair (互保) is the smallest — (涉及互联互保; ``KeyFirmParams.circle_members``);
 ``private_lending``
-    heavy private borrowing or disputes: the tag ``private_lending`` 民间借贷, or a
-    risk event whose description names it (``KeyFirmParams.dispute_keywords``:
-    民间借贷, 非法集资, 诉讼, 纠纷 …).
+    heavy private borrowing or disputes about it: the tag ``private_lending`` 民间借贷,
+    or a risk event whose description names private debt
+    (``KeyFirmParams.dispute_keywords``: 民间借贷, 高利贷, 非法集资 …) — a lawsuit or a
+    dispute (诉讼, 纠纷) about anything else does not count.
 
-*Credit* is ``credit_line`` (授信额度, on- and off-balance); when it is missing the
-enterprise's loan balances stand in, and the figures say ``"credit_source":
-"loans"``.
+*Credit* is what the text calls 用信额度(含表内外), the credit *used* on and off
+balance: the enterprise's loan balances plus the guarantees it gave (the exposure of
+:func:`graphrisk.network.metrics.entity_exposure`), ``"credit_source": "used"``.
+``KeyFirmParams(credit_basis="line")`` uses the ``credit_line`` (授信额度) instead;
+an enterprise without one then falls back on its credit used.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,23 +51,35 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.io.dataset import Dataset
+from graphrisk.network.circles import mutual_pairs
 from graphrisk.network.graph import Network, analysis
+from graphrisk.network.metrics import entity_exposure
 from graphrisk.params import KeyFirmParams
+from graphrisk.watch._facts import circle_facts
 from graphrisk.watch._facts import related_pairs as find_pairs
 
-__all__ = ["CRITERIA", "KeyFirms", "credit_usage", "key_enterprises"]
+__all__ = ["CRITERIA", "CREDIT_SOURCES", "KeyFirms", "credit_usage", "key_enterprises"]
 
-#: criterion code → (Chinese label, English label)
+#: criterion code → (Chinese label, English label), in the order of SPEC §8
 CRITERIA: dict[str, tuple[str, str]] = {
-    "key_sector": ("重点行业大额授信", "key sector with large credit"),
-    "top_credit": ("前十大授信客户", "one of the largest credit users"),
-    "large_credit": ("大额授信", "large credit"),
+    "key_sector": ("重点行业大额用信", "key sector with large credit"),
+    "top_credit": ("前十大用信客户", "one of the largest credit users"),
+    "large_credit": ("大额用信", "large credit"),
     "key_project": ("重点招商引资项目", "key investment project"),
     "agri_leader": ("农业产业化龙头企业", "leading agricultural enterprise"),
     "cross_region": ("跨区域集团", "cross-region group"),
+    "tax_livelihood": ("对当地税收、民生等具有重要影响力", "important to local taxes or livelihoods"),
     "related": ("重点企业的重要关联方", "important related party of a key enterprise"),
-    "private_lending": ("民间借贷或涉诉纠纷", "private borrowing or disputes"),
+    "mutual_guarantee": ("涉及互联互保", "in a guarantee circle or mutual pair"),
+    "private_lending": ("涉及民间借贷", "private borrowing or disputes about it"),
 }
+#: ``credit_source`` code → (Chinese label, English label): what the credit figure is
+CREDIT_SOURCES: dict[str, tuple[str, str]] = {
+    "used": ("用信(贷款+对外担保)", "credit used (loans + guarantees given)"),
+    "credit_line": ("授信额度", "credit line"),
+}
+
+_Row = tuple[int, str, str, dict[str, Any]]
 
 
 @dataclass
@@ -100,38 +122,59 @@ class KeyFirms:
         return out
 
 
-@analysis()
-def credit_usage(net: Network) -> pd.DataFrame:
-    """Return the credit of each enterprise: ``credit_line``, else its loan balances.
+@analysis(params=KeyFirmParams)
+def credit_usage(net: Network, *, params: KeyFirmParams | None = None) -> pd.DataFrame:
+    """Return the credit of each enterprise: its credit used, or its ``credit_line``.
+
+    The credit *used* (用信, on and off balance — SPEC §8) is the enterprise's loan
+    balances plus the guarantees it gave.  With ``params.credit_basis == "line"`` the
+    ``credit_line`` (授信额度) is the credit, and the credit used stands in where it is
+    missing.
+
+    Parameters
+    ----------
+    net : Network or Dataset
+    params : KeyFirmParams, optional
+        Only ``credit_basis`` is read.
 
     Returns
     -------
     DataFrame
         Index: enterprise id (table order).  Columns ``pos`` (entity index),
         ``credit_line`` (NaN when missing), ``loan_balance`` (sum of its loans),
-        ``credit`` (万元) and ``credit_source`` (``credit_line`` or ``loans``).
+        ``guarantees_given`` (sum of the guarantees it gave), ``used`` (the two
+        together), ``credit`` (万元) and ``credit_source`` (``used`` or
+        ``credit_line``, see :data:`CREDIT_SOURCES`).
 
     Examples
     --------
-    >>> cu = credit_usage(net)  # no credit_line here: E3's two loans stand in
-    >>> float(cu.loc["E3", "credit"]), cu.loc["E3", "credit_source"]
-    (350.0, 'loans')
-    >>> credit_usage(demo_net)["credit_source"].value_counts().to_dict()
-    {'credit_line': 48, 'loans': 5}
+    >>> cu = credit_usage(net)  # E3: two loans 300 + 50, and it guarantees E2 for 100
+    >>> [float(cu.loc["E3", c]) for c in ("loan_balance", "guarantees_given", "credit")]
+    [350.0, 100.0, 450.0]
+    >>> cu.loc["E3", "credit_source"]
+    'used'
+    >>> line = credit_usage(demo_net, params=KeyFirmParams(credit_basis="line"))
+    >>> line["credit_source"].value_counts().to_dict()
+    {'credit_line': 48, 'used': 5}
 
     Notes
     -----
-    O(enterprises + loans).
+    O(enterprises + loans + guarantees).
     """
+    assert params is not None  # filled in by @analysis
     ds = net.dataset
     e = ds.tables["enterprises"]
     pos = net.positions(e["id"]) if len(e) else np.array([], dtype=np.int64)
     loans = net.borrowings()[pos]
+    used = entity_exposure(net)[pos]
     line = e["credit_line"].to_numpy(float)
-    missing = np.isnan(line)
+    by_line = np.zeros(len(e), dtype=bool)
+    if params.credit_basis == "line":
+        by_line = ~np.isnan(line)
     return pd.DataFrame({"pos": pos, "credit_line": line, "loan_balance": loans,
-                         "credit": np.where(missing, loans, line),
-                         "credit_source": np.where(missing, "loans", "credit_line").astype(object)},
+                         "guarantees_given": used - loans, "used": used,
+                         "credit": np.where(by_line, line, used),
+                         "credit_source": np.where(by_line, "credit_line", "used").astype(object)},
                         index=pd.Index(e["id"].to_numpy(object), name="id"))
 
 
@@ -164,25 +207,50 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
     Examples
     --------
     >>> key_enterprises(demo_net).criteria["code"].value_counts().to_dict()
-    {'related': 21, 'top_credit': 10, 'key_sector': 5, 'large_credit': 4, 'cross_region': 3,
-     'private_lending': 2, 'agri_leader': 1, 'key_project': 1}
+    {'related': 27, 'mutual_guarantee': 13, 'top_credit': 10, 'key_sector': 4,
+     'large_credit': 4, 'cross_region': 3, 'agri_leader': 1, 'private_lending': 1,
+     'key_project': 1}
+    >>> len(key_enterprises(demo_net).ids)
+    36
 
     Notes
     -----
-    O(enterprises + loans + events) for the credit and tag criteria (vectorised);
-    the related criterion costs what :mod:`graphrisk.ownership.related` costs for the pairs
-    that touch the key firms.
+    O(enterprises + loans + guarantees + events) for the credit, tag, circle and
+    private-lending criteria (vectorised); the related criterion costs what
+    :mod:`graphrisk.ownership.related` costs for the pairs that touch the key firms.
     """
     assert params is not None  # filled in by @analysis
     ds = net.dataset
+    credit = credit_usage(net, params=params)
+    rows = _credit_rows(ds, credit, params)
+    notes: list[str] = []
+    primary = sorted({r[0] for r in rows})
+    if params.related and params.related_rules and primary:
+        if related_pairs is None:
+            related_pairs, more = find_pairs(net, primary, params)
+            notes += more
+        if related_pairs is not None:
+            rows += _related_rows(related_pairs, primary, net)
+    if params.circle_members:
+        rows += _circle_rows(net)
+    rows += _private_lending_rows(ds, net, params)
+    frame = pd.DataFrame(rows, columns=["pos", "id", "code", "figures"])
+    code_rank = {code: i for i, code in enumerate(CRITERIA)}
+    frame = frame.assign(_o=frame["code"].map(code_rank)).sort_values(["id", "_o"], kind="stable")
+    frame = frame.drop(columns="_o").reset_index(drop=True)
+    frame["pos"] = frame["pos"].astype(np.int64)
+    return KeyFirms(frame, credit, notes)
+
+
+def _credit_rows(ds: Dataset, credit: pd.DataFrame, params: KeyFirmParams) -> list[_Row]:
+    """Return the rows of the credit and tag criteria (``key_sector`` … ``tax_livelihood``)."""
     e = ds.tables["enterprises"]
-    credit = credit_usage(net)
     c = credit["credit"].to_numpy(float)
     src = credit["credit_source"].to_numpy(object)
     pos = credit["pos"].to_numpy(np.int64)
     ids = credit.index.to_numpy(object)
     tags = e["tags"] if len(e) else pd.Series([], dtype=object)
-    rows: list[tuple[int, str, str, dict]] = []
+    rows: list[_Row] = []
 
     def add(mask: np.ndarray, code: str,
             extra: Callable[[int], dict[str, Any]] | None = None) -> None:
@@ -212,26 +280,13 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
                        ("agri_leader", params.agri_leader_credit),
                        ("cross_region", params.cross_region_credit)):
         add(_has_tag(tags, tag) & (c >= limit), tag)
-    notes: list[str] = []
-    primary = sorted({r[0] for r in rows})
-    if params.related and params.related_rules and primary:
-        if related_pairs is None:
-            related_pairs, more = find_pairs(net, primary, params)
-            notes += more
-        if related_pairs is not None:
-            rows += _related_rows(related_pairs, primary, net)
-    rows += _private_lending_rows(ds, net, params)
-    frame = pd.DataFrame(rows, columns=["pos", "id", "code", "figures"])
-    code_rank = {code: i for i, code in enumerate(CRITERIA)}
-    frame = frame.assign(_o=frame["code"].map(code_rank)).sort_values(["id", "_o"], kind="stable")
-    frame = frame.drop(columns="_o").reset_index(drop=True)
-    frame["pos"] = frame["pos"].astype(np.int64)
-    return KeyFirms(frame, credit, notes)
+    if params.livelihood_tag:
+        add(_has_tag(tags, params.livelihood_tag), "tax_livelihood")
+    return rows
 
 
-def _related_rows(pairs: pd.DataFrame, primary: list[int],
-                  net: Network) -> list[tuple[int, str, str, dict[str, Any]]]:
-    """Return the ``related`` criterion rows: non-key enterprises related to a key one."""
+def _related_rows(pairs: pd.DataFrame, primary: list[int], net: Network) -> list[_Row]:
+    """Return the ``related`` criterion rows: enterprises related to a key one."""
     if not len(pairs):
         return []
     is_key = np.zeros(net.n, dtype=bool)
@@ -253,20 +308,48 @@ def _related_rows(pairs: pd.DataFrame, primary: list[int],
     return out
 
 
-def _private_lending_rows(ds: Dataset, net: Network,
-                          params: KeyFirmParams) -> list[tuple[int, str, str, dict[str, Any]]]:
-    """Return the ``private_lending`` criterion rows: the tag, or a dispute event."""
+def _circle_rows(net: Network) -> list[_Row]:
+    """Return the ``mutual_guarantee`` rows: enterprises in a guarantee circle (涉及互联互保).
+
+    The figures: the circle id (``C001`` … as in ``graphrisk circles``), its number of
+    members, and the partners the enterprise guarantees mutually (互保, a 2-cycle).
+    """
+    labels, circle_ids = circle_facts(net)
+    inside = np.flatnonzero((labels >= 0) & (net.kind == 0))
+    if not len(inside):
+        return []
+    size = np.bincount(labels[labels >= 0])
+    pairs = mutual_pairs(net)
+    partners: dict[int, set[str]] = {}
+    for x, y in zip(np.r_[pairs[:, 0], pairs[:, 1]].tolist(),
+                    np.r_[pairs[:, 1], pairs[:, 0]].tolist(), strict=True):
+        partners.setdefault(x, set()).add(net.ids[y])
+    return [(int(x), net.ids[x], "mutual_guarantee",
+             {"circle": circle_ids[labels[x]], "members": int(size[labels[x]]),
+              "mutual": sorted(partners.get(int(x), ()))})
+            for x in inside.tolist()]
+
+
+def _private_lending_rows(ds: Dataset, net: Network, params: KeyFirmParams) -> list[_Row]:
+    """Return the ``private_lending`` rows: the tag, or an event about private debt.
+
+    An event counts when its description names private borrowing
+    (``params.dispute_keywords``, case-insensitive); a dispute or a lawsuit about
+    anything else does not.
+    """
     e, ev = ds.tables["enterprises"], ds.tables["events"]
     tagged = set(e["id"][_has_tag(e["tags"], "private_lending")]) if len(e) else set()
     events: dict[str, list[dict[str, str]]] = {}
     if len(ev) and params.dispute_keywords:
         pattern = "|".join(re.escape(k) for k in params.dispute_keywords)
         hit = ev["description"].fillna("").astype(str).str.contains(pattern, case=False,
-                                                                    regex=True)
-        for eid, date, desc in ev.loc[hit.to_numpy(bool), ["enterprise_id", "date",
-                                                          "description"]].itertuples(index=False):
+                                                                    regex=True).to_numpy(bool)
+        # a person's event (SPEC §1: events may name a person) makes no key enterprise
+        hit = hit & ev["enterprise_id"].isin(e["id"]).to_numpy(bool)
+        for eid, date, desc in ev.loc[hit, ["enterprise_id", "date",
+                                            "description"]].itertuples(index=False):
             events.setdefault(eid, []).append({"date": str(date), "description": desc})
     found = sorted(tagged | set(events))
-    pos: np.ndarray | Sequence[int] = net.positions(found) if found else []
+    pos = net.positions(found) if found else np.zeros(0, dtype=np.int64)
     return [(int(p), eid, "private_lending", {"tag": eid in tagged, "events": events.get(eid, [])})
             for p, eid in zip(pos, found, strict=True)]

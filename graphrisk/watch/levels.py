@@ -14,36 +14,46 @@ Default rules (thresholds are fields of :class:`~graphrisk.params.WarningParams`
 level               signals
 =================== ============================================================
 red 红              status defaulted; loss or doubtful loan; overdue > 90 days;
-                    event of severity 4; falls in the contagion cascade seeded
-                    by the defaulted firms
+                    event of severity 4 (its own or a key person's); falls in
+                    the contagion cascade seeded by the defaulted firms
 orange 橙           status distressed; substandard loan; overdue 31–90 days;
-                    event of severity 3; guarantee calls >= 1,000 万元; a
-                    guarantor, a guaranteed/borrowing firm or a related party
-                    defaulted; member of a circle with a defaulted or troubled
-                    member
-yellow 黄           special-mention loan; overdue 1–30 days; >= 2 overdue
-                    payments; extensions / 借新还旧; event of severity 2; guarantee
-                    calls below 1,000 万元; a troubled guarantor, guaranteed or
-                    borrowing firm or related party; member of a circle
-blue 蓝             event of severity 1; a single overdue payment; a key
-                    enterprise without other signals
+                    negative equity (资不抵债); event of severity 3;
+                    guarantee calls >= 1,000 万元; a guarantor, a
+                    guaranteed/borrowing firm or a related party defaulted;
+                    member of a circle with a defaulted or troubled member
+yellow 黄           special-mention loan; overdue 11–30 days (interest more
+                    than 10 days late, 支付利息超过10个自然日); more than 2
+                    overdue payments (逾期次数超过2次); 2 or more extensions /
+                    借新还旧 (2次及以上); debt ratio above 80 % (资产负债率);
+                    3 or more lending institutions (多头授信); event of
+                    severity 2; guarantee calls below 1,000 万元; a troubled
+                    guarantor, guaranteed or borrowing firm or related party;
+                    member of a circle
+blue 蓝             event of severity 1; overdue 1–10 days; 1 or 2 overdue
+                    payments; a single extension; a key enterprise without
+                    other signals
 =================== ============================================================
 
 The reasoning follows the five-tier loan classification (关注 ≈ yellow, 次级 ≈
 orange, 可疑/损失 ≈ red; overdue 90 days is the usual non-performing line, 30 days
-the special-mention one) and the event categories of SPEC §8, whose severity is
-taken as given.  ``WarningParams.levels`` overrides the level of any signal code.
+the special-mention one), the wording of the warning rules for the first (yellow)
+signals — interest "超过10个自然日" late (``interest_overdue_days``), "逾期次数超过2次"
+(more than ``overdue_count``), "办理2次及以上展期、重新约期或借新还旧" (``extensions`` or
+more) — and the event categories of SPEC §8, whose severity is taken as given; a key
+person's event (``related_person_event``) counts at its severity like the firm's own.
+A firm whose liabilities exceed its assets (资不抵债) cannot repay from its own estate:
+orange.  ``WarningParams.levels`` overrides the level of any signal code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
-from graphrisk.domain.glossary import RELATED_RULES, WARNING_LEVELS, label_zh
+from graphrisk.domain.glossary import EVENT_CATEGORY, RELATED_RULES, WARNING_LEVELS, label_zh
 from graphrisk.params import WarningParams, defaults
 from graphrisk.watch.signals import SIGNALS
 
@@ -60,6 +70,7 @@ FIXED = {
     "status_defaulted": RED, "status_distressed": ORANGE,
     "loan_loss": RED, "loan_doubtful": RED, "loan_substandard": ORANGE,
     "loan_special_mention": YELLOW, "cascade_default": RED,
+    "negative_equity": ORANGE, "high_leverage": YELLOW, "many_lenders": YELLOW,
     "guarantor_defaulted": ORANGE, "guarantor_troubled": YELLOW,
     "borrower_defaulted": ORANGE, "borrower_troubled": YELLOW,
     "related_defaulted": ORANGE, "related_troubled": YELLOW,
@@ -109,20 +120,26 @@ def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None)
     for c, level in FIXED.items():
         lv[code == c] = level
     m = code == "overdue_days"
-    lv[m] = np.where(v[m] > p.overdue_red_days, RED,
-                     np.where(v[m] > p.overdue_orange_days, ORANGE, YELLOW))
+    lv[m] = np.select([v[m] > p.overdue_red_days, v[m] > p.overdue_orange_days,
+                       v[m] > p.interest_overdue_days], [RED, ORANGE, YELLOW], BLUE)
     m = code == "overdue_count"
-    lv[m] = np.where(v[m] >= p.overdue_count, YELLOW, BLUE)
+    lv[m] = np.where(v[m] > p.overdue_count, YELLOW, BLUE)
     m = code == "extensions"
     lv[m] = np.where(v[m] >= p.extensions, YELLOW, BLUE)
     m = code == "guarantee_calls"
     lv[m] = np.where(v[m] >= p.call_orange, ORANGE, YELLOW)
     sev = np.array([_RANK[x] for x in p.severity_levels], dtype=np.int8)
-    m = np.array([isinstance(c, str) and c.startswith("event_") for c in code], dtype=bool)
+    m = np.array([_by_severity(c) for c in code], dtype=bool)
     lv[m] = sev[np.clip(v[m].astype(int), 1, 4) - 1]
     for c, name in p.levels.items():
         lv[code == c] = _RANK[name]
     return lv
+
+
+def _by_severity(code: object) -> bool:
+    """Whether a signal's level is its event severity (its own or a key person's events)."""
+    return isinstance(code, str) and (code.startswith("event_")
+                                      or code == "related_person_event")
 
 
 def enterprise_levels(pos: np.ndarray, levels: np.ndarray, n: int,
@@ -172,8 +189,14 @@ def describe(code: str, value: float, count: int, detail: dict[str, Any] | None,
     ('贷款逾期 95 天（L7）', 'loan overdue 95 days (L7)')
     >>> describe("guarantor_defaulted", 800, 1, {"ids": ["E3"]}, {"E3": "丙公司"})[0]
     '担保人违约：丙公司（担保金额 800.00 万元）'
+    >>> describe("related_person_event", 4, 1, {"person": "P1", "roles": ["chairman"],
+    ...          "category": "related", "severity": 4, "date": "2025-09-02",
+    ...          "description": "失联"}, {"P1": "马超"})[0]
+    '关键人员马超（董事长）的风险事件（关联风险，严重程度 4，2025-09-02）：失联'
     """
     d = detail or {}
+    if code in _MORE_REASONS:
+        return _MORE_REASONS[code](value, count, d, names)
     zh, en = SIGNALS[code][0], SIGNALS[code][1]
     loans = "、".join(d.get("loans", [])[:5])
     more = "等" if count > 5 else ""
@@ -235,6 +258,82 @@ def describe(code: str, value: float, count: int, detail: dict[str, Any] | None,
     return zh, en  # pragma: no cover - every code is handled above
 
 
+_Names: TypeAlias = "pd.Series | Mapping[str, str] | None"
+
+
+def _figures_text(d: dict[str, Any]) -> tuple[str, str]:
+    """Return the balance-sheet figures of a detail, in Chinese and English."""
+    labels = (("net_assets", "净资产", "net assets"), ("total_assets", "总资产", "total assets"),
+              ("total_liabilities", "总负债", "total liabilities"))
+    got = [(zh, en, d[k]) for k, zh, en in labels if k in d]
+    return ("，".join(f"{zh} {_amt(v)} 万元" for zh, _en, v in got),
+            ", ".join(f"{en} {_amt(v)} 万元" for _zh, en, v in got))
+
+
+def _negative_equity(value: float, count: int, d: dict[str, Any],
+                     names: _Names) -> tuple[str, str]:
+    zh, en = _figures_text(d)
+    return (f"资不抵债，缺口 {_amt(value)} 万元" + (f"（{zh}）" if zh else ""),
+            f"negative equity, deficit {_amt(value)} 万元" + (f" ({en})" if en else ""))
+
+
+def _high_leverage(value: float, count: int, d: dict[str, Any],
+                   names: _Names) -> tuple[str, str]:
+    zh, en = _figures_text(d)
+    return (f"资产负债率 {value:.2f}%" + (f"（{zh}）" if zh else ""),
+            f"debt ratio {value:.2f} %" + (f" ({en})" if en else ""))
+
+
+def _many_lenders(value: float, count: int, d: dict[str, Any],
+                  names: _Names) -> tuple[str, str]:
+    ids = d.get("ids", [])
+    more_zh, more_en = ("等", ", …") if count > len(ids) else ("", "")
+    return (f"多头授信：{value:.0f} 家贷款机构（{_names(ids, names)}{more_zh}）",
+            f"many lenders: {value:.0f} lending institutions ({_names_en(ids, names)}{more_en})")
+
+
+def _roles(person: dict[str, Any], names: _Names) -> tuple[str, str]:
+    """'张伟（实际控制人、持股 70.00%）' and 'Zhang (actual controller, holder of 70.00 %)'."""
+    zh, en = [], []
+    for r in person.get("roles", []):
+        if r == "shareholder":
+            share = person.get("share_pct")
+            zh.append(f"持股 {share:.2f}%" if share is not None else "主要股东")
+            en.append(f"holder of {share:.2f} %" if share is not None else "major shareholder")
+        else:
+            zh.append(label_zh("role", r))
+            en.append("CFO" if r == "cfo" else r.replace("_", " "))
+    who = _names([person.get("id", "")], names) if person.get("id") else "关键人员"
+    return (f"{who}（{'、'.join(zh)}）" if zh else who,
+            f"{who} ({', '.join(en)})" if en else who)
+
+
+def _person_event(value: float, count: int, d: dict[str, Any],
+                  names: _Names) -> tuple[str, str]:
+    worst = {"id": d.get("person"), "roles": d.get("roles", []),
+             "share_pct": next((p.get("share_pct") for p in d.get("persons", [])
+                                if p.get("id") == d.get("person")), None)}
+    who_zh, who_en = _roles(worst, names)
+    others = [_roles(p, names) for p in d.get("persons", []) if p.get("id") != d.get("person")]
+    cat = d.get("category", "")
+    cat_zh = EVENT_CATEGORY.get(cat, cat)
+    extra_zh = ("；另涉及" + "、".join(o[0] for o in others) if others else "") + \
+        (f"；共 {count} 起" if count > 1 else "")
+    extra_en = ("; also " + ", ".join(o[1] for o in others) if others else "") + \
+        (f"; {count} events" if count > 1 else "")
+    return (f"关键人员{who_zh}的风险事件（{cat_zh}，严重程度 {value:.0f}，{d.get('date', '')}）："
+            f"{d.get('description', '')}{extra_zh}",
+            f"risk event of key person {who_en} ({cat.replace('_', ' ')} risk, severity "
+            f"{value:.0f}, {d.get('date', '')}): {d.get('description', '')}{extra_en}")
+
+
+#: the reasons of the balance-sheet, lender and key-person signals
+_MORE_REASONS: dict[str, Callable[[float, int, dict[str, Any], _Names], tuple[str, str]]] = {
+    "negative_equity": _negative_equity, "high_leverage": _high_leverage,
+    "many_lenders": _many_lenders, "related_person_event": _person_event,
+}
+
+
 @defaults(params=WarningParams)
 def level_rules(*, params: WarningParams | None = None) -> list[dict[str, str]]:
     """Return the rules in force, one row per signal code: labels and the level(s) it gives.
@@ -242,27 +341,31 @@ def level_rules(*, params: WarningParams | None = None) -> list[dict[str, str]]:
     Used for the documentation table and the ``parameters`` of the watchlist JSON.
 
     >>> [r["levels"] for r in level_rules() if r["code"] == "overdue_days"]
-    ['red if > 90 days; orange if > 30 days; yellow otherwise']
+    ['red if > 90 days; orange if > 30 days; yellow if > 10 days; blue otherwise']
     """
     assert params is not None  # filled in by @defaults
     p = params
     tiers = {
         "overdue_days": f"red if > {p.overdue_red_days} days; orange if > "
-                        f"{p.overdue_orange_days} days; yellow otherwise",
-        "overdue_count": f"yellow if >= {p.overdue_count}; blue otherwise",
+                        f"{p.overdue_orange_days} days; yellow if > "
+                        f"{p.interest_overdue_days} days; blue otherwise",
+        "overdue_count": f"yellow if > {p.overdue_count}; blue otherwise",
         "extensions": f"yellow if >= {p.extensions}; blue otherwise",
         "guarantee_calls": f"orange if >= {p.call_orange:,.0f} 万元; yellow otherwise",
+        "high_leverage": f"yellow if the debt ratio is > {100 * p.leverage_yellow:g} %",
+        "many_lenders": f"yellow if >= {p.lenders_yellow} lending institutions",
     }
     sev = "; ".join(f"severity {i + 1}: {lv}" for i, lv in enumerate(p.severity_levels))
     rows = []
     for code, (zh, en, kind, _unit) in SIGNALS.items():
         if code in p.levels:
             rule = f"{p.levels[code]} (override)"
+        elif code in tiers:
+            rule = tiers[code]
         elif code in FIXED:
             rule = LEVELS[FIXED[code]]
-        elif code.startswith("event_"):
-            rule = sev
         else:
-            rule = tiers[code]
+            assert _by_severity(code), code  # every other code is an event
+            rule = sev
         rows.append({"code": code, "label_zh": zh, "label_en": en, "kind": kind, "levels": rule})
     return rows

@@ -4,8 +4,10 @@ A *signal* is one adverse fact about an enterprise, with the figure behind it:
 
 * **own signals** — its ``status`` (违约 / 困难), its loans by five-tier
   classification (关注 / 次级 / 可疑 / 损失), overdue days, overdue payments,
-  extensions and 借新还旧, and its risk events (``events.csv``) by category, with
-  the highest severity;
+  extensions and 借新还旧, its balance sheet (资不抵债, a high 资产负债率), its
+  lenders (多头授信), its risk events (``events.csv``) by category, with the
+  highest severity, and the events of its key persons (a person id in
+  ``events.csv``: 主要股东、高管失联、外逃、被采取强制措施);
 * **network signals** — guarantee calls on it (担保代偿), its fall in the contagion
   cascade seeded by the defaulted firms (传染违约), defaulted or troubled guarantors,
   borrowers (whom it guarantees or lends to) and related parties (SPEC §4), and
@@ -37,13 +39,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from graphrisk.domain.glossary import EVENT_CATEGORY
+from graphrisk.domain.glossary import EVENT_CATEGORY, INSTITUTION, PERSON
 from graphrisk.io.dataset import Dataset
-from graphrisk.network.graph import Network, analysis
+from graphrisk.network.graph import KIND_CODES, Network, analysis
+from graphrisk.ownership.holdings import holding_closure
 from graphrisk.params import WarningParams
 
 __all__ = ["SIGNALS", "SIGNAL_COLUMNS", "NetworkFacts", "condition", "own_signals",
-           "network_signals", "CONDITION_NORMAL", "CONDITION_TROUBLED", "CONDITION_DEFAULTED"]
+           "network_signals", "key_person_links", "KEY_PERSON_ROLES", "CONDITION_NORMAL",
+           "CONDITION_TROUBLED", "CONDITION_DEFAULTED"]
 
 #: code → (Chinese label, English label, "own" or "network", unit of ``value``)
 SIGNALS: dict[str, tuple[str, str, str, str]] = {
@@ -56,8 +60,12 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
     "overdue_days": ("贷款逾期", "overdue loan", "own", "天"),
     "overdue_count": ("多次逾期", "overdue payments", "own", "次"),
     "extensions": ("展期/借新还旧", "extensions / refinancing", "own", "次"),
+    "negative_equity": ("资不抵债", "negative equity", "own", "万元"),
+    "high_leverage": ("资产负债率过高", "high debt ratio", "own", "%"),
+    "many_lenders": ("多头授信", "many lenders", "own", "家"),
     **{f"event_{c}": (f"{zh}事件", f"{c.replace('_', ' ')} risk event", "own", "级")
        for c, zh in EVENT_CATEGORY.items()},
+    "related_person_event": ("关键人员风险事件", "risk event of a key person", "own", "级"),
     "guarantee_calls": ("担保代偿", "guarantee calls", "network", "万元"),
     "cascade_default": ("传染违约", "falls in the contagion cascade", "network", "轮"),
     "guarantor_defaulted": ("担保人违约", "guarantor defaulted", "network", "万元"),
@@ -76,6 +84,12 @@ SIGNAL_COLUMNS = ("pos", "code", "value", "count", "detail")
 CONDITION_NORMAL, CONDITION_TROUBLED, CONDITION_DEFAULTED = 0, 1, 2
 #: ids listed in a signal's ``detail`` at most
 DETAIL_LIMIT = 10
+#: the posts that make a person a *key person* of an enterprise (SPEC §8 "events of its
+#: key persons"; issue 14: actual controller, chairman, general manager, legal
+#: representative, CFO); a holder of >= ``WarningParams.related.equity_threshold`` is one too
+KEY_PERSON_ROLES = ("actual_controller", "chairman", "general_manager",
+                    "legal_representative", "cfo")
+_PERSON, _INSTITUTION = KIND_CODES[PERSON], KIND_CODES[INSTITUTION]
 
 
 @dataclass
@@ -196,33 +210,69 @@ def condition(net: Network) -> np.ndarray:
 
 @analysis(params=WarningParams)
 def own_signals(net: Network, *, params: WarningParams | None = None) -> pd.DataFrame:
-    """Find the signals of the enterprise's own status, loans and events.
+    """Find the signals of the enterprise's own status, loans, balance sheet and events.
 
     Parameters
     ----------
     net : Network or Dataset
         Gives the tables and the entity indices.
     params : WarningParams, optional
-        Only ``missing_severity`` is used here (the thresholds are applied by
-        :mod:`graphrisk.watch.levels`).
+        ``leverage_yellow`` and ``lenders_yellow`` decide whether ``high_leverage`` and
+        ``many_lenders`` are found, ``missing_severity`` fills a missing event
+        severity, ``related`` (its ``equity_threshold`` and ownership mode) finds the
+        holders behind a person event; the other thresholds are applied by
+        :mod:`graphrisk.watch.levels`.
 
     Returns
     -------
     DataFrame
         One row per (enterprise, signal code) with columns :data:`SIGNAL_COLUMNS`:
-        ``status_*`` (value 1), ``loan_<class>`` (value: balance in that class,
-        count: loans), ``overdue_days`` (value: the largest overdue days), ``overdue_count``
-        and ``extensions`` (summed over the loans), ``event_<category>`` (value: the
-        highest severity, count: events; detail: date and description of the worst,
-        latest event).  Only enterprises get signals (loans of persons are skipped).
+
+        ``status_*``
+            value 1.
+        ``loan_<class>``
+            value: balance in that class, count: loans.
+        ``overdue_days``
+            value: the largest overdue days of its loans.
+        ``overdue_count``, ``extensions``
+            summed over its loans.
+        ``negative_equity`` (资不抵债)
+            ``net_assets`` < 0, or ``total_liabilities`` > ``total_assets``; value: the
+            deficit (万元, the larger of the two readings); detail: the three figures
+            given.
+        ``high_leverage`` (资产负债率)
+            ``total_liabilities / total_assets`` above ``leverage_yellow``; value: the
+            ratio in percent; detail: the two figures.
+        ``many_lenders`` (多头授信)
+            at least ``lenders_yellow`` distinct lending *institutions* on its loans
+            (inter-company loans are not 授信); value and count: the lenders; detail
+            ``ids``, largest balance first.
+        ``event_<category>``
+            value: the highest severity, count: events; detail: date and description
+            of the worst, latest event.
+        ``related_person_event``
+            events of its key persons (see :func:`key_person_links`); value: the
+            highest severity, count: events; detail: the worst, latest event (``person``,
+            ``roles``, ``date``, ``category``, ``description``, ``severity``) and
+            ``persons`` [{``id``, ``roles``, ``share_pct``}].
+
+        Only enterprises get signals (loans of persons are skipped).
+
+    Examples
+    --------
+    >>> own_signals(net)[["pos", "code", "value"]].head(3).values.tolist()
+    [[2, 'status_defaulted', 1.0], [1, 'status_distressed', 1.0], [2, 'loan_loss', 300.0]]
 
     Notes
     -----
-    O((loans + events) log(loans + events)).
+    O((loans + events) log(loans + events)) plus, for person events, the holdings
+    of the persons concerned (:func:`graphrisk.ownership.holdings.holding_closure`).
     """
     assert params is not None  # filled in by @analysis
     ds = net.dataset
-    parts = [_status_signals(ds, net), _loan_signals(ds, net), _event_signals(ds, net, params)]
+    parts = [_status_signals(ds, net), _loan_signals(ds, net),
+             _balance_sheet_signals(ds, net, params), _lender_signals(net, params),
+             _event_signals(ds, net, params), _person_event_signals(ds, net, params)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
@@ -272,6 +322,48 @@ def _loan_signals(ds: Dataset, net: Network) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else _empty()
 
 
+def _balance_sheet_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataFrame:
+    """``negative_equity`` (资不抵债) and ``high_leverage`` (资产负债率), from the figures given."""
+    e = ds.tables["enterprises"]
+    if not len(e):
+        return _empty()
+    na, ta, tl = (e[c].to_numpy(float) for c in ("net_assets", "total_assets",
+                                                   "total_liabilities"))
+    with np.errstate(invalid="ignore"):
+        deficit = np.fmax(-na, tl - ta)  # NaN only when neither reading can be made
+        ratio = np.where(ta > 0, tl / np.where(ta > 0, ta, 1.0), np.nan)
+    pos = net.positions(e["id"])
+    out = []
+    neg = deficit > 0
+    if neg.any():
+        out.append(_frame(pos[neg], "negative_equity", deficit[neg], np.ones(int(neg.sum())),
+                          (_figures(na[i], ta[i], tl[i]) for i in np.flatnonzero(neg))))
+    high = ratio > params.leverage_yellow
+    if high.any():
+        out.append(_frame(pos[high], "high_leverage", 100.0 * ratio[high],
+                          np.ones(int(high.sum())),
+                          (_figures(np.nan, ta[i], tl[i]) for i in np.flatnonzero(high))))
+    return pd.concat(out, ignore_index=True) if out else _empty()
+
+
+def _figures(net_assets: float, total_assets: float, total_liabilities: float,
+             ) -> dict[str, float]:
+    """Return the balance-sheet figures that are given (no NaN in a JSON detail)."""
+    got = {"net_assets": net_assets, "total_assets": total_assets,
+           "total_liabilities": total_liabilities}
+    return {k: float(v) for k, v in got.items() if not np.isnan(v)}
+
+
+def _lender_signals(net: Network, params: WarningParams) -> pd.DataFrame:
+    """``many_lenders`` (多头授信): distinct lending institutions of each enterprise."""
+    m = (net.kind[net.l_borrower] == 0) & (net.kind[net.l_lender] == _INSTITUTION)
+    pos, _tot, cnt, ids = _grouped_ids(net.l_borrower[m], net.ids[net.l_lender[m]],
+                                       net.l_balance[m])
+    many = cnt >= params.lenders_yellow
+    return _frame(pos[many], "many_lenders", cnt[many], cnt[many],
+                  ({"ids": i} for i, k in zip(ids, many, strict=True) if k))
+
+
 def _event_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataFrame:
     ev = ds.tables["events"]
     if not len(ev):
@@ -281,6 +373,7 @@ def _event_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataF
                       "sev": ev["severity"].fillna(params.missing_severity).to_numpy(np.int64),
                       "date": ev["date"].astype(str).to_numpy(object),
                       "desc": ev["description"].fillna("").astype(str).to_numpy(object)})
+    f = f[net.kind[f["pos"].to_numpy(np.int64)] == 0]  # a person's events: key persons
     f = f.sort_values(["pos", "cat", "sev", "date"], ascending=[True, True, False, False],
                       kind="stable")
     first = f.drop_duplicates(["pos", "cat"])
@@ -295,6 +388,119 @@ def _event_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataF
                        for d, s, v in zip(g["date"], g["desc"], g["sev"], strict=True))
             out.append(_frame(g["pos"], f"event_{cat}", g["sev"], counts[m], details))
     return pd.concat(out, ignore_index=True) if out else _empty()
+
+
+@analysis(params=WarningParams)
+def key_person_links(net: Network, persons: ArrayLike, *,
+                     params: WarningParams | None = None) -> pd.DataFrame:
+    """Find the enterprises where each person is a *key person*.
+
+    A key person of an enterprise holds one of :data:`KEY_PERSON_ROLES` there
+    (``positions.csv``: actual controller, chairman, general manager, legal
+    representative, CFO) or holds at least ``params.related.equity_threshold`` percent
+    of it (25; the holding h of SPEC §3 in the mode ``params.related.ownership``,
+    passthrough by default, so indirect holdings count).
+
+    Parameters
+    ----------
+    net : Network or Dataset
+    persons : array of int
+        Entity indices of the persons.
+    params : WarningParams, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per (person, enterprise): ``person``, ``pos`` (entity indices),
+        ``roles`` (list: the role codes in the order of :data:`KEY_PERSON_ROLES`, then
+        ``shareholder`` when the holding reaches the threshold) and ``share_pct`` (the
+        holding, NaN below the threshold); sorted by person, then enterprise.
+
+    Examples
+    --------
+    P1 holds 60 % of E1, E1 30 % of E2, E2 40 % of E3; passthrough deems P1 to hold
+    what E1 and E2 hold:
+
+    >>> f = key_person_links(net, net.positions(["P1"]))
+    >>> [(net.ids[p], r, s) for p, r, s in zip(f["pos"], f["roles"], f["share_pct"])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('E1', ['legal_representative', 'shareholder'], 60.0),
+     ('E2', ['chairman', 'shareholder'], 30.0), ('E3', ['shareholder'], 40.0)]
+
+    Notes
+    -----
+    O(positions) plus the holding closure of the given persons only.
+    """
+    assert params is not None  # filled in by @analysis
+    who = np.unique(np.asarray(persons, dtype=np.int64))
+    po = net.dataset.tables["positions"]
+    rows = pd.DataFrame({"person": pd.Series([], dtype=np.int64),
+                         "pos": pd.Series([], dtype=np.int64),
+                         "role": pd.Series([], dtype=object)})
+    if len(po) and len(who):
+        keep = po["role"].isin(KEY_PERSON_ROLES).to_numpy()
+        pp, cp = net.positions(po["person_id"][keep]), net.positions(po["company_id"][keep])
+        m = np.isin(pp, who)
+        rows = pd.DataFrame({"person": pp[m], "pos": cp[m],
+                             "role": po["role"].to_numpy(object)[keep][m]})
+    share = pd.DataFrame({"person": pd.Series([], dtype=np.int64),
+                          "pos": pd.Series([], dtype=np.int64),
+                          "share_pct": pd.Series([], dtype=float)})
+    if len(who) and len(net.h_src):
+        threshold = params.related.equity_threshold
+        H = holding_closure(net, params=params.related.ownership, holders=who,
+                            min_pct=threshold).tocoo()
+        ent = (net.kind[H.col] == 0) & (H.data >= threshold - 1e-9)
+        share = pd.DataFrame({"person": who[H.row[ent]], "pos": H.col[ent].astype(np.int64),
+                              "share_pct": H.data[ent]})
+    order = {r: i for i, r in enumerate(KEY_PERSON_ROLES)}
+    rows = rows.assign(o=rows["role"].map(order)).sort_values(["person", "pos", "o"])
+    roles = rows.drop_duplicates(["person", "pos", "role"]).groupby(
+        ["person", "pos"], sort=True)["role"].agg(list)
+    out = pd.concat([roles, share.set_index(["person", "pos"])["share_pct"]], axis=1)
+    out = out.sort_index().reset_index()
+    out["roles"] = [(r if isinstance(r, list) else []) + ([] if np.isnan(s) else ["shareholder"])
+                    for r, s in zip(out["role"], out["share_pct"], strict=True)]
+    return out[["person", "pos", "roles", "share_pct"]].astype({"person": np.int64,
+                                                                "pos": np.int64})
+
+
+def _person_event_signals(ds: Dataset, net: Network, params: WarningParams) -> pd.DataFrame:
+    """``related_person_event``: a person's events on every enterprise where it is key."""
+    ev = ds.tables["events"]
+    if not len(ev):
+        return _empty()
+    who = net.positions(ev["enterprise_id"])
+    m = net.kind[who] == _PERSON
+    if not m.any():
+        return _empty()
+    links = key_person_links(net, who[m], params=params)
+    if not len(links):
+        return _empty()
+    f = pd.DataFrame({"person": who[m], "cat": ev["category"].to_numpy(object)[m],
+                      "sev": ev["severity"].fillna(params.missing_severity)
+                      .to_numpy(np.int64)[m],
+                      "date": ev["date"].astype(str).to_numpy(object)[m],
+                      "desc": ev["description"].fillna("").astype(str).to_numpy(object)[m]})
+    f = f.merge(links, on="person")
+    if not len(f):
+        return _empty()
+    f = f.sort_values(["pos", "sev", "date", "person"], ascending=[True, False, False, True],
+                      kind="stable")
+    first = f.drop_duplicates("pos")
+    counts = f.groupby("pos", sort=True).size().reindex(first["pos"]).to_numpy()
+    people = f.drop_duplicates(["pos", "person"])
+    upos, plists = _split_lists(people["pos"].to_numpy(np.int64), np.array(
+        [{"id": net.ids[p], "roles": r, **({} if np.isnan(s) else {"share_pct": float(s)})}
+         for p, r, s in zip(people["person"], people["roles"], people["share_pct"],
+                            strict=True)], dtype=object))
+    assert (upos == first["pos"].to_numpy(np.int64)).all()  # both sorted by pos
+    details = ({"person": net.ids[p], "roles": r, "date": d, "category": c,
+                "description": t, "severity": int(v), "persons": ps}
+               for p, r, d, c, t, v, ps in zip(first["person"], first["roles"],
+                                                first["date"], first["cat"], first["desc"],
+                                                first["sev"], plists, strict=True))
+    return _frame(first["pos"], "related_person_event", first["sev"], counts, details)
 
 
 @analysis()

@@ -10,6 +10,11 @@ enterprise:
 3. :mod:`graphrisk.watch.levels` — the level each signal gives; the enterprise takes the
    highest, and every signal is a reason.
 
+Each entry also says whether a creditors' committee (债权人委员会) is due for the
+enterprise as a debtor (:func:`graphrisk.network.committees.debtor_committees`):
+``creditor_committee`` and ``committee_reasons`` (``code``, ``zh``, ``en``; empty for
+an enterprise that is not in default or distress with debt ≥ 5,000 万元).
+
 An enterprise is *listed* when it is key or has a level (any signal); ``include_all``
 lists every enterprise (level ``none`` for the others).  The list is sorted by level
 (red first), then by *exposure* — its own loan balance plus the guarantees it gave
@@ -27,8 +32,9 @@ import pandas as pd
 from graphrisk.domain.glossary import WARNING_LEVELS
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
+from graphrisk.network.committees import debtor_committees
 from graphrisk.network.graph import Network, analysis
-from graphrisk.params import KeyFirmParams, WarningParams
+from graphrisk.params import CommitteeParams, KeyFirmParams, WarningParams
 from graphrisk.watch._facts import network_facts
 from graphrisk.watch.key_enterprises import KeyFirms, key_enterprises
 from graphrisk.watch.levels import (
@@ -79,16 +85,19 @@ class Watchlist:
         "label_en", "figures"}], "signals": [{"code", "label_zh", "label_en", "kind",
         "value", "unit", "count", "level", "detail"}], "level", "level_zh",
         "reasons": [{"level", "signal", "zh", "en"}], "exposure", "credit",
-        "credit_source"}], "counts": {"red", "orange", "yellow", "blue", "none",
-        "key", "listed"}, "parameters": {"key", "warning", "rules"}, "notes": [...]}``
+        "credit_source", "creditor_committee", "committee_reasons": [{"code", "zh",
+        "en"}]}], "counts": {"red", "orange", "yellow", "blue", "none",
+        "key", "listed"}, "parameters": {"key", "warning", "committee", "rules"}, "notes": [...]}``
         """
         return {"enterprises": self.entries, "counts": self.counts,
                 "parameters": self.parameters, "notes": self.notes}
 
 
-@analysis(key_params=KeyFirmParams, warning_params=WarningParams)
+@analysis(key_params=KeyFirmParams, warning_params=WarningParams,
+          committee_params=CommitteeParams)
 def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
-              warning_params: WarningParams | None = None, include_all: bool = False,
+              warning_params: WarningParams | None = None,
+              committee_params: CommitteeParams | None = None, include_all: bool = False,
               min_level: str | None = None, key_only: bool = False) -> Watchlist:
     """List the key enterprises with their criteria, signals, warning level and reasons.
 
@@ -97,6 +106,8 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     net : Network or Dataset
     key_params : KeyFirmParams, optional
     warning_params : WarningParams, optional
+    committee_params : CommitteeParams, optional
+        The creditors'-committee rule behind ``creditor_committee``.
     include_all : bool
         List every enterprise, also those that are not key and have no signal.
     min_level : {"blue", "yellow", "orange", "red"}, optional
@@ -127,6 +138,7 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     signal.
     """
     assert key_params is not None and warning_params is not None  # filled in by @analysis
+    assert committee_params is not None
     ds = net.dataset
     if min_level is not None and min_level not in WARNING_LEVELS:
         raise ParameterError(f"unknown level {min_level!r}; use one of "
@@ -159,9 +171,15 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     sel = epos[listed]
     sel = sel[np.lexsort((net.ids[sel].astype(str), -exposure[sel], -lv[sel]))]
     entries = _entries(ds, net, sel, lv, key, exposure, keys, sig)
+    due = {d["debtor"]: d for d in debtor_committees(net, params=committee_params)}
+    for entry in entries:
+        d = due.get(entry["id"])
+        entry["creditor_committee"] = bool(d and d["creditor_committee"])
+        entry["committee_reasons"] = d["reasons"] if d else []
     counts = {name: int((lv[epos] == i).sum()) for i, name in reversed(list(enumerate(LEVELS)))}
     counts.update(key=int(key[epos].sum()), listed=len(entries))
-    parameters = {"key": asdict(kp), "warning": asdict(wp), "rules": level_rules(params=wp),
+    parameters = {"key": asdict(kp), "warning": asdict(wp),
+                  "committee": asdict(committee_params), "rules": level_rules(params=wp),
                   "calls_source": facts.calls_source}
     return Watchlist(entries, levels, counts, parameters, keys.notes + facts.notes)
 
