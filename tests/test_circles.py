@@ -362,13 +362,15 @@ def test_demo_circles_as_documented():
              for c in doc["circles"]}
     assert len(doc["circles"]) == 4 and len(doc["groups"]) == 10
     big = doc["circles"][0]
-    # 0.1.0 flagged the big circle 需组建债委会 on its 4 banks alone; no member is a debtor
-    # in default or distress owing ≥ 5,000 万元, so it is watched, not flagged (SPEC §5)
-    assert big["size"] == 6 and big["creditor_committee"] is False and big["watch"] is True
+    # 0.1.0 flagged the big circle 需组建债委会 on its 4 banks alone; now it needs one only
+    # through a member that does (SPEC §5): 青山置业, in distress (a credit event), owes
+    # 5,600 万元 to 4 banks
+    assert big["size"] == 6 and big["creditor_committee"] is True and big["watch"] is True
+    assert [names[m] for m in big["committee_debtors"]] == ["青山置业有限公司"]
     assert sorted(short.values(), key=len)[-1] == sorted(["置业", "建工", "水泥", "商砼", "机械",
                                                           "五金"])
     assert [c["watch"] for c in doc["circles"]].count(True) == 1
-    assert not any(c["creditor_committee"] for c in doc["circles"])
+    assert [c["creditor_committee"] for c in doc["circles"]] == [True, False, False, False]
     assert names[big["focus_members"][0]] == "青山置业有限公司"
     by_id = {e["id"]: set(e["patterns"]) for e in doc["edges"]}
     assert by_id["G001"] == by_id["G003"] == {"mutual"}

@@ -78,9 +78,10 @@ def test_committees_table_csv_and_errors(small, tmp_path):
 
 def test_committees_on_the_demo():
     data = run_json("committees", DEMO)
-    assert data["summary"]["committees"] == 0 and data["summary"]["circles_watch"] == 1
+    assert data["summary"]["committees"] == 1 and data["summary"]["circles_watch"] == 1
+    assert data["committees"][0]["banks"] == 4 and data["committees"][0]["debt"] == 5600
     data = run_json("committees", DEMO, "--min-debt", "1000", "--banks", "2")
-    assert data["summary"]["committees"] == 3
+    assert data["summary"]["committees"] == 4
 
 
 def test_chains_json(small):

@@ -296,19 +296,22 @@ def test_watchlist_and_annotations_carry_the_decision(issue_case):
 
 # --------------------------------------------------------------------------- the demo
 def test_demo_before_and_after():
-    """On the demo county no debtor in default or distress owes 5,000 万元 (the largest,
-    青山水泥, owes 2,800): no committee is due.  Graphrisk 0.1.0 flagged circle C001 (4
-    banks) as 需组建债委会; now C001 is watched and not flagged, and GRP001, GRP002, GRP004
-    (≥ 3 banks) are watched."""
+    """On the demo county one debtor in distress owes ≥ 5,000 万元 to ≥ 3 banks: 青山置业
+    (a credit event; 5,600 万元 from 4 banks) — a committee is due, and its circle C001
+    needs one through it.  The other 8 troubled firms owe less (the largest, 青山水泥,
+    2,800).  Graphrisk 0.1.0 flagged circle C001 on its 4 banks alone, whatever its
+    members' state; GRP001, GRP002, GRP004 (≥ 3 banks) are watched."""
     ds = load_dataset(DEMO)
     doc = committees(ds)
     s = doc["summary"]
-    assert (s["troubled"], s["debtors"], s["committees"], s["below_min_debt"]) == (8, 0, 0, 8)
+    names = ds.names()
+    assert (s["troubled"], s["debtors"], s["committees"], s["below_min_debt"]) == (9, 1, 1, 8)
+    assert [names[d["debtor"]] for d in doc["committees"]] == ["青山置业有限公司"]
     assert [c["id"] for c in doc["circles"]] == ["C001"]
     assert [g["id"] for g in doc["groups"]] == ["GRP001", "GRP002", "GRP004"]
-    assert not any(c["creditor_committee"] for c in analyze_circles(ds)["circles"])
+    assert [c["creditor_committee"] for c in analyze_circles(ds)["circles"]] == [
+        True, False, False, False]
     low = committees(ds, params=CommitteeParams(min_debt=1000, banks=2))
-    names = ds.names()
     assert [names[d["debtor"]] for d in low["committees"]] == [
-        "青山水泥有限公司", "青山机械制造有限公司", "青山玻璃制品有限公司"]
+        "青山置业有限公司", "青山水泥有限公司", "青山机械制造有限公司", "青山玻璃制品有限公司"]
     assert [c["id"] for c in low["circles"] if c["creditor_committee"]] == ["C001", "C003"]

@@ -401,7 +401,7 @@ def test_demo_key_enterprises():
     assert Counter(res.criteria["code"]) == {
         "related": 27, "mutual_guarantee": 13, "top_credit": 10, "key_sector": 4,
         "large_credit": 4, "cross_region": 3, "agri_leader": 1, "private_lending": 1,
-        "key_project": 1}
+        "key_project": 1, "tax_livelihood": 1}  # 青山县水务 is tagged tax_livelihood
     assert len(got) == 36 and res.mask(net.n).sum() == len(got)
     assert np.all(res.criteria["pos"].to_numpy() == net.positions(res.criteria["id"]))
     by_name = {names[k]: v for k, v in got.items()}

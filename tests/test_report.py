@@ -75,12 +75,12 @@ def test_demo_report_html(demo_report):
     page = (res.path / "circles" / "C001.html").read_text("utf-8")
     c1 = doc["circles"][0]
     assert all(name in page for name in c1["names"])
-    # creditors' committees (SPEC §5): no large debtor in distress on the demo, so C001
-    # (4 banks) is watched, not told 须组建债权人委员会 (as 0.1.0 did)
+    # creditors' committees (SPEC §5): 青山置业 (in distress, 5,600 万元, 4 banks) needs one,
+    # and C001 through it — not on its 4 banks alone, as 0.1.0 flagged it
     assert "债权人委员会（按债务人）" in html and "需组建债委会的债务人" in html
-    assert doc["committees"]["summary"]["committees"] == 0
-    assert c1["watch"] is True and c1["creditor_committee"] is False
-    assert "列入关注" in page and "成员共欠 4 家银行" in page and "须组建债权人委员会" not in page
+    assert doc["committees"]["summary"]["committees"] == 1
+    assert c1["watch"] is True and c1["creditor_committee"] is True
+    assert "青山置业有限公司" in page and "成员共欠 4 家银行" in page
     assert 'href="../network.html#circle=C001"' in page and not re.search(r"https?:", page)
     assert page.count("<circle ") == c1["size"]      # one node per member in the drawing
 

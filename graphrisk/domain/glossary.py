@@ -321,7 +321,8 @@ TABLES: dict[str, Table] = {
             _c("end_date", ("到期日期", "终止日期"), "date"),
         )),
         Table("events", "风险事件", (
-            _c("enterprise_id", ("企业编号", "企业"), "ref", True, refs=(_E,)),
+            # an enterprise or a key person (主要股东、高管失联、外逃、被采取强制措施)
+            _c("enterprise_id", ("企业编号", "企业"), "ref", True, refs=(_E, _P)),
             _c("date", ("日期", "发生日期"), "date", True),
             _c("category", ("类别",), "enum", True, enum="event_category"),
             _c("severity", ("严重程度",), "severity"),

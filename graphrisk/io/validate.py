@@ -35,12 +35,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from graphrisk.domain.glossary import (
-    ENTERPRISE,
     ENTITY_KINDS,
     ENUM_SYNONYMS,
     ENUMS,
     LOAN,
-    PERSON,
     TABLES,
     Column,
 )
@@ -54,9 +52,6 @@ _DEFAULTS = {("enterprises", "status"): "normal", ("institutions", "type"): "ban
              ("loans", "classification"): "normal", ("guarantees", "type"): "joint_several"}
 _MAX_PER_RULE = 1000  # problems listed per (file, rule) before summarising
 #: allowed kinds of a reference wider than the column's declaration: SPEC §1 (0.2.0)
-#: lets ``events.enterprise_id`` name "an enterprise or a person id" (a person event:
-#: 主要股东、高管失联、外逃、被采取强制措施)
-_REFS = {("events", "enterprise_id"): (ENTERPRISE, PERSON)}
 
 
 class _Collector:
@@ -503,7 +498,7 @@ def _check_references(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
                 continue
             vals = t[col.name]
             present = (vals != "").to_numpy() & ~invisible_mask(vals)
-            refs = _REFS.get((name, col.name), col.refs)
+            refs = col.refs
             if refs == (LOAN,):
                 unknown = present & ~vals.isin(loan_ids.index).to_numpy()
                 what, seen = "loan", hidden["loan"]

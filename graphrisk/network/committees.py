@@ -578,8 +578,8 @@ def committees(net: Network, *, params: CommitteeParams | None = None,
     ['status_defaulted', 'npl', 'large_debt', 'banks']
     >>> doc["circles"][0]["id"], doc["circles"][0]["committee_debtors"]
     ('C001', ['E2'])
-    >>> committees(demo_net)["summary"]["committees"]   # no large debtor in distress
-    0
+    >>> committees(demo_net)["summary"]["committees"]   # 青山置业: 5,600 万元, 4 banks
+    1
 
     Notes
     -----

@@ -122,9 +122,9 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
     ('C001', ['E1', 'E2'], [['E1', 'E2']], False)
     >>> c = circle_metrics(demo_net)[0]  # the largest circle of the demo county
     >>> c["size"], c["bank_count"], c["watch"], c["creditor_committee"]
-    (6, 4, True, False)
+    (6, 4, True, True)
     >>> [r["code"] for r in c["committee_reasons"]], len(c["troubled_members"])
-    (['watch', 'no_committee'], 3)
+    (['member_committee', 'watch'], 4)
 
     Notes
     -----
@@ -345,7 +345,7 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None,
     >>> doc["summary"]["groups"], doc["summary"]["circles"], doc["summary"]["mutual_pairs"]
     (10, 4, 2)
     >>> doc["summary"]["creditor_committees"], doc["summary"]["watch"]
-    (0, 1)
+    (1, 1)
     >>> analyze_circles(net)["edges"][0]
     {'id': 'G1', 'guarantor_id': 'E2', 'borrower_id': 'E1', 'amount': 800.0,
      'patterns': ('mutual',), 'group': 'GRP001', 'circle': 'C001'}

@@ -208,8 +208,8 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
     --------
     >>> key_enterprises(demo_net).criteria["code"].value_counts().to_dict()
     {'related': 27, 'mutual_guarantee': 13, 'top_credit': 10, 'key_sector': 4,
-     'large_credit': 4, 'cross_region': 3, 'agri_leader': 1, 'private_lending': 1,
-     'key_project': 1}
+     'large_credit': 4, 'cross_region': 3, 'tax_livelihood': 1, 'agri_leader': 1,
+     'private_lending': 1, 'key_project': 1}
     >>> len(key_enterprises(demo_net).ids)
     36
 
