@@ -401,10 +401,6 @@ def test_hostile_names_round_trip_unchanged(store, tmp_path):
 def test_person_events_round_trip(store, make_dataset):
     """SPEC §1: `events.csv` `enterprise_id` is "an enterprise or a person id" — an event of
     a key person is stored on the person and read back, never dropped."""
-    from graphrisk.io.load import load_dataset
-    from graphrisk.neo4j.load import store_dataset
-    from graphrisk.neo4j.read import read_dataset
-
     from .conftest import SMALL
 
     tables = dict(SMALL, events="enterprise_id,date,category,severity,description\n"

@@ -48,9 +48,8 @@ from graphrisk.errors import GraphRiskError
 from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, open_store
 from graphrisk.neo4j.connection import chunks as _chunks
 from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups, pattern_lists
-from graphrisk.network.committees import debtor_committees
+from graphrisk.network.committees import debtor_committees, label_ids
 from graphrisk.network.graph import Network, analysis
-from graphrisk.network.metrics import label_ids
 from graphrisk.ownership.related import related_parties
 from graphrisk.watch.watchlist import watchlist
 

@@ -41,9 +41,9 @@ import numpy as np
 from graphrisk.errors import ParameterError
 from graphrisk.network.chains import entity_names, link_graph, reach
 from graphrisk.network.circles import circle_labels, guarantee_groups
+from graphrisk.network.committees import _id_rank, label_ids, lender_types
 from graphrisk.network.cycles import sorted_unique
 from graphrisk.network.graph import Network, analysis
-from graphrisk.network.metrics import _id_rank, label_ids, lender_types
 from graphrisk.params import ChainParams
 
 __all__ = ["lender_exposure", "borrower_exposure"]

@@ -52,21 +52,18 @@ from graphrisk.network.circles import (
     mutual_pairs,
     pattern_lists,
 )
-from graphrisk.network.committees import (  # noqa: F401  (_id_rank: used by .exposure)
+from graphrisk.network.committees import (
     _flat_members,
-    _id_rank,
     debtor_facts,
     label_committees,
     label_ids,
-    lender_types,
 )
 from graphrisk.network.cycles import _circle_cycles_flat, simple_adjacency
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CircleParams, CommitteeParams
 
 __all__ = ["circle_metrics", "group_metrics", "analyze_circles", "focus_enterprises",
-           "entity_exposure",
-           "label_ids", "lender_types"]
+           "entity_exposure"]
 
 
 def entity_exposure(net: Network) -> np.ndarray:

@@ -69,11 +69,6 @@ def _roles(mask: int, lang: str) -> str:
     return ", ".join(r.replace("_", " ") for r in names)
 
 
-def _labels(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Guarantee groups and circles (:mod:`graphrisk.network.circles`)."""
-    return guarantee_groups(net), circle_labels(net)
-
-
 def _pairs(src: np.ndarray, dst: np.ndarray, n: int, *weights: np.ndarray,
            how: str = "sum") -> tuple[list[np.ndarray], np.ndarray]:
     """Collapse parallel edges: unique (src, dst) pairs, their count and weights."""
@@ -204,7 +199,7 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
     p = params
     lang = p.lang
     n = net.n
-    group, circle = _labels(net)
+    group, circle = guarantee_groups(net), circle_labels(net)
     cols = _entity_columns(ds, net, levels)
     e = _edges(ds, net, lang)
     other = e["rel"] != 0

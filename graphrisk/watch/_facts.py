@@ -28,8 +28,8 @@ from numpy.typing import ArrayLike
 
 from graphrisk.contagion.cascade import capacities, cascade, compile_model
 from graphrisk.network.circles import circle_labels
+from graphrisk.network.committees import label_ids
 from graphrisk.network.graph import Network, analysis
-from graphrisk.network.metrics import label_ids
 from graphrisk.ownership.related import related_pairs_frame
 from graphrisk.params import KeyFirmParams, RelatedParams, WarningParams
 from graphrisk.watch.signals import CONDITION_DEFAULTED, NetworkFacts, condition
