@@ -49,9 +49,9 @@ def report(**kw):
 
 _CHILD = {
     "generate": """
-from graphrisk.synth import generate, write_dataset
+from graphrisk.synth import GeneratorParams, generate, write_dataset
 t0 = time.perf_counter()
-tables = generate({n}, seed={seed})
+tables = generate({n}, seed={seed}, params=GeneratorParams.profile({profile!r}))
 t1 = time.perf_counter()
 counts = write_dataset(tables, {path!r})
 t2 = time.perf_counter()
@@ -87,10 +87,11 @@ report(seconds=t1 - t0,
 }
 
 
-def run_step(step: str, n: int, seed: int, path: Path, timeout: float) -> dict:
+def run_step(step: str, n: int, seed: int, path: Path, timeout: float,
+             profile: str = "realistic") -> dict:
     """Run one step in a fresh interpreter; return its report (or the failure)."""
     code = textwrap.dedent(_PRELUDE.format(repo=str(REPO))) + textwrap.dedent(
-        _CHILD[step].format(n=n, seed=seed, path=str(path)))
+        _CHILD[step].format(n=n, seed=seed, path=str(path), profile=profile))
     t0 = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -116,6 +117,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", default=",".join(STEPS),
                     help="comma-separated steps among " + ", ".join(STEPS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--profile", default="realistic", choices=("realistic", "stress",
+                                                                "circle-heavy"),
+                    help="generator profile (datasets go to bench/data/<profile>-g<N>)")
     ap.add_argument("--reuse", action="store_true",
                     help="skip 'generate' when bench/data/g<N> already exists")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per step")
@@ -129,7 +133,7 @@ def main(argv=None) -> int:
     DATA.mkdir(parents=True, exist_ok=True)
     results, counts = [], {}
     for n in sizes:
-        path = DATA / f"g{n}"
+        path = DATA / (f"g{n}" if args.profile == "stress" else f"{args.profile}-g{n}")
         for step in steps:
             if step == "networkx" and n > NETWORKX_MAX:
                 continue
@@ -138,7 +142,7 @@ def main(argv=None) -> int:
             if step != "generate" and not (path / "enterprises.csv").exists():
                 results.append({"step": step, "n": n, "error": "no dataset (run generate)"})
                 continue
-            r = run_step(step, n, args.seed, path, args.timeout)
+            r = run_step(step, n, args.seed, path, args.timeout, args.profile)
             results.append(r)
             if "counts" in r and step == "generate":
                 counts[n] = r["counts"]

@@ -85,10 +85,11 @@ def main(argv=None) -> int:
     data = args.data or HERE / "data" / f"neo4j_g{args.enterprises}_s{args.seed}"
     results: list[dict] = []
     if not (data / "enterprises.csv").exists():
-        from graphrisk.synth import generate, write_dataset
+        from graphrisk.synth import GeneratorParams, generate, write_dataset
 
         timed(results, "generate", lambda: write_dataset(
-            generate(args.enterprises, seed=args.seed), data), detail=str(data))
+            generate(args.enterprises, seed=args.seed, params=GeneratorParams.profile("stress")),
+            data), detail=str(data))
     ds = timed(results, "validate", lambda: load_dataset(data),
                detail=lambda d: ", ".join(f"{k} {v:,}" for k, v in d.counts().items()))
     rows = int(sum(ds.counts().values()))

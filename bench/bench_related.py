@@ -1,7 +1,7 @@
 """Ownership and related-party benchmark on generated datasets (10k–1M enterprises).
 
 For each size, one fresh Python process loads ``bench/data/gen_<N>_s1`` (written by
-``graphrisk generate --enterprises N --seed 1 -o DIR`` when missing) once and times:
+``graphrisk generate --enterprises N --seed 1 --profile stress -o DIR`` when missing) once and times:
 
 ``load``              :func:`graphrisk.io.load_dataset` + :func:`graphrisk.network.graph.build_network`
 ``holdings_pt``       all holdings ≥ 1 % of every holder, passthrough (T = 25 %)
@@ -238,7 +238,8 @@ def dataset(n: int) -> Path:
     if not (path / "enterprises.csv").exists():
         print(f"generating {path} …", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "graphrisk", "generate", "--enterprises", str(n),
-                        "--seed", "1", "-o", str(path), "--force"], cwd=REPO, check=True)
+                        "--seed", "1", "--profile", "stress", "-o", str(path), "--force"],
+                       cwd=REPO, check=True)
     return path
 
 

@@ -58,10 +58,11 @@ def world(request, neo4j_store, tmp_path_factory):  # noqa: F811
     if request.param == "demo":
         ds = load_dataset(DEMO)
     else:
-        from graphrisk.synth import generate, write_dataset
+        from graphrisk.synth import GeneratorParams, generate, write_dataset
 
         path = tmp_path_factory.mktemp("gen") / "g5k"
-        write_dataset(generate(5000, seed=1), path)
+        # the dense profile: hundreds of circles and mutual pairs to compare with networkx
+        write_dataset(generate(5000, seed=1, params=GeneratorParams.profile("stress")), path)
         ds = load_dataset(path)
     store_dataset(ds, neo4j_store, wipe=True, batch_size=10_000)
     report = annotate(ds, neo4j_store)

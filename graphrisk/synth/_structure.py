@@ -28,9 +28,9 @@ import pandas as pd
 from graphrisk.synth.params import AS_OF, GeneratorParams
 from graphrisk.synth.vocab import INDUSTRIES, REGIONS, industry_shares
 
-__all__ = ["State", "contains", "dates", "draw_clusters", "draw_groups", "draw_persons",
-           "draw_tree", "first_unique", "labels", "pick", "rounded", "streams", "take",
-           "unique_sorted", "zipf_weights"]
+__all__ = ["State", "contains", "core_size", "dates", "draw_clusters", "draw_groups",
+           "draw_persons", "draw_tree", "first_unique", "labels", "pick", "rounded", "streams",
+           "take", "unique_sorted", "zipf_weights"]
 
 
 # ------------------------------------------------------------------ random helpers
@@ -275,8 +275,23 @@ class State:
         self.n, self.p = n, p
 
 
+def core_size(n: int, core_cluster_size: int) -> int:
+    """Return the size of the core cluster of *n* enterprises.
+
+    ``core_cluster_size``, but at most a twentieth of the enterprises (so a small
+    network is not one cluster); 0 when that leaves fewer than two members.
+
+    Examples
+    --------
+    >>> core_size(100_000, 480), core_size(2000, 480), core_size(30, 480), core_size(10**6, 0)
+    (480, 100, 0, 0)
+    """
+    core = min(int(core_cluster_size), n // 20)
+    return core if core >= 2 else 0
+
+
 def draw_clusters(s: State, rng: np.random.Generator) -> None:
-    """Cut the line of positions into clusters (power-law sizes).
+    """Cut the line of positions into clusters (power-law sizes; the core cluster first).
 
     Each cluster gets a region, an industry, a dense flag and a credit shock.
 
@@ -289,17 +304,21 @@ def draw_clusters(s: State, rng: np.random.Generator) -> None:
         The stage's random stream.
     """
     n, p = s.n, s.p
+    core = core_size(n, p.core_cluster_size)
+    rest = n - core  # positions left for the power-law clusters (all of them without a core)
     sizes_all = np.arange(1, p.max_cluster_size + 1)
     prob = sizes_all.astype(float) ** -p.cluster_exponent
     prob /= prob.sum()
     mean = float(sizes_all @ prob)
-    draws = rng.choice(sizes_all, size=int(n / mean * 1.2) + 16, p=prob)
-    while draws.sum() < n:
-        draws = np.concatenate([draws, rng.choice(sizes_all, size=int(n / mean) + 16, p=prob)])
+    draws = rng.choice(sizes_all, size=int(rest / mean * 1.2) + 16, p=prob)
+    while draws.sum() < rest:
+        draws = np.concatenate([draws, rng.choice(sizes_all, size=int(rest / mean) + 16, p=prob)])
     cs = np.cumsum(draws)
-    m = int(np.searchsorted(cs, n))
+    m = int(np.searchsorted(cs, rest))
     sizes = draws[: m + 1].astype(np.int64)
-    sizes[-1] -= cs[m] - n
+    sizes[-1] -= cs[m] - rest
+    if core:
+        sizes = np.concatenate([[core], sizes]).astype(np.int64)
     s.sizes = sizes
     s.start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     s.cl = np.repeat(np.arange(sizes.size), sizes)
