@@ -26,7 +26,7 @@ _API = {
     # load, validate, export (io)
     "load_dataset": "io.load", "Dataset": "io.dataset", "LoadOptions": "io.dataset",
     "read_tables": "io.read", "validate_tables": "io.validate", "write_dataset": "io.export",
-    "summarize": "io.summary",
+    "summarize": "io.summary", "ingest": "io.store", "open_snapshot": "io.store",
     # the network
     "Network": "network.graph", "build_network": "network.graph", "to_networkx": "network.graph",
     # structure: groups, circles, chains, exposure
@@ -60,7 +60,8 @@ _API = {
     "ChainParams": "params", "KeyFirmParams": "params", "WarningParams": "params",
     "ContagionParams": "params", "StrategyParams": "params", "ReportParams": "params",
     "GraphRiskError": "errors", "DatasetError": "errors", "ParameterError": "errors",
-    "UnknownEntityError": "errors", "StoreError": "errors",
+    "UnknownEntityError": "errors", "StoreError": "errors", "SnapshotError": "errors",
+    "StaleSnapshotError": "errors",
 }
 
 __getattr__, __dir__, _names = attach(__name__, _API)
@@ -73,6 +74,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.errors import DatasetError as DatasetError
     from graphrisk.errors import GraphRiskError as GraphRiskError
     from graphrisk.errors import ParameterError as ParameterError
+    from graphrisk.errors import SnapshotError as SnapshotError
+    from graphrisk.errors import StaleSnapshotError as StaleSnapshotError
     from graphrisk.errors import StoreError as StoreError
     from graphrisk.errors import UnknownEntityError as UnknownEntityError
     from graphrisk.io.dataset import Dataset as Dataset
@@ -80,6 +83,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.io.export import write_dataset as write_dataset
     from graphrisk.io.load import load_dataset as load_dataset
     from graphrisk.io.read import read_tables as read_tables
+    from graphrisk.io.store import ingest as ingest
+    from graphrisk.io.store import open_snapshot as open_snapshot
     from graphrisk.io.summary import summarize as summarize
     from graphrisk.io.validate import validate_tables as validate_tables
     from graphrisk.mitigation.plan import recommend as recommend

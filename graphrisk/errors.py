@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Problem", "GraphRiskError", "DatasetError", "UnknownEntityError",
-           "ParameterError", "StoreError"]
+           "ParameterError", "StoreError", "SnapshotError", "StaleSnapshotError"]
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +77,14 @@ class ParameterError(GraphRiskError, ValueError):
 
 class StoreError(GraphRiskError):
     """Talking to the graph store (Neo4j) failed."""
+
+
+class SnapshotError(GraphRiskError):
+    """A snapshot store (``graphrisk ingest``) cannot be opened: missing or broken files."""
+
+
+class StaleSnapshotError(SnapshotError):
+    """The source files of a snapshot store changed since it was ingested."""
 
 
 class OutputError(GraphRiskError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,13 @@ import click
 from graphrisk import __version__
 from graphrisk.errors import DatasetError, GraphRiskError
 from graphrisk.io.dataset import Dataset, LoadOptions
+from graphrisk.io.jsonout import dump_json
 from graphrisk.io.output import is_stream, open_output
-from graphrisk.report.formats import csv_text, text_table, to_json
+from graphrisk.report.formats import csv_text, text_table
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
            "open_dataset", "read_source", "echo_err", "DatasetSource", "default_of",
-           "command_load_options"]
+           "command_load_options", "snapshot_options_check"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -111,7 +113,7 @@ def output_options(func: Callable) -> Callable:
 
 
 class DatasetSource(click.ParamType):
-    """A dataset folder, an ``.xlsx`` workbook, or a Neo4j URI (``bolt://…``, ``neo4j://…``).
+    """A dataset folder, an ``.xlsx`` workbook, a snapshot store, or a Neo4j URI (``bolt://…``).
 
     Paths are checked to exist and returned as :class:`~pathlib.Path`; a Neo4j URI is
     returned as it is (str) and read by :func:`open_dataset` from the store
@@ -130,13 +132,14 @@ class DatasetSource(click.ParamType):
             path = Path(str(value))
             if not path.exists():
                 self.fail(f"{str(value)!r} does not exist (give a dataset folder, an .xlsx "
-                          "workbook or a Neo4j URI such as bolt://127.0.0.1:7687)", param, ctx)
+                          "workbook, a snapshot store (graphrisk ingest) or a Neo4j URI such "
+                          "as bolt://127.0.0.1:7687)", param, ctx)
             return path
         return str(value)
 
 
 def dataset_argument(func: Callable) -> Callable:
-    """Add the DATASET argument: a folder, an .xlsx workbook or a Neo4j URI."""
+    """Add the DATASET argument: a folder, an .xlsx workbook, a snapshot store or a Neo4j URI."""
     return click.argument("dataset", type=DatasetSource())(func)
 
 
@@ -159,8 +162,9 @@ def load_options(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         max_amount = kwargs.pop("max_amount", None)
         ctx = click.get_current_context(silent=True)
-        if ctx is not None and max_amount is not None:
-            ctx.meta["graphrisk.max_amount"] = max_amount
+        if ctx is not None and max_amount is not None and ctx.get_parameter_source(
+                "max_amount") is not click.core.ParameterSource.DEFAULT:
+            ctx.meta["graphrisk.max_amount"] = max_amount  # given: a snapshot store checks it
         return func(*args, **kwargs)
 
     return wrapper
@@ -168,13 +172,15 @@ def load_options(func: Callable) -> Callable:
 
 def read_source(path: Path | str, encoding: str | None = None, strict: bool = False,
                 max_amount: float | None = None) -> Dataset:
-    """Load and validate a dataset from files or from a Neo4j store.
+    """Load and validate a dataset from files, a snapshot store or a Neo4j store.
 
     A Neo4j URI (``bolt://…``) is read by :func:`graphrisk.neo4j.read.read_dataset` and
     validated the same way; raises :class:`~graphrisk.errors.DatasetError` with every
-    problem.  *max_amount* (万元) defaults to the ``--max-amount`` of the running
-    command (see :func:`load_options`), else to the default of
-    :class:`~graphrisk.io.dataset.LoadOptions`.
+    problem.  A snapshot store (``graphrisk ingest``) is opened as it is, validated
+    already; it is refused when stale or when the command asks for a stricter check
+    than the store was ingested with (:func:`snapshot_options_check`).  *max_amount*
+    (万元) defaults to the ``--max-amount`` of the running command (see
+    :func:`load_options`), else to the default of :class:`~graphrisk.io.dataset.LoadOptions`.
     """
     from graphrisk.io.load import load_dataset
     from graphrisk.neo4j.connection import Neo4jParams
@@ -184,8 +190,51 @@ def read_source(path: Path | str, encoding: str | None = None, strict: bool = Fa
 
         return read_dataset(Neo4jParams.from_env(str(path)),
                             command_load_options(strict=strict, max_amount=max_amount))
-    return load_dataset(path, command_load_options(encoding=encoding, strict=strict,
-                                                   max_amount=max_amount))
+    options = command_load_options(encoding=encoding, strict=strict, max_amount=max_amount)
+    from graphrisk.io.store import is_snapshot, open_snapshot, read_manifest
+
+    if is_snapshot(path):
+        given = max_amount is not None or _given_max_amount() is not None
+        snapshot_options_check(path, read_manifest(path).get("load_options") or {}, options,
+                               check_max_amount=given)
+        return open_snapshot(path)
+    return load_dataset(path, options)
+
+
+def _given_max_amount() -> float | None:
+    """Return the ``--max-amount`` given to the running command (None: not given)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("graphrisk.max_amount") if ctx is not None else None
+
+
+def snapshot_options_check(store: Path | str, ingested: dict[str, Any],
+                           options: LoadOptions, *, check_max_amount: bool = True) -> None:
+    """Refuse to read a snapshot store with a stricter check than it was ingested with.
+
+    ``--strict`` on a store ingested without it, or a ``--max-amount`` below the
+    store's, could turn a warning into an error or refuse an amount: the store must be
+    ingested again with those options.  ``--encoding`` does not apply to a store.
+
+    >>> snapshot_options_check("s", {"strict": False, "max_amount": 1e9}, LoadOptions())
+    >>> snapshot_options_check("s", {"strict": False, "max_amount": 1e9},
+    ...                        LoadOptions(strict=True))
+    Traceback (most recent call last):
+    ...
+    graphrisk.errors.ParameterError: s was ingested without --strict; run graphrisk ingest SOURCE -o s --strict
+    """
+    from graphrisk.errors import ParameterError
+
+    if options.strict and not ingested.get("strict", False):
+        raise ParameterError(f"{store} was ingested without --strict; run graphrisk ingest "
+                             f"SOURCE -o {store} --strict")
+    stored = float(ingested.get("max_amount", options.max_amount))
+    if check_max_amount and options.max_amount < stored:
+        raise ParameterError(f"{store} was ingested with --max-amount {stored:g}; run "
+                             f"graphrisk ingest SOURCE -o {store} --max-amount "
+                             f"{options.max_amount:g} to apply a lower bound")
+    if options.encoding:
+        echo_err(f"warning: --encoding {options.encoding} does not apply to a snapshot store "
+                 f"({store}); ignored")
 
 
 def command_load_options(*, encoding: str | None = None, strict: bool = False,
@@ -196,8 +245,7 @@ def command_load_options(*, encoding: str | None = None, strict: bool = False,
     context by :func:`load_options`), else to the :class:`LoadOptions` default.
     """
     if max_amount is None:
-        ctx = click.get_current_context(silent=True)
-        max_amount = ctx.meta.get("graphrisk.max_amount") if ctx is not None else None
+        max_amount = _given_max_amount()
     if max_amount is None:
         max_amount = default_of(LoadOptions, "max_amount")
     return LoadOptions(encoding=encoding, strict=strict, max_amount=max_amount)
@@ -219,26 +267,30 @@ def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = F
 def emit(out: Output, fmt: str, output: Path | None) -> None:
     """Write *out* in the chosen format to *output* (or stdout).
 
-    A file is written whole or not at all (:func:`graphrisk.io.output.open_output`);
-    ``-``, a device or a FIFO is written to directly.
+    JSON is indented on a terminal and compact otherwise (a file, a pipe), streamed
+    piece by piece (:func:`graphrisk.io.jsonout.dump_json`).  A file is written whole or
+    not at all (:func:`graphrisk.io.output.open_output`); ``-``, a device or a FIFO is
+    written to directly.
     """
-    if fmt == "json":
-        text = to_json(out.data) + "\n"
-    elif fmt == "csv":
-        if not out.tables:
-            text = to_json(out.data) + "\n"
-        else:
+    if fmt == "json" or (fmt == "csv" and not out.tables):
+        to_terminal = is_stream(output) and str(output or "-") == "-" and sys.stdout.isatty()
+        with open_output(output, encoding="utf-8") as fh:
+            dump_json(out.data, fh, indent=2 if to_terminal else None)
+            fh.write("\n")
+    else:
+        if fmt == "csv":
             _, headers, rows = out.tables[0]
             text = csv_text(headers, rows)
-    else:
-        parts = [out.text] if out.text else []
-        for title, headers, rows in out.tables:
-            block = f"{title}\n" if title else ""
-            block += text_table(headers, rows, limit=None if output else 50) if rows else "(none)"
-            parts.append(block)
-        text = "\n\n".join(parts) + "\n"
-    encoding = "utf-8-sig" if fmt == "csv" and not is_stream(output) else "utf-8"
-    with open_output(output, encoding=encoding) as fh:
-        fh.write(text)
+        else:
+            parts = [out.text] if out.text else []
+            for title, headers, rows in out.tables:
+                block = f"{title}\n" if title else ""
+                block += (text_table(headers, rows, limit=None if output else 50) if rows
+                          else "(none)")
+                parts.append(block)
+            text = "\n\n".join(parts) + "\n"
+        encoding = "utf-8-sig" if fmt == "csv" and not is_stream(output) else "utf-8"
+        with open_output(output, encoding=encoding) as fh:
+            fh.write(text)
     if not is_stream(output):
         echo_err(f"wrote {output}")

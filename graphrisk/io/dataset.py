@@ -9,15 +9,17 @@ row keeps ``line``, its line in the source file.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from graphrisk.domain.glossary import TABLE_ORDER, Table
+from graphrisk.domain.glossary import ENTITY_KINDS, NON_PERFORMING, TABLE_ORDER, Table
 from graphrisk.errors import Problem, UnknownEntityError
 from graphrisk.errors import check as _check
 
-__all__ = ["Dataset", "RawTable", "LoadOptions"]
+__all__ = ["Dataset", "RawTable", "LoadOptions", "network_arrays"]
 
 
 @dataclass
@@ -26,8 +28,9 @@ class Dataset:
 
     Attributes
     ----------
-    tables : dict of str to DataFrame
-        Every table of SPEC §1 (an absent optional file gives an empty frame).
+    tables : mapping of str to DataFrame
+        Every table of SPEC §1 (an absent optional file gives an empty frame).  A
+        dataset opened from a snapshot store reads each table on first use.
     source : str
         Where it was read from.
     files, encodings : dict
@@ -36,14 +39,24 @@ class Dataset:
     entity_kind : Series
         Index: entity id; value: ``Enterprise``, ``Person`` or ``Institution``.
     warnings : list of Problem
+    as_of, region : str
+        The reporting date (ISO) and region the dataset declares (``dataset.json`` or
+        ``graphrisk ingest --as-of``); empty when unknown.
+    arrays : dict of str to ndarray
+        Network arrays kept by a snapshot store (see :mod:`graphrisk.io.store`), used
+        by :func:`~graphrisk.network.graph.build_network` instead of joining the tables
+        again; empty otherwise.
     """
 
-    tables: dict[str, pd.DataFrame]
+    tables: MutableMapping[str, pd.DataFrame]
     source: str = ""
     files: dict[str, str] = field(default_factory=dict)
     encodings: dict[str, str | None] = field(default_factory=dict)
     entity_kind: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     warnings: list[Problem] = field(default_factory=list)
+    as_of: str = ""
+    region: str = ""
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         """Return the table *name*: ``ds.enterprises``, ``ds.loans`` ….
@@ -136,3 +149,56 @@ class LoadOptions:
         """Check the values."""
         _check(self.share_slack >= 0, "share_slack must be >= 0")
         _check(self.max_amount > 0, "max_amount must be > 0 (万元)")
+
+
+def network_arrays(ds: Dataset) -> tuple[dict[str, np.ndarray], pd.Index | None]:
+    """Return the integer-indexed arrays of :class:`~graphrisk.network.graph.Network`.
+
+    Entities are numbered enterprises first, then persons, then institutions (table
+    order); every reference becomes the position of its entity (``kind`` is the index
+    of the entity's kind in ``ENTITY_KINDS``).  A dataset opened from a snapshot store
+    brings the arrays it was ingested with (``ds.arrays``): then nothing is joined and
+    no index is returned.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+        The fields of ``Network`` but ``ds``.
+    index : pandas.Index or None
+        The entity ids as an index, built by the joins (None from a store).
+
+    Examples
+    --------
+    >>> arrays, index = network_arrays(ds)
+    >>> arrays["g_src"].tolist(), arrays["g_dst"].tolist(), list(index[:2])
+    ([1, 0, 2, 4], [0, 1, 1, 2], ['E1', 'E2'])
+    """
+    if ds.arrays:
+        return dict(ds.arrays), None
+    t = ds.tables
+    parts = ("enterprises", "persons", "institutions")
+    ids = np.concatenate([t[name]["id"].to_numpy(dtype=object) for name in parts])
+    kind = np.concatenate([np.full(len(t[name]), ENTITY_KINDS.index(k), dtype=np.int8)
+                           for name, k in zip(parts, ENTITY_KINDS, strict=True)])
+    index = pd.Index(ids)
+
+    def pos(col: pd.Series) -> np.ndarray:
+        return index.get_indexer(col.to_numpy(dtype=object)).astype(np.int32)
+
+    g, h, lo = t["guarantees"], t["shareholdings"], t["loans"]
+    loan_index = pd.Index(lo["id"].to_numpy(dtype=object))
+    g_loan = np.where(g["loan_id"].to_numpy(dtype=object) == "", -1,
+                      loan_index.get_indexer(g["loan_id"].to_numpy(dtype=object))).astype(np.int32)
+    arrays = dict(
+        ids=ids, kind=kind,
+        g_src=pos(g["guarantor_id"]), g_dst=pos(g["borrower_id"]),
+        g_amount=g["amount"].to_numpy(dtype=np.float64), g_loan=g_loan,
+        g_id=g["id"].to_numpy(dtype=object),
+        h_src=pos(h["holder_id"]), h_dst=pos(h["company_id"]),
+        h_pct=h["share_pct"].to_numpy(dtype=np.float64),
+        l_borrower=pos(lo["borrower_id"]), l_lender=pos(lo["lender_id"]),
+        l_balance=lo["balance"].to_numpy(dtype=np.float64),
+        l_npl=lo["classification"].isin(NON_PERFORMING).to_numpy(dtype=bool),
+        l_id=lo["id"].to_numpy(dtype=object),
+    )
+    return arrays, index

@@ -60,6 +60,9 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self._counts: dict[tuple[str, str, str, str], int] = {}
+        #: (table, column) -> (empty, has an invisible character) of each cell, as the
+        #: parsing found them: the reference checks reuse them instead of scanning again
+        self.cells: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, file: str, line: int, column: str, message: str, severity: str = "error",
             rule: str | None = None) -> None:
@@ -163,8 +166,12 @@ def invisible_mask(values: pd.Series) -> np.ndarray:
     """
     if not len(values):
         return np.zeros(0, dtype=bool)
-    text = values.astype(str)
-    joined = "".join(text.tolist())
+    cells = values.to_numpy(dtype=object)
+    try:
+        joined = "".join(cells)  # text cells as they are: no conversion of the column
+    except TypeError:
+        cells = values.astype(str).to_numpy(dtype=object)
+        joined = "".join(cells)
     if joined.isascii():
         if not _ASCII_INVISIBLE.search(joined):
             return np.zeros(len(values), dtype=bool)
@@ -174,7 +181,8 @@ def invisible_mask(values: pd.Series) -> np.ndarray:
         if not bad:
             return np.zeros(len(values), dtype=bool)
         pattern = "[" + "".join(re.escape(c) for c in bad) + "]"
-    return text.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    rx = re.compile(pattern)
+    return np.fromiter((rx.search(c) is not None for c in cells), dtype=bool, count=len(cells))
 
 
 def _shown(text: str) -> str:
@@ -291,6 +299,7 @@ def _parse_column(col: Column, raw: RawTable, options: LoadOptions,
         hidden = invisible_mask(s)
         out.each(raw, hidden, name, lambda r: _invisible_message(name, r[name]),
                  rule="invisible")
+    out.cells[(raw.table.name, name)] = (empty, hidden)
     if col.kind in _NUMBER_KINDS:
         return _parse_number(col, raw, empty, options, out)
     if col.kind == "date":
@@ -497,7 +506,11 @@ def _check_references(raws: dict[str, RawTable], typed: dict[str, pd.DataFrame],
             if col.kind != "ref":
                 continue
             vals = t[col.name]
-            present = (vals != "").to_numpy() & ~invisible_mask(vals)
+            known = out.cells.get((name, col.name))  # a ref column is typed as it was read
+            if known is not None and len(known[0]) == len(vals):
+                present = ~known[0] & ~known[1]
+            else:
+                present = (vals != "").to_numpy() & ~invisible_mask(vals)
             refs = col.refs
             if refs == (LOAN,):
                 unknown = present & ~vals.isin(loan_ids.index).to_numpy()
