@@ -407,8 +407,13 @@ class ContagionParams:
     debtrank_tolerance : float
         DebtRank distress increments below this are dropped (ends the iteration on cycles).
     batch_cells : int
-        Runs are simulated in batches of ``batch_cells // entities`` runs (13 bytes per
-        cell, written only where a cascade reaches): the memory bound of the Monte Carlo.
+        Runs are simulated in batches of ``batch_cells // entities`` runs (23 bytes per
+        cell, written only where a cascade reaches): the memory bound of the Monte Carlo,
+        per process.
+    jobs : int or None
+        Processes sharing the scenarios (and the systemic importance, the scoring of
+        ``recommend``); None: the cores available (``os.sched_getaffinity``), 1: in this
+        process.  The numbers do not depend on it.
     """
 
     recovery: float = 0.0
@@ -421,10 +426,12 @@ class ContagionParams:
     tolerance: float = 1e-9
     debtrank_tolerance: float = 1e-9
     batch_cells: int = 8_000_000
+    jobs: int | None = None
 
     def __post_init__(self) -> None:
         """Check the values (:class:`~graphrisk.errors.ParameterError` when out of range)."""
         _check(0 <= self.recovery <= 1, "recovery must be in [0, 1]")
+        _check(self.jobs is None or self.jobs >= 1, "jobs must be >= 1")
         _check(self.runs >= 1, "runs must be >= 1")
         _check(self.model in _CONTAGION_MODELS,
                f"unknown model {self.model!r}; use cascade or debtrank")

@@ -77,6 +77,8 @@ def test_simulate_monte_carlo_json(small):
                for e in data["entities"])
     assert all({"lender_id", "expected_loss", *TAIL_KEYS} <= set(b) for b in data["by_lender"])
     assert data == run_json("simulate", small, "--runs", "300", "--seed", "9")
+    for jobs in ("1", "2"):  # the same numbers in one process or two
+        assert data == run_json("simulate", small, "--runs", "300", "--seed", "9", "--jobs", jobs)
     top = run_json("simulate", small, "--runs", "300", "--seed", "9", "--top", "2")
     assert top["entities"] == data["entities"][:2]
     dr = run_json("simulate", small, "--runs", "300", "--seed", "9", "--model", "debtrank")
@@ -90,6 +92,8 @@ def test_recommend_json_and_errors(small):
     assert {"actions", "baselines", "loss_before", "loss_after"} <= set(data)
     assert set(data["baselines"]) == {"random", "largest_amount", "betweenness"}
     assert data["loss_after"] <= data["loss_before"]
+    assert data == run_json("recommend", small, "--budget", "2", "--runs", "200", "--seed", "1",
+                            "--jobs", "2")
     r = run("recommend", small, "--budget", "2", "--strategies", "replace,magic")
     assert r.exit_code == 1 and "unknown strategy 'magic'" in r.output
     r = run("recommend", small, "--budget", "-1")

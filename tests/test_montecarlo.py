@@ -10,17 +10,20 @@ import pytest
 
 from graphrisk.contagion.cascade import cascade, compile_model
 from graphrisk.contagion.montecarlo import (
+    GAMMA,
     draw_scenarios,
+    mix64,
     monte_carlo,
     pd_vector,
     run_scenarios,
     systemic_importance,
     tail_stats,
+    uniforms,
 )
 from graphrisk.io.load import load_dataset
 from graphrisk.params import TAIL_KEYS, ContagionParams
 
-from .conftest import SMALL
+from .conftest import DEMO, SMALL
 from .reference_cascade import make_network, random_network, reference_cascade, type_codes
 
 
@@ -52,10 +55,39 @@ def test_pd_vector_mapping(make_dataset):
     assert pd_vector(ds, params=p)[0].tolist() == [0.02, 1.0, 0.4, 0.03, 0.03]
 
 
+def _splitmix_mix(z: int) -> int:
+    """SplitMix64's output function in plain Python integers (Vigna, splitmix64.c)."""
+    mask = (1 << 64) - 1
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+def _uniform_by_hand(seed: int, k: int, i: int) -> float:
+    """U[k, i] as docs/contagion.md writes it, in Python integers."""
+    mask = (1 << 64) - 1
+    s = _splitmix_mix(seed & mask)
+    b = _splitmix_mix((s + (k // 2 + 1) * GAMMA) & mask)
+    z = _splitmix_mix((b + (i + 1) * GAMMA) & mask)
+    return ((z & 0xFFFFFFFF) if k % 2 == 0 else (z >> 32)) / 2**32
+
+
+def test_counter_based_uniforms_by_hand():
+    # SplitMix64 seeded with 0: first outputs 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4
+    assert int(mix64(np.array([GAMMA], dtype=np.uint64))[0]) == 0xE220A8397B1DCDAF
+    assert int(mix64(np.array([2 * GAMMA % 2**64], dtype=np.uint64))[0]) == 0x6E789E6AA1B965F4
+    assert _splitmix_mix(GAMMA) == 0xE220A8397B1DCDAF
+    # a hand-checked value: seed 0, scenario 0, entity 0
+    assert uniforms(0, [0], [0])[0, 0] == pytest.approx(0.30117, abs=1e-5)
+    cells = [(0, 0, 0), (0, 1, 5), (7, 2, 3), (7, 3, 3), (-1, 9999, 999_999), (2**40, 10, 1)]
+    for seed, k, i in cells:
+        assert uniforms(seed, [k], [i])[0, 0] == _uniform_by_hand(seed, k, i)
+
+
 def test_scenarios_are_common_random_numbers():
     pd_ = np.array([0.1, 0.5, 0.0, 1.0, 0.3])
     a = draw_scenarios(pd_, 2000, seed=7)
-    b = draw_scenarios(pd_, 2000, seed=7, block_cells=3)  # other blocks, same stream
+    b = draw_scenarios(pd_, 2000, seed=7, block_cells=3)  # other blocks, same numbers
     assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.nodes, b.nodes)
     c = draw_scenarios(pd_, 2000, seed=8)
     assert not np.array_equal(a.nodes, c.nodes)
@@ -70,6 +102,29 @@ def test_scenarios_are_common_random_numbers():
     assert node[run == 0].tolist() == f.nodes[f.indptr[3]:f.indptr[4]].tolist()
     pos, runs = f.runs_of(np.array([6, 2]))
     assert runs[pos == 0].tolist() == list(range(50))
+
+
+def test_scenarios_are_a_function_of_seed_scenario_and_entity():
+    """Entity i seeds scenario k exactly when U[k, i] < pd_i, whatever range is drawn."""
+    rng = np.random.default_rng(3)
+    pd_ = rng.uniform(0, 0.3, size=300)
+    pd_[:3] = [0.0, 1.0, 0.5]
+    whole = draw_scenarios(pd_, 41, seed=11)
+    u = uniforms(11, np.arange(41), np.arange(300))
+    for k in range(41):
+        assert whole.nodes[whole.indptr[k]:whole.indptr[k + 1]].tolist() == \
+            np.flatnonzero(u[k] < pd_).tolist()
+    for first, count, block in [(0, 41, 7), (5, 9, 300), (6, 1, 1 << 17), (13, 28, 64)]:
+        part = draw_scenarios(pd_, count, seed=11, first=first, block_cells=block)
+        assert part.first == first
+        for k in range(count):
+            assert part.nodes[part.indptr[k]:part.indptr[k + 1]].tolist() == \
+                whole.nodes[whole.indptr[first + k]:whole.indptr[first + k + 1]].tolist()
+    # an entity's draws do not depend on the others: a subset of entities, same numbers
+    sub = draw_scenarios(pd_[:100], 41, seed=11)
+    for k in range(41):
+        mine = whole.nodes[whole.indptr[k]:whole.indptr[k + 1]]
+        assert sub.nodes[sub.indptr[k]:sub.indptr[k + 1]].tolist() == mine[mine < 100].tolist()
 
 
 def test_tail_stats_by_hand():
@@ -201,3 +256,40 @@ def test_cascade_result_matches_single_run(small):
     res = cascade(model, net.positions(["E2"]))
     scen = draw_scenarios(np.zeros(net.n), 1, 0, forced=net.positions(["E2"]))
     assert run_scenarios(model, scen).loss[0] == pytest.approx(res.total_loss)
+
+
+@pytest.mark.parametrize("model", ["cascade", "debtrank"])
+def test_monte_carlo_same_numbers_for_any_jobs_and_batches(model):
+    """One process, two processes, tiny batches: identical reports (losses, tail, network
+    PD, systemic importance, per-lender figures)."""
+    ds = load_dataset(DEMO)
+    n = len(ds.tables["enterprises"]) + len(ds.tables["persons"]) + \
+        len(ds.tables["institutions"]) + 1
+    reps = [monte_carlo(ds, params=ContagionParams(runs=300, seed=5, model=model, jobs=j,
+                                                   batch_cells=b), run_losses=True)
+            for j, b in [(1, 8_000_000), (2, 8_000_000), (2, 7 * n), (1, n)]]
+    assert all(r == reps[0] for r in reps[1:])
+    rep = reps[0]
+    assert len(rep["run_losses"]) == 300
+    assert np.mean(rep["run_losses"]) == pytest.approx(rep["expected_loss"])
+    assert any(r["systemic_importance"] > 0 for r in rep["entities"])
+
+
+def test_run_scenarios_and_importance_same_for_any_jobs():
+    ds = load_dataset(DEMO)
+    from graphrisk.contagion.cascade import capacities
+    from graphrisk.network.graph import build_network
+    net = build_network(ds)
+    model = compile_model(net, capacities(net)[0])
+    scen = draw_scenarios(pd_vector(net)[0], 200, 3)
+    a, la = run_scenarios(model, scen, by_lender=True, jobs=1)
+    b, lb = run_scenarios(model, scen, by_lender=True, jobs=2, batch_cells=9 * model.size)
+    for f in ("loss", "cover", "touched", "calls"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    # the defaults come batch by batch (seeds, then each round): the same set
+    oa, ob = np.argsort(a.keys), np.argsort(b.keys)
+    assert np.array_equal(a.keys[oa], b.keys[ob]) and np.array_equal(a.rho[oa], b.rho[ob])
+    assert all(np.array_equal(x, y) for x, y in zip(la, lb, strict=True))
+    i1, o1 = systemic_importance(model, jobs=1)
+    i2, o2 = systemic_importance(model, jobs=2, batch_cells=2 * model.size)
+    assert np.array_equal(i1, i2) and np.array_equal(o1, o2) and (i1 > 0).sum() >= 2

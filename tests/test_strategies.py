@@ -160,8 +160,16 @@ def test_local_rescoring_equals_full_rerun(seed):
         if act is None:
             break
         new, b, j = apply_action(net, ev.state, act)
-        loss, cover = ev.evaluate(new, b, j).apply(ev.loss, ev.cover)
-        full = run_scenarios(new.model(net, params.recovery, params.tolerance), scen)
+        ch = ev.evaluate(new, b, j, detail=True)
+        loss, cover = ch.apply(ev.loss, ev.cover)
+        whole = new.model(net, params.recovery, params.tolerance)
+        full = run_scenarios(whole, scen)
+        # the region and its fragility, found without compiling the changed network,
+        # are those of the compiled one
+        region = ev.region(b, j, whole)
+        assert np.array_equal(ch.region, region)
+        assert ch.detail is not None
+        assert np.array_equal(ch.detail[1].fragile[:len(region)], whole.fragile[region])
         assert loss == pytest.approx(full.loss, abs=2e-6)  # losses are rounded to 1e-6 万元
         assert cover == pytest.approx(full.cover, abs=2e-6)  # losses are rounded to 1e-6 万元
         ev.commit(new, b, j)  # the spliced outcome equals a full re-run
@@ -278,9 +286,11 @@ def test_budget_and_amount_budget(small):
 
 def test_recommend_on_demo_beats_baselines():
     ds = load_dataset(DEMO)
-    p, sp = ContagionParams(runs=300, seed=1), StrategyParams(budget=3)
+    p, sp = ContagionParams(runs=300, seed=1, jobs=1), StrategyParams(budget=3)
     rep = recommend(ds, params=p, sparams=sp)
     assert rep == recommend(ds, params=p, sparams=sp)  # deterministic
+    # candidates scored by two processes: the same plan, the same numbers
+    assert rep == recommend(ds, params=ContagionParams(runs=300, seed=1, jobs=2), sparams=sp)
     assert {"actions", "baselines", "loss_before", "loss_after"} <= set(rep)
     assert set(rep["baselines"]) == {"random", "largest_amount", "betweenness"}
     assert 1 <= len(rep["actions"]) <= 3

@@ -50,6 +50,12 @@ def _recovery_option(func):
                              "its share, a loan is short by what is left × (1 − r).")(func)
 
 
+def _jobs_option(func):
+    return click.option("--jobs", type=int, default=None, metavar="N",
+                        help="Processes sharing the scenarios (default: the cores available; "
+                             "1: this process only). The numbers do not depend on it.")(func)
+
+
 def _capacity_option(func):
     return click.option("--capacity", "capacity", multiple=True, metavar="ID=AMOUNT",
                         help="Capacity (万元) of an entity, replacing its net_assets (persons "
@@ -74,10 +80,11 @@ def _capacity_option(func):
               show_default=True, help="Systemic-importance ranking of the Monte Carlo.")
 @click.option("--top", type=int, default=None, metavar="N",
               help="Monte Carlo: list only the N most systemically important enterprises.")
+@_jobs_option
 @_capacity_option
 @load_options
 @output_options
-def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, capacity,
+def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, jobs, capacity,
              encoding, strict, fmt, output):
     """Default contagion (违约传染): a cascade through guarantees, or its Monte Carlo.
 
@@ -93,7 +100,7 @@ def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, c
     from graphrisk.params import ContagionParams
 
     params = ContagionParams(recovery=recovery, runs=1 if runs is None else runs, seed=seed,
-                             model=model)
+                             model=model, jobs=jobs)
     ds = open_dataset(dataset, encoding, strict)
     cap = _capacity(capacity)
     if runs is None:
@@ -104,7 +111,8 @@ def simulate(dataset, defaults, from_status, recovery, runs, seed, model, top, c
     else:
         from graphrisk.contagion.montecarlo import monte_carlo
 
-        rep = monte_carlo(ds, params=params, defaults=defaults, from_status=from_status, capacity=cap, top=top)
+        rep = monte_carlo(ds, params=params, defaults=defaults, from_status=from_status,
+                          capacity=cap, top=top)
         emit(_mc_output(rep), fmt, output)
 
 
@@ -179,11 +187,12 @@ def _mc_output(rep: dict) -> Output:
 @click.option("--max-candidates", type=int, default=default_of(StrategyParams, "max_candidates"),
               show_default=True,
               help="Candidates scored exactly per strategy and step.")
+@_jobs_option
 @_capacity_option
 @load_options
 @output_options
 def recommend(dataset, budget, amount_budget, runs, seed, recovery, strategies, objective,
-              cap_fraction, max_candidates, capacity, encoding, strict, fmt, output):
+              cap_fraction, max_candidates, jobs, capacity, encoding, strict, fmt, output):
     """Plan cutting actions (化解策略) that lower the contagion loss the most.
 
     Greedy: each step scores every candidate action (replace 担保置换, net_mutual
@@ -197,7 +206,7 @@ def recommend(dataset, budget, amount_budget, runs, seed, recovery, strategies, 
     from graphrisk.params import ContagionParams, StrategyParams
 
     chosen = tuple(s.strip() for s in strategies.split(",") if s.strip())
-    params = ContagionParams(recovery=recovery, runs=runs, seed=seed)
+    params = ContagionParams(recovery=recovery, runs=runs, seed=seed, jobs=jobs)
     sparams = StrategyParams(strategies=chosen, budget=budget, amount_budget=amount_budget,
                              cap_fraction=cap_fraction, max_candidates=max_candidates,
                              objective=objective)

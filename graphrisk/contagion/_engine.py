@@ -38,6 +38,7 @@ from graphrisk.errors import ParameterError
 from graphrisk.network.graph import Network
 
 __all__ = ["CascadeModel", "Propagation", "Workspace", "guarantee_calls", "compile_model",
+           "threshold",
            "guarantee_types", "cell_calls", "model_calls", "unpaid_share", "propagate",
            "run_losses", "edge_flows", "loan_flows", "ranges", "sorted_unique", "JOINT",
            "GENERAL", "SECURED", "TYPE_CODES", "EPSILON"]
@@ -134,7 +135,13 @@ class CascadeModel:
     call when its borrower defaults alone.  ``l_*`` are the loans; ``l_order`` sorts
     them by borrower (``l_start``/``l_count``, ``l_rank`` the place of a loan among
     its borrower's); ``l_spec`` sums the amounts of the guarantees naming each loan,
-    ``wide`` those of each borrower's guarantees without a loan.
+    ``wide`` those of each borrower's guarantees without a loan.  ``mixed`` marks the
+    borrowers with guarantees without a loan *and* a loan named by a guarantee; for the
+    others every call is linear in the unpaid share u until it reaches the amount,
+    ``call = amount · min(1, u · e_k)`` (``e_k``: the loan's ``l_short / l_spec``, or
+    the borrower's ``short / wide``), which :func:`cell_calls` uses as a fast path.
+    ``possible``: per guarantor, the calls it could receive with nothing paid by its
+    borrowers' estates (``fragile``: above its capacity).
     """
 
     n: int
@@ -166,6 +173,9 @@ class CascadeModel:
     l_count: np.ndarray
     l_rank: np.ndarray
     recovery: float
+    mixed: np.ndarray
+    e_k: np.ndarray
+    possible: np.ndarray
 
     @property
     def size(self) -> int:
@@ -185,7 +195,8 @@ class CascadeModel:
         return out
 
 
-def _threshold(cap: np.ndarray, tolerance: float) -> np.ndarray:
+def threshold(cap: np.ndarray, tolerance: float) -> np.ndarray:
+    """Return the default threshold of each capacity: ``cap + tolerance · max(1, cap)``."""
     return cap + tolerance * np.maximum(1.0, cap)
 
 
@@ -215,21 +226,13 @@ def cell_calls(model: CascadeModel, node: np.ndarray, u: np.ndarray, *, prop: bo
     by ``u · balance · (1 − r)``, and :func:`guarantee_calls` spreads that over its
     guarantees.  ``prop``: only the guarantees that can make their guarantor default;
     ``general`` (per cell, optional): whether its 一般保证 are called yet (when not,
-    their calls are 0).  Returns ``(owner cell, edge, call)``.  ``O(loans + guarantees
-    of the cells)``.
+    their calls are 0).  Returns ``(owner cell, edge, call)``, the edges of each cell
+    together, cells in order.  ``O(guarantees of the cells + loans of the mixed
+    ones)``: a borrower that is not ``mixed`` needs no look at its loans.
     """
     node = np.asarray(node, dtype=np.int64)
+    u = np.asarray(u, dtype=np.float64)
     k = len(node)
-    cnt_l = model.l_count[node]
-    lo = model.l_order[ranges(model.l_start[node], cnt_l)]
-    lown = np.repeat(np.arange(k), cnt_l)
-    s = np.asarray(u, dtype=np.float64)[lown] * model.l_short[lo]
-    a = model.l_spec[lo]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f_loan = np.where(a > 0, np.minimum(1.0, s / a), 0.0)
-        big_r = np.bincount(lown, weights=np.maximum(s - a, 0.0), minlength=k)
-        w = model.wide[node]
-        f_wide = np.where(w > 0, np.minimum(1.0, big_r / w), 0.0)
     if prop:
         cnt = model.p_count[node]
         e = model.p_edge[ranges(model.p_start[node], cnt)]
@@ -237,15 +240,37 @@ def cell_calls(model: CascadeModel, node: np.ndarray, u: np.ndarray, *, prop: bo
         cnt = model.count[node]
         e = ranges(model.start[node], cnt)
     owner = np.repeat(np.arange(k), cnt)
+    call = model.e_amount[e] * np.minimum(1.0, u[owner] * model.e_k[e])
+    mix = np.flatnonzero(model.mixed[node] & (cnt > 0))
+    if mix.size:
+        at = np.flatnonzero(model.mixed[node[owner]])
+        call[at] = _mixed_calls(model, node[mix], u[mix], e[at],
+                                np.repeat(np.arange(len(mix)), cnt[mix]))
+    if general is not None:
+        call[(model.e_type[e] == GENERAL) & ~np.asarray(general, bool)[owner]] = 0.0
+    return owner, e, call
+
+
+def _mixed_calls(model: CascadeModel, node: np.ndarray, u: np.ndarray, e: np.ndarray,
+                 owner: np.ndarray) -> np.ndarray:
+    """Return the calls on edges ``e`` (of cell ``owner``) of borrowers that are ``mixed``."""
+    k = len(node)
+    cnt_l = model.l_count[node]
+    lo = model.l_order[ranges(model.l_start[node], cnt_l)]
+    lown = np.repeat(np.arange(k), cnt_l)
+    s = u[lown] * model.l_short[lo]
+    a = model.l_spec[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_loan = np.where(a > 0, np.minimum(1.0, s / a), 0.0)
+        big_r = np.bincount(lown, weights=np.maximum(s - a, 0.0), minlength=k)
+        w = model.wide[node]
+        f_wide = np.where(w > 0, np.minimum(1.0, big_r / w), 0.0)
     el = model.e_loan[e]
     spec = el >= 0
     f = f_wide[owner]
     off = np.cumsum(cnt_l) - cnt_l
     f[spec] = f_loan[off[owner[spec]] + model.l_rank[el[spec]]]
-    call = model.e_amount[e] * f
-    if general is not None:
-        call[(model.e_type[e] == GENERAL) & ~np.asarray(general, bool)[owner]] = 0.0
-    return owner, e, call
+    return np.asarray(model.e_amount[e] * f)
 
 
 def model_calls(model: CascadeModel, u: npt.ArrayLike) -> np.ndarray:
@@ -298,7 +323,7 @@ def compile_model(net: Network, cap: npt.ArrayLike, recovery: float = 0.0, *,
     balance = net.l_balance if balance is None else np.asarray(balance, dtype=np.float64)
     gtype = guarantee_types(net) if types is None else np.asarray(types, dtype=np.int8)
     cap_full = np.append(np.asarray(cap, dtype=np.float64), np.inf)
-    thr = _threshold(cap_full, tolerance)
+    thr = threshold(cap_full, tolerance)
     estate = np.where(np.isfinite(cap_full), cap_full, 0.0)
     l_short = balance * (1.0 - recovery)
     n_loans = len(balance)
@@ -329,10 +354,16 @@ def compile_model(net: Network, cap: npt.ArrayLike, recovery: float = 0.0, *,
         l_lender=net.l_lender, l_balance=balance, l_short=l_short,
         l_spec=np.bincount(e_loan[spec], weights=e_amount[spec], minlength=n_loans),
         l_order=l_order, l_start=l_start, l_count=l_count, l_rank=l_rank,
-        recovery=float(recovery))
+        recovery=float(recovery), mixed=np.zeros(size, dtype=bool), e_k=np.zeros(len(keep)),
+        possible=np.zeros(size))
+    named = np.bincount(net.l_borrower, weights=model.l_spec > 0, minlength=size) > 0
+    model.mixed[:] = named & (model.wide > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        model.e_k[spec] = l_short[e_loan[spec]] / model.l_spec[e_loan[spec]]
+        model.e_k[~spec] = model.short[dst[~spec]] / model.wide[dst[~spec]]
     upper = model_calls(model, np.ones(size))  # nothing paid by the borrowers' estates
-    possible = np.bincount(e_src[p_edge], weights=upper[p_edge], minlength=size)
-    model.fragile[:] = possible > thr
+    model.possible[:] = np.bincount(e_src[p_edge], weights=upper[p_edge], minlength=size)
+    model.fragile[:] = model.possible > thr
     model.e_alone[:] = model_calls(model, model.u0)
     return model
 
@@ -409,11 +440,17 @@ def _step(model: CascadeModel, ws: Workspace, cells: np.ndarray, u_new: np.ndarr
     node = cells % size
     base = cells - node
     owner, e, c_new = cell_calls(model, node, u_new, prop=True, general=ws.general[cells])
-    _, _, c_old = cell_calls(model, node, ws.sent[cells], prop=True, general=g_old)
+    sent = ws.sent[cells]
+    before = np.flatnonzero(sent > 0)  # nothing sent yet: no call before
+    d = c_new
+    if before.size:
+        _, _, c_old = cell_calls(model, node[before], sent[before], prop=True,
+                                 general=g_old[before])
+        d = c_new.copy()
+        d[(sent > 0)[owner]] -= c_old
     ws.sent[cells] = u_new
     src = model.e_src[e]
     tgt = base[owner] + src
-    d = c_new - c_old
     live = (d > 0) & (model.fragile[src] | ws.defaulted[tgt])
     tgt = tgt[live]
     np.add.at(ws.calls, tgt, d[live])

@@ -42,7 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from graphrisk.contagion._engine import threshold
 from graphrisk.contagion.cascade import (
+    SECURED,
     CascadeModel,
     Propagation,
     Workspace,
@@ -125,10 +127,11 @@ class Evaluator:
         self.l_order = np.argsort(net.l_borrower, kind="stable")
         self.l_start = np.searchsorted(net.l_borrower[self.l_order], np.arange(net.n + 2))
         self._set_state(state)
-        out = run_scenarios(self.model, scen, batch_cells=params.batch_cells)
+        out = run_scenarios(self.model, scen, batch_cells=params.batch_cells, jobs=params.jobs)
         self.loss, self.cover = out.loss, out.cover
         self.dkey, self.drho, self.tkey, self.tcal = self._node_major(out)
         self.evaluations = 0
+        scen.runs_of(np.zeros(0, dtype=np.int64))  # its index, built once before any fork
 
     def _set_state(self, state: PlanState, model: CascadeModel | None = None) -> None:
         self.state = state
@@ -203,14 +206,40 @@ class Evaluator:
             frontier = fresh[np.isfinite(self.model.cap[fresh]) | np.isfinite(new.cap[fresh])]
         return np.sort(np.concatenate(parts))
 
+    def _region(self, b: np.ndarray, j: np.ndarray, new_up: np.ndarray, cap: np.ndarray
+                ) -> np.ndarray:
+        """Return :meth:`region` without compiling the changed network.
+
+        ``new_up``: the guarantors of ``b``'s guarantees in the changed network that can
+        default through them; ``cap``: the changed capacities (with the cover's).  Only
+        ``b``'s guarantees and ``j``'s capacities changed, and both start the region,
+        so the search is the current network's plus ``new_up`` at the first step.
+        """
+        m = self.model
+        seen = np.zeros(m.size, dtype=bool)
+        frontier = np.unique(np.concatenate([b, j]))
+        seen[frontier] = True
+        parts = [frontier]
+        extra = new_up
+        while frontier.size:
+            e = m.p_edge[ranges(m.p_start[frontier], m.p_count[frontier])]
+            g = sorted_unique(np.concatenate([m.e_src[e], extra]))
+            extra = np.zeros(0, dtype=np.int64)
+            fresh = g[~seen[g]]
+            seen[fresh] = True
+            parts.append(fresh)
+            frontier = fresh[np.isfinite(m.cap[fresh]) | np.isfinite(cap[fresh])]
+        return np.sort(np.concatenate(parts))
+
     # -------------------------------------------------------------- the region
-    def _local_model(self, state: PlanState, model: CascadeModel, region: np.ndarray
+    def _local_model(self, state: PlanState, region: np.ndarray, fragile: np.ndarray
                      ) -> CascadeModel:
         """Compile the network of ``region`` in ``state``: its loans and its guarantees.
 
         Entities: the region (local ``0..k-1``), then its other guarantors (unlimited
-        capacity: they never default and pay in full), then the cover.  Fragility is
-        that of ``model`` (the calls from outside count).  ``O(|R| log |R|)``.
+        capacity: they never default and pay in full), then the cover.  ``fragile``:
+        the region's fragility in the whole network (the calls from outside count).
+        ``O(|R| log |R|)``.
         """
         net, n, k = self.net, self.net.n, len(region)
         gi = self.g_order[ranges(self.g_start[region], self.g_start[region + 1]
@@ -240,7 +269,7 @@ class Evaluator:
         loc = compile_model(sub, cap, self.params.recovery, tolerance=self.params.tolerance,
                             active=state.active[gi], types=types[gi])
         loc.fragile[:] = False
-        loc.fragile[:k] = model.fragile[region]
+        loc.fragile[:k] = fragile
         return loc
 
     def _outside_calls(self, region: np.ndarray, runs: np.ndarray
@@ -304,22 +333,51 @@ class Evaluator:
         """Return the change of loss and cover per run when moving to ``state``.
 
         ``state`` differs from the current state only in the guarantees and loans of
-        ``borrowers`` and the capacity of ``guarantors``.
+        ``borrowers`` and the capacity of ``guarantors``.  The changed network is not
+        compiled whole: its region, its affected runs and the fragility of the region's
+        guarantors follow from the current model and the changed borrowers alone
+        (``O(region + guarantees of the borrowers)``; :meth:`commit` compiles it whole).
         """
         self.evaluations += 1
         b = np.unique(np.asarray(borrowers, dtype=np.int64))
         j = np.unique(np.asarray(guarantors, dtype=np.int64))
-        new = state.model(self.net, self.params.recovery, self.params.tolerance)
-        return self._change(state, new, self.region(b, j, new),
-                            self._affected_runs(b, j, new), detail)
+        m, n = self.model, self.net.n
+        gi = self.g_order[ranges(self.g_start[b], self.g_start[b + 1] - self.g_start[b])]
+        src = state.src[gi]
+        types = state.types if state.types is not None else guarantee_types(self.net)
+        live = (state.active[gi] & (state.amount[gi] > 0) & (src != self.net.g_dst[gi])
+                & (src < n) & (types[gi] != SECURED))
+        cap = np.append(state.cap, np.inf)
+        region = self._region(b, j, src[live].astype(np.int64), cap)
+        called = self.e_dst[self.s_order[ranges(self.s_start[j], self.s_start[j + 1]
+                                                - self.s_start[j])]]
+        # a borrower of j in the changed network is one in the current one, or one of b
+        runs = self._runs_of(np.concatenate([b, j, called]))
+        k = len(region)
+        after = self._local_model(state, region, np.zeros(k, dtype=bool))
+        possible = m.possible[region].copy()
+        _, e, call = cell_calls(m, b, np.ones(len(b)), prop=True)
+        g = m.e_src[e]
+        inr = _member(region, g)
+        possible -= np.bincount(np.searchsorted(region, g[inr]), weights=call[inr], minlength=k)
+        _, e, call = cell_calls(after, np.searchsorted(region, b), np.ones(len(b)), prop=True)
+        g = after.e_src[e]
+        possible += np.bincount(g[g < k], weights=call[g < k], minlength=k)
+        thr = threshold(cap[region], self.params.tolerance)
+        # fragility only decides which calls are tracked: on the safe side of rounding
+        with np.errstate(invalid="ignore"):
+            after.fragile[:k] = possible > thr - 1e-9 * np.maximum(1.0, thr)
+        return self._change(state, after, region, runs, detail)
 
-    def _change(self, state: PlanState, new: CascadeModel, region: np.ndarray,
+    def _change(self, state: PlanState, after: CascadeModel, region: np.ndarray,
                 runs: np.ndarray, detail: bool) -> Change:
-        """Re-run the region before and after the change on ``runs``."""
+        """Re-run the region before and after the change on ``runs``.
+
+        ``after`` is the region's local model in ``state`` (:meth:`_local_model`).
+        """
         ext = self._outside_calls(region, runs)
-        _, loss0, cover0 = self._rerun(self._local_model(self.state, self.model, region),
-                                       region, runs, ext)
-        after = self._local_model(state, new, region)
+        _, loss0, cover0 = self._rerun(
+            self._local_model(self.state, region, self.model.fragile[region]), region, runs, ext)
         prop, loss1, cover1 = self._rerun(after, region, runs, ext)
         return Change(runs, loss1 - loss0, cover1 - cover0, region,
                       (runs, after, region, prop) if detail else None)
@@ -344,7 +402,8 @@ class Evaluator:
             called = np.concatenate([self._borrowers_of(self.model, changed),
                                      self._borrowers_of(new, changed), changed])
             runs = np.union1d(runs, self._runs_of(called))
-        ch = self._change(state, new, region, runs, True)
+        ch = self._change(state, self._local_model(state, region, new.fragile[region]), region,
+                          runs, True)
         assert ch.detail is not None  # detail=True
         self.loss, self.cover = ch.apply(self.loss, self.cover)
         self._splice(runs, region, new, ch.detail[3])
