@@ -233,7 +233,8 @@ def hostile(tmp_path_factory):
     return res.path
 
 
-@pytest.mark.parametrize("which", ["network.html", "index.html", "circles/C001.html"])
+@pytest.mark.parametrize("which", ["network.html", "index.html", "circles/C001.html",
+                                   "circles.html"])
 def test_hostile_names_run_nothing(browser, hostile, which):
     page = browser.new_page()
     ready = READY if which == "network.html" else None
@@ -305,3 +306,65 @@ def test_tiny_dataset_without_links(browser, tmp_path):
     page = _open(browser, path)
     assert page.evaluate("[graphrisk.nodesDrawn(), graphrisk.edgesDrawn()]") == [1, 0]
     assert page.console_errors() == []
+
+
+# ------------------------------------------------------------------ circles.html
+INDEX_READY = "window.graphriskIndex && graphriskIndex.ready"
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A circle-heavy county (3,000 enterprises, about 200 circles), 5 circle pages."""
+    from graphrisk.synth import GeneratorParams, generate, write_dataset
+
+    root = tmp_path_factory.mktemp("index")
+    write_dataset(generate(3000, seed=1, params=GeneratorParams.circle_heavy_preset()),
+                  root / "ds")
+    ds = load_dataset(root / "ds")
+    res = build_report(ds, root / "out", circle_pages=5,
+                       params=ReportParams(runs=30, skip=("strategies",)))
+    return ds, res.path
+
+
+def test_circle_index_lists_searches_sorts_and_links(browser, many, tmp_path):
+    """Issue #15: "one searchable, sortable index page of all circles and groups" that
+    stays usable with many circles: rows are drawn a page at a time."""
+    ds, out = many
+    circles = pd.read_csv(out / "tables" / "circles.csv.gz", encoding="utf-8-sig")
+    groups = pd.read_csv(out / "tables" / "groups.csv.gz", encoding="utf-8-sig")
+    assert len(circles) > 150
+    page = browser.new_page()
+    page.goto((out / "circles.html").as_uri(), ready=INDEX_READY)
+    assert page.console_errors() == [] and page.requests() == [(out / "circles.html").as_uri()]
+    assert page.evaluate("graphriskIndex.total()") == len(circles)
+    assert page.evaluate("graphriskIndex.rowsShown()") == 100      # one page of rows
+    assert page.evaluate("graphriskIndex.firstIds(3)") == circles["id"][:3].tolist()
+    # the first rows link to their pages, the others have none
+    links = page.evaluate("Array.from(document.querySelectorAll('#body a')).map(a => a.getAttribute('href'))")
+    pages = sorted(p.name for p in (out / "circles").glob("*.html"))
+    assert sorted(h.split("/")[1] for h in links if h.startswith("circles/")) == pages
+    # search by a member's name: the circles holding a member of that name
+    name = circles["names"][7].split(";")[0]
+    page.evaluate("document.getElementById('q').focus()")
+    page.type_text(name)
+    page.wait_for(f"graphriskIndex.total() < {len(circles)}")
+    want = circles[circles["names"].str.split(";").map(lambda ns: any(name in n for n in ns))]
+    assert page.evaluate("graphriskIndex.total()") == len(want)
+    assert sorted(page.evaluate(f"graphriskIndex.firstIds({len(want)})")) == sorted(want["id"])
+    # sort by size with a click on its header (largest first, then smallest first)
+    page.evaluate("graphriskIndex.search('')")
+    click = ("Array.from(document.querySelectorAll('#head th'))"
+             ".find(th => th.textContent === '成员数').click()")
+    page.evaluate(click)
+    first = page.evaluate("graphriskIndex.firstIds(1)")[0]
+    assert circles.set_index("id")["size"][first] == circles["size"].max()
+    page.evaluate(click)
+    first = page.evaluate("graphriskIndex.firstIds(1)")[0]
+    assert circles.set_index("id")["size"][first] == circles["size"].min()
+    # the groups tab lists every group; next page moves on
+    page.evaluate("document.getElementById('tab-groups').click()")
+    assert page.evaluate("graphriskIndex.total()") == len(groups)
+    page.evaluate("document.getElementById('next').click()")
+    assert page.evaluate("graphriskIndex.firstIds(1)") == groups["id"][100:101].tolist()
+    shot = page.screenshot(tmp_path / "circles.png")
+    assert len(shot.read_bytes()) > 20_000

@@ -56,7 +56,8 @@ def test_xlsx_with_chinese_headers(small, tmp_path):
     r = run("watchlist", small, "--format", "xlsx", "-o", out)
     assert r.exit_code == 0, r.output
     wb = load_workbook(out)
-    assert wb.sheetnames == ["预警名单", "风险信号", "入选标准", "预警规则"]
+    # the four tables, then the workbook's 说明 sheet (graphrisk.report.xlsx)
+    assert wb.sheetnames == ["预警名单", "风险信号", "入选标准", "预警规则", "说明"]
     ws = wb["预警名单"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["预警等级", "等级代码", "企业编号", "企业名称"]

@@ -22,6 +22,8 @@ from graphrisk.network.committees import (
     debtor_committees,
     debtor_facts,
     label_committees,
+    label_ids,
+    table_positions,
 )
 from graphrisk.network.graph import build_network
 from graphrisk.network.metrics import analyze_circles, circle_metrics
@@ -315,3 +317,37 @@ def test_demo_before_and_after():
     assert [names[d["debtor"]] for d in low["committees"]] == [
         "青山置业有限公司", "青山水泥有限公司", "青山机械制造有限公司", "青山玻璃制品有限公司"]
     assert [c["id"] for c in low["circles"] if c["creditor_committee"]] == ["C001", "C003"]
+
+
+@pytest.fixture
+def small_net(small):
+    from graphrisk.network.graph import build_network
+
+    return build_network(load_dataset(small))
+
+
+def test_table_positions_are_the_positions_of_the_table_ids(small_net):
+    for table in ("enterprises", "persons", "institutions"):
+        ids = small_net.dataset.tables[table]["id"]
+        assert table_positions(small_net, table).tolist() == small_net.positions(ids).tolist()
+
+
+def test_table_positions_of_a_network_in_another_order(small_net):
+    """A network whose ids are not in table order falls back on the id look-up."""
+    from dataclasses import replace
+
+    order = np.arange(small_net.n)[::-1]
+    arrays = {f: getattr(small_net, f) for f in ("g_src", "g_dst", "h_src", "h_dst",
+                                                  "l_borrower", "l_lender")}
+    inverse = np.argsort(order)
+    shuffled = replace(small_net, ids=small_net.ids[order], kind=small_net.kind[order],
+                       **{k: inverse[v].astype(v.dtype) for k, v in arrays.items()})
+    got = table_positions(shuffled, "enterprises")
+    assert shuffled.ids[got].tolist() == small_net.dataset.tables["enterprises"]["id"].tolist()
+
+
+def test_label_ids_are_a_new_list_each_time():
+    first = label_ids("C", 3)
+    first.append("X")
+    assert label_ids("C", 3) == ["C001", "C002", "C003"]
+    assert label_ids("GRP", 1000)[-1] == "GRP1000"

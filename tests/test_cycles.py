@@ -9,6 +9,7 @@ from graphrisk.errors import ParameterError
 from graphrisk.network.cycles import (
     circle_cycles,
     csr_neighbours,
+    gc_paused,
     induced_subgraph,
     simple_adjacency,
     simple_cycles_bounded,
@@ -198,3 +199,20 @@ def test_circle_cycles_pairs_fast_path():
     out = circle_cycles(a, [[1, 0], [2, 3], [4, 5, 6]])
     assert as_lists(out[0][0]) == [[1, 0]] and out[1] == ([], False)
     assert as_lists(out[2][0]) == [[4, 5], [4, 5, 6]]
+
+
+def test_gc_paused_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

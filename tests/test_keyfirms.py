@@ -417,3 +417,38 @@ def test_demo_key_enterprises():
     circles = res.criteria[res.criteria["code"] == "mutual_guarantee"]
     assert Counter(f["circle"] for f in circles["figures"]) == {"C001": 6, "C002": 2,
                                                                 "C003": 3, "C004": 2}
+
+
+def _related_reference(pairs, primary, net):
+    """The related criterion, pair by pair (the original reading of the rule)."""
+    is_key = set(primary)
+    found: dict[str, dict[str, set[str]]] = {}
+    for a, b, rules in zip(pairs["a"], pairs["b"], pairs["rules"], strict=True):
+        for x, y in ((a, b), (b, a)):
+            if y in is_key and net.kind[x] == 0:
+                found.setdefault(net.ids[x], {}).setdefault(net.ids[y], set()).update(rules)
+    return {x: {"key_firms": sorted(p), "rules": [sorted(p[k]) for k in sorted(p)]}
+            for x, p in found.items()}
+
+
+def test_related_criterion_against_a_pairwise_reference():
+    """SPEC §8: "important related parties of any of these, by the four tests"; each
+    firm lists its key partners (by id) and the tests relating it to each."""
+    from graphrisk.watch._facts import related_pairs
+    from graphrisk.watch.key_enterprises import primary_firms
+
+    net = build_network(load_dataset(DEMO))
+    primary = primary_firms(net).tolist()
+    pairs, _ = related_pairs(net, primary, KeyFirmParams())
+    res = key_enterprises(net, related_pairs=pairs)
+    rows = res.criteria[res.criteria["code"] == "related"]
+    assert dict(zip(rows["id"], rows["figures"], strict=True)) == _related_reference(
+        pairs, primary, net)
+    # the firms selected by credit and tags are the ones primary_firms names
+    credit = {"key_sector", "top_credit", "large_credit", "key_project", "agri_leader",
+              "cross_region", "tax_livelihood"}
+    chosen = res.criteria[res.criteria["code"].isin(credit)]["pos"]
+    assert sorted(set(chosen)) == primary
+    # pairs given with their notes: the notes are kept
+    res = key_enterprises(net, related_pairs=pairs, related_notes=["related parties: x"])
+    assert res.notes == ["related parties: x"]

@@ -22,6 +22,7 @@ from graphrisk.ownership.related import (
 )
 from graphrisk.params import OwnershipParams, RelatedParams
 
+from .conftest import write_tables
 from .test_ownership import brute, python_fixed_point
 
 
@@ -380,6 +381,36 @@ def test_pairs_frame(small):
     net = build_network(ds)
     e4 = int(net.positions("E4")[0])
     assert list(related_pairs_frame(net, among=[e4])["b_id"]) == ["E4"]
+
+
+SUBSETS = [("equity",), ("common_owner", "lending"), ("guarantee",), ("management",),
+           ("equity", "common_owner", "lending", "guarantee")]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_pass_selects_what_separate_passes_find(seed, tmp_path):
+    """One pass over every rule and a union of firms gives, for each subset of the rules
+    and each set of firms, the pairs, rules and warnings of a pass of its own."""
+    from graphrisk.network.graph import build_network
+    from graphrisk.ownership.related import related_pair_masks
+
+    rng = random.Random(seed)
+    tables, _ = random_dataset(rng)
+    if seed % 2:  # no shareholdings, no loans: the warnings of the rules that need them
+        tables = {k: v for k, v in tables.items() if k not in ("shareholdings", "loans")}
+    net = build_network(load_dataset(write_tables(tmp_path / "ds", tables)))
+    ents_ = [i for i in range(net.n) if net.kind[i] == 0]
+    around = rng.sample(ents_, k=max(1, len(ents_) // 2))
+    both = related_pair_masks(net, among=ents_)
+    for rules in SUBSETS:
+        for among in (None, around):
+            alone = related_pairs_frame(net, rules=rules, among=among)
+            got = both.select(rules, among)
+            assert (net.ids[got.a].tolist(), net.ids[got.b].tolist(), got.rule_lists()) == (
+                alone["a_id"].tolist(), alone["b_id"].tolist(), alone["rules"].tolist())
+            assert got.warnings() == alone.attrs["warnings"]
+    with pytest.raises(ParameterError):
+        related_pair_masks(net, rules="equity").select("lending")
 
 
 # --------------------------------------------------------- random: vs reference

@@ -1,11 +1,14 @@
 """``build_report`` and the ``report`` command, end to end."""
 
+import gzip
 import json
 import re
 import subprocess
 import sys
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -15,7 +18,9 @@ from graphrisk.errors import ParameterError
 from graphrisk.io.load import load_dataset
 from graphrisk.io.summary import summarize
 from graphrisk.params import ReportParams
-from graphrisk.report.build import SECTIONS, build_report
+from graphrisk.report.build import FILE_STEPS, SECTIONS, build_report
+from graphrisk.report.sections import JSON_TOP
+from graphrisk.synth import GeneratorParams, generate, write_dataset
 
 from .conftest import DEMO, DEMO_GBK, DEMO_XLSX, run
 
@@ -48,11 +53,16 @@ def test_demo_report_files(demo_report):
     assert [s["key"] for s in index["sections"]] == [k for k, _ in SECTIONS]
     for s in index["sections"]:
         assert s["available"] == (out / "json" / f"{s['key']}.json").exists() or s["json"] is None
-    # one page per circle, as many as networkx finds strongly connected components
+    # the demo has fewer circles than the default 200 pages: one page per circle, as many
+    # as networkx finds strongly connected components
     circles = _sccs(ds)
     assert res.circle_pages == len(circles) == len(list((out / "circles").glob("*.html")))
     doc = json.loads((out / "json" / "circles.json").read_text("utf-8"))
     assert sorted(sorted(c["members"]) for c in doc["circles"]) == sorted(sorted(c) for c in circles)
+    table = pd.read_csv(out / "tables" / "circles.csv.gz", encoding="utf-8-sig")
+    assert sorted(sorted(m.split(";")) for m in table["members"]) == sorted(sorted(c) for c in circles)
+    assert {f["file"] for f in index["files"]} == {
+        f"tables/{p.name}" for p in (out / "tables").iterdir()}
     # the overview is the summary of the dataset
     summary = json.loads((out / "json" / "summary.json").read_text("utf-8"))
     assert summary["loans"] == summarize(ds)["loans"]
@@ -245,7 +255,7 @@ def test_cli_progress_bar_goes_to_stderr(small, tmp_path):
                                   "--runs", "50"])
     assert r.exit_code == 0, r.output
     assert r.stdout == ""                        # nothing on standard output
-    total = len(SECTIONS) + 4                    # sections, then the four files
+    total = len(SECTIONS) + len(FILE_STEPS)      # sections, then the files
     assert "watchlist" in r.stderr and f"{total}/{total}" in r.stderr
 
 
@@ -261,3 +271,164 @@ def test_skip_sections(small, tmp_path):
     r = run("report", small, "-o", tmp_path / "p", "--skip", "bogus", "-q")
     assert r.exit_code == 1 and "unknown section(s) bogus" in r.output
     assert not (tmp_path / "p").exists()
+
+
+# ------------------------------------------------------------- a report at scale
+def _index_rows(html: str) -> dict:
+    return json.loads(re.search(r'id="index-data">(.*?)</script>', html, re.S).group(1))
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A circle-heavy generated county (3,000 enterprises, hundreds of circles), reported
+    with 5 circle pages."""
+    root = tmp_path_factory.mktemp("many")
+    write_dataset(generate(3000, seed=1, params=GeneratorParams.circle_heavy_preset()),
+                  root / "ds")
+    ds = load_dataset(root / "ds")
+    res = build_report(ds, root / "rep", circle_pages=5,
+                       params=ReportParams(runs=50, skip=("strategies",)))
+    return ds, res
+
+
+def _circle_loans(ds) -> list[tuple[float, int, frozenset]]:
+    """Every circle (networkx SCC) with its loan total (members' balances), riskiest first."""
+    loans = ds.tables["loans"].groupby("borrower_id")["balance"].sum()
+    out = [(float(loans.reindex(list(c)).fillna(0).sum()), len(c), frozenset(c))
+           for c in _sccs(ds)]
+    return sorted(out, key=lambda t: (-t[0], -t[1]))
+
+
+def test_circle_pages_are_the_top_circles_by_loan_total(many):
+    """Issue #15: "pages for the top circles by risk (--circle-pages N) plus one index of
+    all circles and groups" — risk is the circle's loan total (docs/report.md)."""
+    ds, res = many
+    ranked = _circle_loans(ds)
+    assert len(ranked) > 100 and ranked[4][0] > ranked[5][0]  # no tie at the cut
+    pages = sorted((res.path / "circles").glob("*.html"))
+    assert res.circle_pages == len(pages) == 5
+    table = pd.read_csv(res.path / "tables" / "circles.csv.gz", encoding="utf-8-sig")
+    by_id = {r.id: frozenset(r.members.split(";")) for r in table.itertuples()}
+    assert {by_id[p.stem] for p in pages} == {c for _, _, c in ranked[:5]}
+    assert np.allclose(table["loan_total"], [t[0] for t in ranked])  # the CSV in risk order
+    # the index lists every circle and every group (networkx: weak components of >= 2)
+    data = _index_rows((res.path / "circles.html").read_text("utf-8"))
+    rows = data["circles"]["rows"]
+    cols = data["circles"]["cols"]
+    assert len(rows) == len(ranked)
+    assert sorted(r[cols.index("id")] for r in rows if r[cols.index("page")]) == sorted(
+        p.stem for p in pages)
+    G = nx.DiGraph()
+    g = ds.tables["guarantees"]
+    G.add_edges_from(zip(g["guarantor_id"], g["borrower_id"], strict=True))
+    groups = [c for c in nx.weakly_connected_components(G) if len(c) > 1]
+    assert len(data["groups"]["rows"]) == len(groups)
+    html = (res.path / "index.html").read_text("utf-8")
+    assert 'href="circles.html"' in html
+    assert sum(f'href="circles/{p.stem}.html"' in html for p in pages) == 5
+
+
+def test_large_tables_are_gzip_csv_readable_by_pandas(many):
+    """Issue #15: "large tables (edges, exposure rows, every watchlist entry) as compressed
+    CSV next to the JSON summaries"; the JSON keeps the first rows."""
+    ds, res = many
+    t = res.path / "tables"
+    for p in t.iterdir():
+        assert gzip.decompress(p.read_bytes()).startswith("\ufeff".encode())  # BOM for Excel
+    edges = pd.read_csv(t / "guarantees.csv.gz", encoding="utf-8-sig")
+    assert sorted(edges["id"]) == sorted(ds.tables["guarantees"]["id"])
+    wl = json.loads((res.path / "json" / "watchlist.json").read_text("utf-8"))
+    watch = pd.read_csv(t / "watchlist.csv.gz", encoding="utf-8-sig", keep_default_na=False)
+    assert len(watch) == wl["counts"]["listed"] == wl["enterprises_count"]
+    assert len(wl["enterprises"]) == min(JSON_TOP, len(watch))
+    rel = json.loads((res.path / "json" / "related.json").read_text("utf-8"))
+    pairs = pd.read_csv(t / "related_pairs.csv.gz", encoding="utf-8-sig")
+    assert len(pairs) == rel["pair_count"] and (pairs["a"] < pairs["b"]).all()
+    mc = pd.read_csv(t / "contagion_entities.csv.gz", encoding="utf-8-sig")
+    assert len(mc) == len(ds.tables["enterprises"])
+    members = pd.read_csv(t / "group_members.csv.gz", encoding="utf-8-sig",
+                          keep_default_na=False)
+    assert members["id"].is_unique and members["group"].nunique() == len(
+        pd.read_csv(t / "groups.csv.gz", encoding="utf-8-sig"))
+    expo = pd.read_csv(t / "exposure_borrowers.csv.gz", encoding="utf-8-sig")
+    loans = ds.tables["loans"]
+    top = json.loads((res.path / "json" / "exposure.json").read_text("utf-8"))["lenders"]
+    for d in top[:3]:
+        mine = expo[expo["lender_id"] == d["lender"]["id"]]
+        assert len(mine) == d["borrowers_count"] == loans.loc[
+            loans["lender_id"] == d["lender"]["id"], "borrower_id"].nunique()
+    # a cut JSON list says how long it was; the workbook has every row
+    summary = json.loads((res.path / "json" / "summary.json").read_text("utf-8"))
+    lenders = load_workbook(res.path / "report.xlsx", read_only=True)["按贷款人统计"]
+    count = summary["by_lender_count"]
+    assert count == lenders.max_row - 1 and len(summary["by_lender"]) == min(JSON_TOP, count)
+    # the JSON documents are compact (no indentation)
+    assert "\n " not in (res.path / "json" / "circles.json").read_text("utf-8")
+
+
+def test_csv_cells_are_guarded_against_formulas(make_dataset, tmp_path):
+    """OWASP CSV injection: a name starting with = + - @ opens as text in Excel."""
+    evil = '=HYPERLINK("http://x","y")'
+    ds = load_dataset(make_dataset(
+        enterprises=f'id,name,net_assets,status\nE1,"{evil.replace(chr(34), 2 * chr(34))}",10,'
+                    "normal\nE2,@SUM(A1),10,defaulted\n",
+        institutions="id,name,type\nB1,-1+2,bank\n",
+        loans="id,borrower_id,lender_id,balance,classification\nL1,E1,B1,100,normal\n"
+              "L2,E2,B1,100,loss\n",
+        guarantees="id,guarantor_id,borrower_id,amount\nG1,E1,E2,100\nG2,E2,E1,100\n"))
+    res = build_report(ds, tmp_path / "x", params=FAST)
+    cells = set()
+    for p in (res.path / "tables").iterdir():
+        frame = pd.read_csv(p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        cells |= {v for col in frame for v in frame[col]}
+    assert "'" + evil in cells and "'@SUM(A1)" in cells
+    assert not any(v.startswith(("=", "+", "@")) for v in cells)
+    assert "E1" in cells and "-1+2" not in cells
+
+
+def test_monte_carlo_runs_once_per_report(small, tmp_path, monkeypatch):
+    """Issue #15: "The Monte Carlo runs once per report (today twice)" — the loss
+    histogram is drawn from the runs of the one monte_carlo call."""
+    import graphrisk.report.sections_risk as sr
+
+    calls = []
+    real = sr.monte_carlo
+
+    def counted(*a, **k):
+        calls.append(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(sr, "monte_carlo", counted)
+    res = build_report(load_dataset(small), tmp_path / "r",
+                       params=ReportParams(runs=120, skip=("strategies",)))
+    assert len(calls) == 1 and calls[0]["run_losses"] is True
+    html = (res.path / "index.html").read_text("utf-8")
+    hist = html[html.index("损失分布"):]
+    hist = hist[:hist.index("</svg>")]
+    assert sum(int(c) for c in re.findall(r"<title>[^<]*: (\d+)</title>", hist)) == 120
+
+
+def test_cli_circle_pages_all_and_none(many, tmp_path):
+    ds, _ = many
+    out = tmp_path / "none"
+    r = run("report", ds.source, "-o", out, "--runs", 20, "--skip", "strategies",
+            "--circle-pages", 0, "-q")
+    assert r.exit_code == 0, r.output
+    assert not (out / "circles").exists() and (out / "circles.html").exists()
+    index = json.loads((out / "json" / "report.json").read_text("utf-8"))
+    assert index["circle_pages"] == [] and index["circle_pages_rule"]["top"] == 0
+    out = tmp_path / "all"
+    r = run("report", ds.source, "-o", out, "--runs", 20, "--skip", "strategies",
+            "--circle-pages", "all", "-v")
+    assert r.exit_code == 0, r.output
+    assert len(list((out / "circles").glob("*.html"))) == len(_sccs(ds))
+    assert re.search(r"time network_page +\d+\.\d+ s +peak", r.stderr)
+    r = run("report", ds.source, "-o", tmp_path / "bad", "--circle-pages", "some")
+    assert r.exit_code == 1 and "--circle-pages takes a number" in r.output
+
+
+def test_cli_default_circle_pages_is_the_library_default():
+    from graphrisk.cli.report import CIRCLE_PAGES as CLI
+    from graphrisk.report.sections import CIRCLE_PAGES
+
+    assert CLI == CIRCLE_PAGES == 200

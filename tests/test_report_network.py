@@ -13,6 +13,7 @@ from graphrisk.io.load import load_dataset
 from graphrisk.network.graph import build_network
 from graphrisk.params import ReportParams
 from graphrisk.report.network_page import RELS, network_page, page_data
+from graphrisk.report.render import vis_network_js
 
 from .conftest import DEMO, SMALL
 
@@ -40,7 +41,7 @@ def _edge_frame(d):
 def test_small_nodes_and_edges_match_the_tables(small_ds):
     d = page_data(small_ds)
     t = small_ds.tables
-    assert d["mode"] == "full" and d["omitted"] == {"entities": 0, "groups": 0}
+    assert d["mode"] == "full" and d["omitted"] == {"entities": 0, "groups": 0, "circles": 0}
     assert sorted(d["nodes"]["id"]) == sorted(
         list(t["enterprises"]["id"]) + list(t["persons"]["id"]) + list(t["institutions"]["id"]))
     ef = _edge_frame(d)
@@ -163,3 +164,38 @@ def test_demo_page(tmp_path):
     assert len(d["nodes"]["id"]) == sum(len(ds.tables[t]) for t in
                                          ("enterprises", "persons", "institutions"))
     assert len(d["circles"]) >= 1 and all(c["id"].startswith("C") for c in d["circles"])
+
+
+def test_budget_draws_the_top_circles_and_warned_firms_first(make_dataset):
+    """Issue #15: "the network page … draw only what a person can look at (the groups of
+    the top circles and key enterprises up to a node budget) and say what is left out"."""
+    from graphrisk.synth import GeneratorParams, generate, write_dataset
+
+    path = make_dataset(enterprises="id,name\nX,x\n")
+    write_dataset(generate(3000, seed=1, params=GeneratorParams.circle_heavy_preset()), path)
+    ds = load_dataset(path)
+    net = build_network(ds)
+    G = nx.DiGraph()
+    g = ds.tables["guarantees"]
+    G.add_edges_from(zip(g["guarantor_id"], g["borrower_id"], strict=True))
+    loans = ds.tables["loans"].groupby("borrower_id")["balance"].sum()
+    sccs = sorted((c for c in nx.strongly_connected_components(G) if len(c) > 1),
+                  key=lambda c: (-loans.reindex(list(c)).fillna(0).sum(), -len(c)))
+    # a warned firm far down the risk order: in a small group of no circle
+    small = [c for c in nx.weakly_connected_components(G) if len(c) == 2
+             and not any(c & s for s in sccs)][-1]
+    red = sorted(small)[0]
+    limit = 3000  # the units of the top ten circles hold 2,814 entities
+    d = page_data(net, params=ReportParams(page_max_entities=limit), top_circles=10,
+                  levels={red: "red"})
+    ids = set(d["nodes"]["id"])
+    assert len(ids) <= limit + (net.kind == 2).sum()
+    assert all(c <= ids for c in sccs[:10]) and small <= ids
+    drawn = {frozenset(d["nodes"]["id"][i] for i in c["members"]) for c in d["circles"]}
+    assert d["omitted"] == {"entities": net.n - len(ids),
+                            "groups": d["omitted"]["groups"],
+                            "circles": len(sccs) - len(drawn)}
+    assert d["omitted"]["circles"] > 0 and d["omitted"]["groups"] > 0
+    # the page is bounded by the budget, not by the network
+    html = network_page(net, params=ReportParams(page_max_entities=limit), top_circles=10)
+    assert len(html.encode()) < len(vis_network_js()[0].encode()) + 400 * limit + 200_000

@@ -184,7 +184,7 @@ def test_workbook_headers_values_and_formula_safety(tmp_path):
                [[evil, 1234.5, True, ["甲", "乙"]], ["C2", float("nan"), False, []]])
     path = write_workbook([t1, Table("b", "担保圈", "x", [col("k", "键", "k")], [])], tmp_path / "r.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["担保圈", "担保圈_2"]
+    assert wb.sheetnames == ["担保圈", "担保圈_2", "说明"]
     ws = wb["担保圈"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("编号", "金额(万元)", "需组建债委会", "成员")
@@ -192,6 +192,34 @@ def test_workbook_headers_values_and_formula_safety(tmp_path):
     assert ws["A2"].data_type == "s"           # stored as text, not a formula
     assert ws["B2"].number_format == "#,##0.00"
     assert rows[2][1] is None
+    assert list(wb["说明"].iter_rows(values_only=True)) == [
+        ("工作表", "表", "行数", "备注"), ("担保圈", "担保圈", 2, None), ("担保圈_2", "担保圈", 0, None)]
+
+
+def test_workbook_splits_past_the_sheet_limit_and_keeps_every_row(tmp_path):
+    """A table longer than a sheet goes on over the next sheets, no row lost, and the 说明
+    sheet says so; text XML cannot hold (control characters) is dropped, long text cut."""
+    rows = [[f"E{i}", i * 1.5, "red" if i % 2 else "none"] for i in range(7)]
+    rows[3][0] = "a\x01b\x1fc"
+    rows[4][0] = "长" * 40_000
+    t = Table("w", "预警名单", "Watch", [col("id", "编号", "id"), col("x", "余额", "x", "amount"),
+                                        col("lv", "预警", "level", "level")], rows)
+    wb = load_workbook(write_workbook([t], tmp_path / "w.xlsx", max_rows=3))
+    assert wb.sheetnames == ["预警名单", "预警名单 (2)", "预警名单 (3)", "说明"]
+    got = [r for name in wb.sheetnames[:3] for r in wb[name].iter_rows(min_row=2, values_only=True)]
+    assert [r[1] for r in got] == [i * 1.5 for i in range(7)]
+    assert [r[2] for r in got] == ["无", "红", "无", "红", "无", "红", "无"]
+    assert got[3][0] == "abc" and len(got[4][0]) == 32_767 and got[4][0].endswith(" …")
+    assert wb["预警名单"]["C3"].fill.fgColor.rgb == "FFF4B6B6"
+    notes = list(wb["说明"].iter_rows(min_row=2, values_only=True))
+    assert [n[2] for n in notes] == [3, 3, 1]
+    # a cap keeps the first rows and says where the rest are
+    wb = load_workbook(write_workbook([t], tmp_path / "c.xlsx", cap=4,
+                                      full={"w": "tables/watchlist.csv.gz"}))
+    assert [r[0] for r in wb["预警名单"].iter_rows(min_row=2, values_only=True)] == [
+        "E0", "E1", "E2", "abc"]
+    assert list(wb["说明"].iter_rows(min_row=2, values_only=True)) == [
+        ("预警名单", "预警名单", 4, "前 4 行（共 7 行）；全部见 tables/watchlist.csv.gz")]
 
 
 def test_bidi_controls_are_kept_in_data_and_dropped_when_rendered(make_dataset, tmp_path):

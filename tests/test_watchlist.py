@@ -4,6 +4,7 @@ sorting, the JSON shape and the demo."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -170,3 +171,51 @@ def test_demo_watchlist_has_every_level_with_reasons():
     # 青山饮料 falls in the cascade started by 青山玻璃制品's default
     drink = e.index[e["name"] == "青山饮料有限公司"][0]
     assert any(r["signal"] == "cascade_default" for r in by_id[drink]["reasons"])
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated network of 5,000 enterprises (the dense profile: many related pairs)."""
+    from graphrisk.network.graph import build_network
+    from graphrisk.synth import GeneratorParams, generate, write_dataset
+
+    folder = tmp_path_factory.mktemp("g5k")
+    write_dataset(generate(5000, seed=3, params=GeneratorParams.profile("stress")), folder)
+    return build_network(load_dataset(folder))
+
+
+def _two_passes(net, kp, related, key_firms, troubled):
+    """The watchlist before the shared pass: each stage found its own related pairs."""
+    from graphrisk.watch._facts import related_pairs
+
+    return related_pairs(net, key_firms, kp), related_pairs(net, troubled, related)
+
+
+@pytest.mark.parametrize("kp", [KeyFirmParams(), KeyFirmParams(related_equity=30.0),
+                                KeyFirmParams(related_rules=("equity", "lending"))])
+def test_one_related_pass_gives_the_watchlist_of_two(generated, monkeypatch, kp):
+    """Issue #15: the related pairs are computed once for the key-firm criterion and the
+    network signals; the list, levels, reasons and notes are those of two passes."""
+    import graphrisk.ownership.related as related
+    import graphrisk.watch._facts as facts_module
+
+    calls = []
+    masks = related.related_pair_masks
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("rules"))
+        return masks(*args, **kwargs)
+
+    monkeypatch.setattr(facts_module, "related_pair_masks", counted)
+    shared = watchlist(generated, key_params=kp, include_all=True).as_dict()
+    # one pass when both read holdings the same way (a 30 % important relation does not)
+    assert len(calls) == (2 if kp.related_equity != 25.0 else 1)
+    monkeypatch.setattr(sys.modules["graphrisk.watch.watchlist"], "watchlist_pairs",
+                        _two_passes)
+    calls.clear()
+    separate = watchlist(generated, key_params=kp, include_all=True).as_dict()
+    assert len(calls) == 2
+    assert shared == separate
+    assert any(c["code"] == "related" for e in shared["enterprises"] for c in e["criteria"])
+    assert any(s["code"].startswith("related_") for e in shared["enterprises"]
+               for s in e["signals"])

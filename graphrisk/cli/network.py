@@ -81,6 +81,9 @@ def circles(dataset, max_cycle_length, max_cycles, focus_exposure, committee_ban
                           committee_microloans=committee_microloans)
     ds = open_dataset(dataset, encoding, strict)
     doc = analyze_circles(build_network(ds), params=params)
+    if fmt == "json":  # the tables are for people: not built for a JSON document
+        emit(Output(doc), fmt, output)
+        return
     s = doc["summary"]
     text = "\n".join([
         f"{dataset}: {s['guarantees']} guarantees, {s['groups']} groups 担保群 "

@@ -269,8 +269,9 @@ def _write_pairs(fh, rp, groups, fmt, max_pairs, max_paths):
                  json.dumps(p, ensure_ascii=False))
         written += 1
     fh.write("\n  ]," if written else "],")
+    # groups hold ids and sizes only: plain JSON, written without a cleaning pass
     fh.write('\n  "groups": [' + ",".join(
-        "\n    " + to_json(g, indent=None) for g in groups) +
+        "\n    " + json.dumps(g, ensure_ascii=False) for g in groups) +
         ("\n  ]," if groups else "],"))
     tail = {"pair_count": rp.pair_count, "rule_counts": rp.rule_counts,
             "warnings": rp.warnings, "rules": list(rp.rules),

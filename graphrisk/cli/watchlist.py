@@ -145,6 +145,9 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
         write_workbook(workbook_tables(data), output)
         echo_err(f"wrote {output}")
         return
+    if fmt == "json":  # the table is for people: not built for a JSON document
+        emit(Output(data), fmt, output)
+        return
     c = data["counts"]
     text = (f"{dataset}: 红 red {c['red']} · 橙 orange {c['orange']} · 黄 yellow {c['yellow']} · "
             f"蓝 blue {c['blue']} — {c['key']} key enterprises (重点企业), {c['listed']} listed")

@@ -48,11 +48,14 @@ distinct creditors of the members the same way (``bank_count``, ``microloan_coun
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphrisk.domain.glossary import STATUS
 from graphrisk.network.chains import entity_names
@@ -62,7 +65,8 @@ from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CircleParams, CommitteeParams
 
 __all__ = ["committees", "debtor_committees", "debtor_facts", "DebtorFacts",
-           "label_committees", "creditor_pairs", "lender_types", "label_ids",
+           "label_committees", "creditor_pairs", "lender_types", "label_ids", "id_rank",
+           "table_positions", "id_positions",
            "COMMITTEE_LABELS"]
 
 #: reason code → (中文, English) of the facts a committee decision rests on
@@ -89,11 +93,62 @@ _STATUS_NAME = {v: k for k, v in _STATUS_CODE.items()}
 def label_ids(prefix: str, count: int) -> list[str]:
     """Stable display ids of ranked labels: ``C001``, ``C002`` … (wider past 999).
 
+    A new list each call, from a cache (analyses ask for the same ids several times).
+
     >>> label_ids("C", 2)
     ['C001', 'C002']
     """
+    return list(_label_ids(prefix, count))
+
+
+@functools.lru_cache(maxsize=16)
+def _label_ids(prefix: str, count: int) -> tuple[str, ...]:
     width = max(3, len(str(count)))
-    return [f"{prefix}{i + 1:0{width}d}" for i in range(count)]
+    return tuple(f"{prefix}{i + 1:0{width}d}" for i in range(count))
+
+
+def table_positions(net: Network, table: str) -> np.ndarray:
+    """Return the entity indices of the rows of an entity table, in table order (cached).
+
+    ``table`` is ``enterprises``, ``persons`` or ``institutions``.  A network built
+    by :func:`~graphrisk.network.graph.build_network` holds them in table order,
+    one table after the other, so this is a range checked in ``O(rows)`` — no hash
+    look-up of a million ids; any other network falls back on
+    :meth:`~graphrisk.network.graph.Network.positions`.
+
+    >>> table_positions(net, "persons"), table_positions(net, "institutions")
+    (array([4]), array([5, 6, 7]))
+    """
+    def build() -> np.ndarray:
+        t = net.dataset.tables
+        start = {"enterprises": 0, "persons": len(t["enterprises"]),
+                 "institutions": len(t["enterprises"]) + len(t["persons"])}[table]
+        ids = t[table]["id"].to_numpy(dtype=object)
+        stop = start + len(ids)
+        if stop <= net.n and (net.ids[start:stop] == ids).all():
+            return np.arange(start, stop, dtype=np.int64)
+        return net.positions(ids).astype(np.int64) if len(ids) else np.zeros(0, np.int64)
+    return network_cache(net, f"table_positions:{table}", build)
+
+
+def id_positions(net: Network, values: Any) -> np.ndarray:
+    """Return the entity index of each id in *values*, ``-1`` for an unknown id.
+
+    *values* is a column of ids (a pandas Series, an array or a list).  The look-up
+    hashes in Arrow (``pyarrow.compute.index_in`` against the network's ids, kept as an
+    Arrow array with the network): several times faster than a pandas index on
+    millions of ids.
+
+    >>> id_positions(net, ["E2", "nobody", "B1"]).tolist()
+    [1, -1, 5]
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    known = network_cache(net, "arrow_ids", lambda: pa.array(net.ids.tolist(), type=pa.string()))
+    arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
+        values, type=pa.string(), from_pandas=True)
+    found = pc.index_in(arr, value_set=known).fill_null(-1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def lender_types(net: Network) -> np.ndarray:
@@ -106,15 +161,17 @@ def lender_types(net: Network) -> np.ndarray:
     kinds = np.array(["enterprise", "person", "institution"], dtype=object)[net.kind]
     inst = ds.tables["institutions"]
     if len(inst):
-        start = net.n - len(inst)   # build_network puts institutions last, in table order
-        pos = (np.arange(start, net.n) if (net.ids[start:] == inst["id"].to_numpy(dtype=object))
-               .all() else net.positions(inst["id"]))
+        pos = table_positions(net, "institutions")
         kinds[pos] = inst["type"].fillna("bank").replace("", "bank").to_numpy(dtype=object)
     return kinds
 
 
-def _id_rank(net: Network) -> np.ndarray:
-    """Return the rank of each entity id in text order (cached; ``O(n log n)``)."""
+def id_rank(net: Network) -> np.ndarray:
+    """Return the rank of each entity id in text order (cached; ``O(n log n)``).
+
+    >>> id_rank(net).tolist()  # E1 E2 E3 E4 P1 B1 B2 M1
+    [2, 3, 4, 5, 7, 0, 1, 6]
+    """
     def build() -> np.ndarray:
         rank = np.empty(net.n, dtype=np.int64)
         rank[np.argsort(net.ids.astype(str))] = np.arange(net.n)
@@ -125,7 +182,7 @@ def _id_rank(net: Network) -> np.ndarray:
 def _flat_members(net: Network, labels: np.ndarray, k: int) -> tuple[np.ndarray, list[int]]:
     """Return the members of labels 0..k-1 concatenated, each label's sorted by id, and bounds."""
     inside = np.flatnonzero(labels >= 0)
-    key = labels[inside].astype(np.int64) * net.n + _id_rank(net)[inside]
+    key = labels[inside].astype(np.int64) * net.n + id_rank(net)[inside]
     order = inside[np.argsort(key)]
     bounds = np.r_[0, np.cumsum(np.bincount(labels[inside], minlength=k))]
     return order, bounds.tolist()
@@ -256,7 +313,7 @@ def debtor_facts(net: Network, *, params: CommitteeParams | None = None) -> Debt
         status = np.zeros(n, dtype=np.int8)
         if len(e):
             codes = e["status"].map(_STATUS_CODE).fillna(0).to_numpy(dtype=np.int8)
-            status[net.positions(e["id"])] = codes
+            status[table_positions(net, "enterprises")] = codes
         npl_balance = np.bincount(net.l_borrower, weights=net.l_balance * net.l_npl,
                                   minlength=n)
         npl_loans = np.bincount(net.l_borrower, weights=net.l_npl, minlength=n).astype(np.int64)
@@ -370,7 +427,7 @@ def _debtor_records(net: Network, f: DebtorFacts, p: CommitteeParams, circle: np
                     group: np.ndarray) -> list[dict[str, Any]]:
     """Return the record of every debtor (troubled, debt ≥ min_debt), committees first."""
     sel = np.flatnonzero(f.large)
-    sel = sel[np.lexsort((_id_rank(net)[sel], -f.debt[sel], ~f.due[sel]))]
+    sel = sel[np.lexsort((id_rank(net)[sel], -f.debt[sel], ~f.due[sel]))]
     names = entity_names(net)
     cc, lender, _ = creditor_pairs(net, np.where(f.large, np.arange(net.n), -1))
     starts, ends = np.searchsorted(cc, sel, "left"), np.searchsorted(cc, sel, "right")
@@ -403,7 +460,12 @@ def _split(net: Network, labels: np.ndarray, mask: np.ndarray, k: int) -> list[l
     """Return per label 0..k-1 the ids of its entities where *mask* holds, sorted by id."""
     flat, bounds = _flat_members(net, np.where(mask, labels, -1), k)
     ids = net.ids[flat].tolist()
-    return [ids[bounds[c]:bounds[c + 1]] for c in range(k)]
+    out: list[list[str]] = [[] for _ in range(k)]
+    b = np.asarray(bounds)
+    some = np.flatnonzero(np.diff(b))   # only the labels with such entities
+    for c, lo, hi in zip(some.tolist(), b[some].tolist(), b[some + 1].tolist(), strict=True):
+        out[c] = ids[lo:hi]
+    return out
 
 
 def _label_reasons(rec: dict[str, Any], names: dict[str, str], banks: int, microloans: int
@@ -486,16 +548,14 @@ def label_committees(net: Network, labels: np.ndarray, k: int, *, facts: DebtorF
     troubled_ids = _split(net, labels, facts.troubled, k)
     due_ids = _split(net, labels, facts.due, k)
     flagged = np.flatnonzero(due | watch)
-    out = []
-    for c in range(k):
-        out.append({
-            "creditors": cred_ids[bounds[c]:bounds[c + 1]], "creditor_count": int(total[c]),
-            "bank_count": int(bank[c]), "microloan_count": int(micro[c]),
-            "other_count": int(other[c]), "troubled_members": troubled_ids[c],
-            "performing": not bool(troubled[c]), "watch": bool(watch[c]),
-            "creditor_committee": bool(due[c]), "committee_debtors": due_ids[c],
-            "committee_reasons": [],
-        })
+    out = [{"creditors": cred_ids[lo:hi], "creditor_count": t, "bank_count": b,
+            "microloan_count": m, "other_count": o, "troubled_members": tm,
+            "performing": not tr, "watch": w, "creditor_committee": d,
+            "committee_debtors": dm, "committee_reasons": []}
+           for lo, hi, t, b, m, o, tm, tr, w, d, dm in zip(
+               bounds[:-1], bounds[1:], total.tolist(), bank.tolist(), micro.tolist(),
+               other.tolist(), troubled_ids, troubled.tolist(), watch.tolist(), due.tolist(),
+               due_ids, strict=True)]
     if len(flagged):
         all_names = entity_names(net)
         wanted = {i for c in flagged.tolist() for i in

@@ -41,7 +41,7 @@ import numpy as np
 from graphrisk.errors import ParameterError
 from graphrisk.network.chains import entity_names, link_graph, reach
 from graphrisk.network.circles import circle_labels, guarantee_groups
-from graphrisk.network.committees import _id_rank, label_ids, lender_types
+from graphrisk.network.committees import id_rank, label_ids, lender_types
 from graphrisk.network.cycles import sorted_unique
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ChainParams
@@ -198,7 +198,7 @@ def lender_exposure(net: Network, lender: str, *,
         ids[roots].tolist(), names[roots].tolist(), gids[glab[roots]].tolist(),
         cids[clab[roots]].tolist(), at_lender[roots].tolist(), npl_b[roots].tolist(),
         chain_debt.tolist(), chain_lender.tolist(), debt[roots].tolist(), strict=True))]
-    rank = _id_rank(net)[roots]
+    rank = id_rank(net)[roots]
     lender_bal = at_lender[roots] + chain_lender
     largest = [borrowers[k] for k in np.lexsort((rank, -chain_debt, -lender_bal))[:p.top_chains]]
     borrowers = [borrowers[k] for k in np.lexsort((rank, -at_lender[roots])).tolist()]

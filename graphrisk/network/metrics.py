@@ -58,7 +58,7 @@ from graphrisk.network.committees import (
     label_committees,
     label_ids,
 )
-from graphrisk.network.cycles import _circle_cycles_flat, simple_adjacency
+from graphrisk.network.cycles import _circle_cycles_flat, gc_paused, simple_adjacency
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CircleParams, CommitteeParams
 
@@ -161,35 +161,29 @@ def circle_metrics(net: Network, *, params: CircleParams | None = None,
                                 positions=True)
     all_members = flat
     first_group = grp[flat[np.array(bounds[:-1])]].tolist()
-    focus_all = (exposure[all_members] > p.focus_exposure).tolist()
+    focus_all = exposure[all_members] > p.focus_exposure
     ids_all, names_all = net.ids[all_members].tolist(), names[all_members].tolist()
-    loans_all, given_all = loans[all_members].tolist(), given[all_members].tolist()
-    exp_all = exposure[all_members].tolist()
-    out: list[dict[str, Any]] = []
-    for c in range(k):
-        start, end = bounds[c], bounds[c + 1]
-        member_ids, member_names = ids_all[start:end], names_all[start:end]
-        focus = focus_all[start:end]
-        cycles, truncated = found[c]
-        out.append({
-            "id": ids[c], "group": gids[first_group[c]],
-            "members": member_ids, "names": member_names,
-            "size": end - start, "edges": int(g_count[c]), "mutual_pairs": int(pair_count[c]),
-            "guarantee_total": float(g_total[c]), "loan_total": float(loan_total[c]),
-            "npl_balance": float(npl_total[c]),
-            "npl_share": float(npl_total[c] / loan_total[c]) if loan_total[c] > 0 else 0.0,
-            **creditors[c],
-            "focus_members": [i for i, f in zip(member_ids, focus, strict=True) if f],
-            "member_details": [
-                {"id": i, "name": nm, "loan_balance": lo, "guarantees_given": gv,
-                 "exposure": ex, "focus": f}
-                for i, nm, lo, gv, ex, f in zip(member_ids, member_names, loans_all[start:end],
-                                                given_all[start:end], exp_all[start:end],
-                                                focus, strict=True)],
-            "cycles": [[ids_all[i] for i in cy] for cy in cycles],
-            "cycle_count": len(cycles), "cycles_truncated": truncated,
-        })
-    return out
+    # every member's record at once; each circle takes its slice
+    details = [{"id": i, "name": nm, "loan_balance": lo, "guarantees_given": gv,
+                "exposure": ex, "focus": f}
+               for i, nm, lo, gv, ex, f in zip(ids_all, names_all, loans[all_members].tolist(),
+                                               given[all_members].tolist(),
+                                               exposure[all_members].tolist(),
+                                               focus_all.tolist(), strict=True)]
+    focus_ids = net.ids[all_members[focus_all]].tolist()
+    focus_bounds = np.r_[0, np.cumsum(focus_all)][bounds].tolist()
+    return [{
+        "id": cid, "group": gids[first], "members": ids_all[lo:hi], "names": names_all[lo:hi],
+        "size": hi - lo, "edges": ge, "mutual_pairs": mp, "guarantee_total": gt,
+        "loan_total": lt, "npl_balance": nt, "npl_share": nt / lt if lt > 0 else 0.0,
+        **cred,
+        "focus_members": focus_ids[f0:f1], "member_details": details[lo:hi],
+        "cycles": [[ids_all[i] for i in cy] for cy in cycles],
+        "cycle_count": len(cycles), "cycles_truncated": truncated,
+    } for cid, first, lo, hi, f0, f1, ge, mp, gt, lt, nt, cred, (cycles, truncated) in zip(
+        ids, first_group, bounds[:-1], bounds[1:], focus_bounds[:-1], focus_bounds[1:],
+        g_count.tolist(), pair_count.tolist(), g_total.tolist(), loan_total.tolist(),
+        npl_total.tolist(), creditors, found, strict=True)]
 
 
 @analysis(params=CircleParams, committee_params=CommitteeParams)
@@ -270,15 +264,15 @@ def group_metrics(net: Network, *, params: CircleParams | None = None,
                                  banks=params.committee_banks,
                                  microloans=params.committee_microloans)
     return [{
-        "id": ids[g], "members": member_ids[bounds[g]:bounds[g + 1]],
-        "size": bounds[g + 1] - bounds[g], "edges": g_count[g],
-        "guarantee_total": g_total[g], "loan_total": loan_total[g],
-        "npl_balance": npl_total[g],
-        "npl_share": npl_total[g] / loan_total[g] if loan_total[g] > 0 else 0.0,
+        "id": gid, "members": member_ids[lo:hi], "size": hi - lo, "edges": count,
+        "guarantee_total": gt, "loan_total": lt, "npl_balance": nt,
+        "npl_share": nt / lt if lt > 0 else 0.0,
         "circles": circles_in.get(g, []),
-        "patterns": dict(zip(names, pcounts[g], strict=True)),
-        **creditors[g],
-    } for g in range(k)]
+        "patterns": dict(zip(names, pc, strict=True)),
+        **cred,
+    } for g, (gid, lo, hi, count, gt, lt, nt, pc, cred) in enumerate(zip(
+        ids, bounds[:-1], bounds[1:], g_count, g_total, loan_total, npl_total, pcounts,
+        creditors, strict=True))]
 
 
 @analysis(params=CircleParams)
@@ -348,7 +342,11 @@ def analyze_circles(net: Network, *, params: CircleParams | None = None,
      'patterns': ('mutual',), 'group': 'GRP001', 'circle': 'C001'}
     """
     assert params is not None and committee_params is not None  # filled in by @analysis
-    p, cp = params, committee_params
+    with gc_paused():
+        return _circles_document(net, params, committee_params)
+
+
+def _circles_document(net: Network, p: CircleParams, cp: CommitteeParams) -> dict[str, Any]:
     glab, clab = guarantee_groups(net), circle_labels(net)
     flags = edge_patterns(net, params=p)
     groups = group_metrics(net, params=p, committee_params=cp, labels=glab,

@@ -31,6 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from graphrisk.domain.glossary import MANAGEMENT_ROLES, SENIOR_ROLES
+from graphrisk.network.committees import id_positions, id_rank
 from graphrisk.network.graph import KIND_CODES, Network
 from graphrisk.ownership.holdings import EPS, holding_closure
 from graphrisk.params import RelatedParams
@@ -90,9 +91,13 @@ class Ranks:
 
     @classmethod
     def of_network(cls, net: Network) -> Ranks:
-        """Rank the enterprises of ``net`` by the sorted order of their ids."""
+        """Rank the enterprises of ``net`` by the sorted order of their ids.
+
+        The text order of all ids is sorted once per network (:func:`id_rank`, shared
+        with the circle and committee documents).
+        """
         ent = np.flatnonzero(net.kind == _ENT)
-        glob = ent[np.argsort(net.ids[ent].astype(str), kind="stable")]
+        glob = ent[np.argsort(id_rank(net)[ent], kind="stable")]
         of = np.full(net.n, -1, dtype=np.int64)
         of[glob] = np.arange(len(glob))
         return cls(glob, of)
@@ -333,14 +338,15 @@ def management_rules(net: Network, ranks: Ranks, reading: str = "separately"
     """
     ds = net.dataset
     pos = ds.tables["positions"]
-    person = net.index.get_indexer(pos["person_id"].to_numpy(dtype=object)).astype(np.int64)
-    cidx = net.index.get_indexer(pos["company_id"].to_numpy(dtype=object))
+    person = id_positions(net, pos["person_id"])
+    cidx = id_positions(net, pos["company_id"])
     comp = np.where(cidx >= 0, ranks.of[np.maximum(cidx, 0)], -1)
     roles = pos["role"].to_numpy(dtype=object)
     ok = (person >= 0) & (comp >= 0)
     person, comp, roles = person[ok], comp[ok], roles[ok]
     people, pinv = np.unique(person, return_inverse=True)
-    is_role = {r: pd.Series(roles, dtype=object).isin(sorted(r)).to_numpy()
+    role_code, role_names = pd.factorize(roles)  # a handful of distinct posts
+    is_role = {r: np.isin(role_code, [i for i, name in enumerate(role_names) if name in r])
                for r in (MANAGEMENT_ROLES, BOARD_ROLES, DIRECTOR_ROLES, MANAGER_ROLES)}
     # an unplaced legal representative (no director or manager post in that firm)
     seat = pinv.astype(np.int64) * max(ranks.n, 1) + comp

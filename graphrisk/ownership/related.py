@@ -66,6 +66,7 @@ from scipy.sparse.csgraph import connected_components
 from graphrisk.domain.glossary import RELATED_RULES
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
+from graphrisk.network.committees import id_positions
 from graphrisk.network.graph import Network, analysis
 from graphrisk.ownership._evidence import Evidence
 from graphrisk.ownership._rules import (
@@ -86,7 +87,7 @@ from graphrisk.ownership._rules import (
 from graphrisk.params import RelatedParams
 
 __all__ = ["RelatedParties", "related_parties", "iter_related_pairs", "related_pairs_frame",
-           "parse_rules", "BITS"]
+           "related_pair_masks", "RelatedPairMasks", "pair_frame", "parse_rules", "BITS"]
 
 _MGMT = MANAGEMENT_BITS
 
@@ -152,6 +153,104 @@ class RelatedParties:
                 "truncated": max_pairs is not None and self.pair_count > len(pairs)}
 
 
+def _capital(net: Network) -> np.ndarray:
+    """Return each entity's own capital (``Dataset.capital``; NaN for non-enterprises)."""
+    capital = net.dataset.capital()
+    out = np.full(net.n, np.nan)
+    pos = id_positions(net, capital.index.to_numpy(dtype=object))
+    out[pos[pos >= 0]] = capital.to_numpy(dtype=np.float64)[pos >= 0]
+    return out
+
+
+def _rule_warnings(no_holdings: bool, notes: dict[str, list[str]], rules: Sequence[str]
+                   ) -> list[str]:
+    """Return the warnings of a pass with ``rules``, in the order the rules are built."""
+    out = []
+    if no_holdings and ("equity" in rules or "common_owner" in rules):
+        which = " and ".join(r for r in ("equity", "common_owner") if r in rules)
+        out.append(f"{which}: the dataset has no shareholdings "
+                   "(shareholdings.csv missing or empty); nothing to evaluate")
+    for code in ("lending", "guarantee", "management"):
+        if code in rules:
+            out += notes[code]
+    return out
+
+
+def _rule_bits(rules: Sequence[str]) -> int:
+    """Return the bit mask of rule codes (``management``: all its criteria)."""
+    bits = 0
+    for code in rules:
+        bits |= _MGMT if code == "management" else BITS[code]
+    return bits
+
+
+@dataclass
+class RelatedPairMasks:
+    """Related pairs without evidence: entity indices and the rule bits of each pair.
+
+    Attributes
+    ----------
+    a, b : ndarray of int64
+        Entity indices of the two enterprises, ``ids[a] < ids[b]``, ordered by
+        ``(a, b)`` in id order.
+    mask : ndarray of int64
+        Rule bits of each pair (:data:`BITS`; ``management`` has several).
+    rules : tuple of str
+        The rules evaluated.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    mask: np.ndarray
+    rules: tuple[str, ...]
+    no_holdings: bool = field(default=False, repr=False)
+    notes: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        """Return the number of pairs."""
+        return len(self.a)
+
+    def warnings(self) -> list[str]:
+        """Return the rules (or parts of them) that could not be evaluated for lack of data."""
+        return _rule_warnings(self.no_holdings, self.notes, self.rules)
+
+    def select(self, rules: str | Sequence[str] | None = None,
+               among: npt.ArrayLike | None = None) -> RelatedPairMasks:
+        """Return the pairs that a pass with only ``rules`` and ``among`` would find.
+
+        ``rules`` must be among :attr:`rules`; each kept pair's mask keeps only their
+        bits, and a pair with none of them is dropped.  ``among`` keeps the pairs with
+        an end among these entity indices.
+
+        >>> pm = related_pair_masks(net)
+        >>> sub = pm.select("lending,guarantee", among=net.positions(["E4"]))
+        >>> net.ids[sub.a].tolist(), net.ids[sub.b].tolist(), sub.rule_lists()
+        (['E1'], ['E4'], [['lending']])
+        """
+        codes = self.rules if rules is None else parse_rules(rules)
+        missing = [c for c in codes if c not in self.rules]
+        if missing:
+            raise ParameterError(f"rule(s) {', '.join(missing)} were not evaluated")
+        m = self.mask & _rule_bits(codes)
+        keep = m != 0
+        if among is not None:
+            n = int(max(self.a.max(initial=-1), self.b.max(initial=-1))) + 1
+            on = np.zeros(n, dtype=bool)
+            wanted = np.asarray(among, dtype=np.int64)
+            on[wanted[wanted < n]] = True
+            keep &= on[self.a] | on[self.b]
+        return RelatedPairMasks(self.a[keep], self.b[keep], m[keep], codes,
+                                self.no_holdings, self.notes)
+
+    def rule_lists(self) -> list[list[str]]:
+        """Return the rule codes of each pair (a new list per pair), in SPEC order."""
+        if not len(self.mask):
+            return []
+        masks, inverse = np.unique(self.mask, return_inverse=True)
+        table = [_codes(int(x)) for x in masks.tolist()]
+        return [table[i][:] for i in inverse.tolist()]
+
+
 @dataclass
 class _Block:
     """Pairs of one block: ranks ``row < col`` and the rule bit ``data`` of each."""
@@ -173,43 +272,48 @@ class _Context:
                  rules: tuple[str, ...], block_budget: int) -> None:
         self.ds, self.net, self.params, self.rules = ds, net, params, rules
         self.ranks = ranks = Ranks.of_network(net)
-        self.warnings: list[str] = []
+        # what could not be evaluated, per rule; equity and common_owner share one note
+        self._notes: dict[str, list[str]] = {code: [] for code in RELATED_RULES}
+        self._no_holdings = False
         self.explicit: list[tuple[int, ExplicitRule]] = []
         self.shared: list[tuple[int, SharedRule]] = []
         self.majority: MajorityRule | None = None
         t = ds.tables
         T = params.equity_threshold
         if "equity" in rules or "common_owner" in rules:
-            if not len(t["shareholdings"]):
-                which = " and ".join(r for r in ("equity", "common_owner") if r in rules)
-                self.warnings.append(f"{which}: the dataset has no shareholdings "
-                                     "(shareholdings.csv missing or empty); nothing to evaluate")
+            self._no_holdings = not len(t["shareholdings"])
             H = ownership_in_ranks(net, ranks, params)
             if "equity" in rules:
                 self.explicit.append((BITS["equity"], equity_rule(net, ranks, H, T)))
             if "common_owner" in rules:
                 self.shared.append((BITS["common_owner"], common_owner_rule(net, ranks, H, T)))
         if "lending" in rules:
-            cap = ds.capital().reindex(net.ids[ranks.glob]).to_numpy(dtype=np.float64).copy()
+            cap = _capital(net)[ranks.glob]
             cap[~(cap > 0)] = np.nan
             rule, w = lending_rule(net, ranks, cap, params.lending_ratio)
             self.explicit.append((BITS["lending"], rule))
-            self.warnings += w
+            self._notes["lending"] += w
         if "guarantee" in rules:
             rule, w = guarantee_rule(net, ranks, params.guarantee_ratio)
             self.explicit.append((BITS["guarantee"], rule))
-            self.warnings += w
+            self._notes["guarantee"] += w
         self.positions: dict[str, np.ndarray] | None = None
         if "management" in rules:
             if not len(t["positions"]):
-                self.warnings.append("management: the dataset has no positions "
-                                     "(positions.csv missing or empty); nothing to evaluate")
+                self._notes["management"].append(
+                    "management: the dataset has no positions (positions.csv missing or "
+                    "empty); nothing to evaluate")
             key, majority, self.positions = management_rules(net, ranks,
                                                              params.management_majority)
             self.shared.append((BITS["key_post"], key))
             self.majority = majority
+        self.warnings = self.warnings_for(rules)
         self.evidence = Evidence(self)
         self.bounds = self._bounds(block_budget)
+
+    def warnings_for(self, rules: Sequence[str]) -> list[str]:
+        """Return the warnings a pass with only ``rules`` (a subset of ours) would give."""
+        return _rule_warnings(self._no_holdings, self._notes, rules)
 
     def _bounds(self, budget: int) -> np.ndarray:
         """Return the rank bounds of blocks of about ``budget`` entries each."""
@@ -407,6 +511,60 @@ def _codes(mask: int) -> list[str]:
 
 
 @analysis(params=RelatedParams)
+def related_pair_masks(net: Network, *, params: RelatedParams | None = None,
+                       rules: str | Sequence[str] | None = None,
+                       among: npt.ArrayLike | None = None) -> RelatedPairMasks:
+    """Return all related pairs without evidence, as arrays of indices and rule bits.
+
+    Parameters
+    ----------
+    net, params, rules
+        As :func:`related_parties`.
+    among : array of int, optional
+        Keep only the pairs with at least one end among these entity indices.
+
+    Returns
+    -------
+    RelatedPairMasks
+        One pass computes the pairs of several rule sets and entity sets at once:
+        :meth:`RelatedPairMasks.select` gives what a pass with fewer rules, or with a
+        smaller ``among``, would have found, and its warnings.
+
+    Notes
+    -----
+    One pass over the blocks of :func:`related_parties` (no evidence); memory
+    O(pairs kept) — mind the pair count when a huge common owner is present.
+
+    Examples
+    --------
+    >>> pm = related_pair_masks(net, rules="lending,guarantee")
+    >>> len(pm), pm.rule_lists()
+    (3, [['guarantee'], ['lending'], ['guarantee']])
+    """
+    assert params is not None  # filled in by @analysis
+    ds = net.dataset
+    codes = parse_rules(rules)
+    ctx = _Context(ds, net, params, codes, 4_000_000)
+    keep = None
+    if among is not None:
+        keep = np.zeros(ctx.ranks.n, dtype=bool)
+        r = ctx.ranks.of[np.asarray(among, dtype=np.int64)]
+        keep[r[r >= 0]] = True
+    a_parts, b_parts, m_parts = [], [], []
+    for r0, r1 in zip(ctx.bounds[:-1], ctx.bounds[1:], strict=False):
+        U = ctx.block(int(r0), int(r1))
+        sel = slice(None) if keep is None else keep[U.row] | keep[U.col]
+        a_parts.append(U.row[sel])
+        b_parts.append(U.col[sel])
+        m_parts.append(U.data[sel])
+    a = np.concatenate(a_parts or [np.zeros(0, np.int64)]).astype(np.int64)
+    b = np.concatenate(b_parts or [np.zeros(0, np.int64)]).astype(np.int64)
+    m = np.concatenate(m_parts or [np.zeros(0, np.int64)]).astype(np.int64)
+    return RelatedPairMasks(ctx.ranks.glob[a], ctx.ranks.glob[b], m, codes,
+                            ctx._no_holdings, {k: list(v) for k, v in ctx._notes.items()})
+
+
+@analysis(params=RelatedParams)
 def related_pairs_frame(net: Network, *, params: RelatedParams | None = None,
                         rules: str | Sequence[str] | None = None,
                         among: npt.ArrayLike | None = None) -> pd.DataFrame:
@@ -428,8 +586,7 @@ def related_pairs_frame(net: Network, *, params: RelatedParams | None = None,
 
     Notes
     -----
-    One pass over the blocks of :func:`related_parties` (no evidence); the frame has
-    one row per pair, so mind the pair count when a huge common owner is present.
+    :func:`related_pair_masks` as a frame.
 
     Examples
     --------
@@ -440,27 +597,12 @@ def related_pairs_frame(net: Network, *, params: RelatedParams | None = None,
     2   E2   E3  [guarantee]
     """
     assert params is not None  # filled in by @analysis
-    ds = net.dataset
-    ctx = _Context(ds, net, params, parse_rules(rules), 4_000_000)
-    keep = None
-    if among is not None:
-        keep = np.zeros(ctx.ranks.n, dtype=bool)
-        r = ctx.ranks.of[np.asarray(among, dtype=np.int64)]
-        keep[r[r >= 0]] = True
-    a_parts, b_parts, m_parts = [], [], []
-    for r0, r1 in zip(ctx.bounds[:-1], ctx.bounds[1:], strict=False):
-        U = ctx.block(int(r0), int(r1))
-        sel = slice(None) if keep is None else keep[U.row] | keep[U.col]
-        a_parts.append(U.row[sel])
-        b_parts.append(U.col[sel])
-        m_parts.append(U.data[sel])
-    a = np.concatenate(a_parts or [np.zeros(0, np.int64)]).astype(np.int64)
-    b = np.concatenate(b_parts or [np.zeros(0, np.int64)]).astype(np.int64)
-    m = np.concatenate(m_parts or [np.zeros(0, np.int64)])
-    ga, gb = ctx.ranks.glob[a], ctx.ranks.glob[b]
-    cache: dict[int, list[str]] = {}
-    rules_col = [list(cache.setdefault(int(x), _codes(int(x)))) for x in m]
-    frame = pd.DataFrame({"a": ga, "b": gb, "a_id": net.ids[ga], "b_id": net.ids[gb],
-                          "rules": rules_col})
-    frame.attrs["warnings"] = list(ctx.warnings)
+    return pair_frame(net, related_pair_masks(net, params=params, rules=rules, among=among))
+
+
+def pair_frame(net: Network, pairs: RelatedPairMasks) -> pd.DataFrame:
+    """Return :class:`RelatedPairMasks` as the frame of :func:`related_pairs_frame`."""
+    frame = pd.DataFrame({"a": pairs.a, "b": pairs.b, "a_id": net.ids[pairs.a],
+                          "b_id": net.ids[pairs.b], "rules": pairs.rule_lists()})
+    frame.attrs["warnings"] = pairs.warnings()
     return frame

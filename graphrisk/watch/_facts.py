@@ -30,12 +30,12 @@ from graphrisk.contagion.cascade import capacities, cascade, compile_model
 from graphrisk.network.circles import circle_labels
 from graphrisk.network.committees import label_ids
 from graphrisk.network.graph import Network, analysis
-from graphrisk.ownership.related import related_pairs_frame
+from graphrisk.ownership.related import RelatedPairMasks, parse_rules, related_pair_masks
 from graphrisk.params import KeyFirmParams, RelatedParams, WarningParams
 from graphrisk.watch.signals import CONDITION_DEFAULTED, NetworkFacts, condition
 
 __all__ = ["network_facts", "circle_facts", "cascade_facts", "npl_guarantee_calls",
-           "related_pairs"]
+           "related_pairs", "watchlist_pairs"]
 
 
 def circle_facts(net: Network) -> tuple[np.ndarray, list[str]]:
@@ -107,6 +107,23 @@ def cascade_facts(net: Network, *, recovery: float = 0.0, cond: np.ndarray | Non
     return rounds, calls, "cascade", notes
 
 
+def _important(params: RelatedParams | KeyFirmParams, rules: Sequence[str] | None
+               ) -> tuple[RelatedParams, Sequence[str] | None]:
+    """Return the related-party parameters and rules a KeyFirmParams stands for."""
+    if isinstance(params, KeyFirmParams):
+        return RelatedParams(equity_threshold=params.related_equity), rules or params.related_rules
+    return params, rules
+
+
+def _as_frame(pairs: RelatedPairMasks) -> tuple[pd.DataFrame, list[str]]:
+    notes = [f"related parties: {w}" for w in pairs.warnings()]
+    if not len(pairs):
+        return pd.DataFrame({"a": pd.Series([], dtype=np.int64),
+                             "b": pd.Series([], dtype=np.int64),
+                             "rules": pd.Series([], dtype=object)}), notes
+    return pd.DataFrame({"a": pairs.a, "b": pairs.b, "rules": pairs.rule_lists()}), notes
+
+
 def related_pairs(net: Network, around: ArrayLike, params: RelatedParams | KeyFirmParams, *,
                   rules: Sequence[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Find the related pairs (SPEC §4) that touch the entities ``around``.
@@ -136,29 +153,63 @@ def related_pairs(net: Network, around: ArrayLike, params: RelatedParams | KeyFi
     products block by block) plus O(pairs) to filter the rule masks; no evidence is
     built.  Memory O(kept pairs).
     """
-    if isinstance(params, KeyFirmParams):
-        rules = rules or params.related_rules
-        params = RelatedParams(equity_threshold=params.related_equity)
-
-    empty = pd.DataFrame({"a": pd.Series([], dtype=np.int64), "b": pd.Series([], dtype=np.int64),
-                          "rules": pd.Series([], dtype=object)})
+    params, rules = _important(params, rules)
     among = np.asarray(around, dtype=np.int64)
     if not len(among):
-        return empty, []
-    frame = related_pairs_frame(net, params=params, rules=rules, among=among)
-    notes = [f"related parties: {w}" for w in frame.attrs.get("warnings", [])]
-    if not len(frame):
-        return empty, notes
-    return frame[["a", "b", "rules"]].reset_index(drop=True), notes
+        none = np.zeros(0, dtype=np.int64)
+        return _as_frame(RelatedPairMasks(none, none, none, ()))[0], []
+    return _as_frame(related_pair_masks(net, params=params, rules=rules, among=among))
+
+
+def watchlist_pairs(net: Network, key_params: KeyFirmParams, related: RelatedParams,
+                    key_firms: ArrayLike, troubled: ArrayLike
+                    ) -> tuple[tuple[pd.DataFrame, list[str]], tuple[pd.DataFrame, list[str]]]:
+    """Find, in one pass when the parameters allow, both related-pair sets of the watchlist.
+
+    The watchlist needs the *important* related pairs around the key firms
+    (:func:`related_pairs` with ``key_params``) and the related pairs around the
+    troubled firms (with ``related``, all five rules).  When both read holdings the
+    same way (``RelatedParams(equity_threshold=key_params.related_equity) ==
+    related``), one pass over the union of the rules and of the two entity sets
+    gives both, exactly as two passes would (each rule's bit of a pair is computed
+    on its own); otherwise two passes run.
+
+    Returns
+    -------
+    (pairs, notes) around ``key_firms``, and (pairs, notes) around ``troubled``, as
+    :func:`related_pairs` returns them.
+
+    Examples
+    --------
+    >>> kp = KeyFirmParams()
+    >>> (kpairs, _), (tpairs, _) = watchlist_pairs(net, kp, RelatedParams(), [0], [2])
+    >>> kpairs.equals(related_pairs(net, [0], kp)[0])
+    True
+    >>> tpairs.equals(related_pairs(net, [2], RelatedParams())[0])
+    True
+    """
+    kparams, krules = _important(key_params, None)
+    kfirms = np.asarray(key_firms, dtype=np.int64)
+    tfirms = np.asarray(troubled, dtype=np.int64)
+    if kparams != related or not len(kfirms) or not len(tfirms):
+        return related_pairs(net, kfirms, key_params), related_pairs(net, tfirms, related)
+    every = parse_rules(None)
+    krules = parse_rules(krules)
+    both = related_pair_masks(net, params=related, rules=every,
+                              among=np.union1d(kfirms, tfirms))
+    return (_as_frame(both.select(krules, kfirms)), _as_frame(both.select(every, tfirms)))
 
 
 @analysis(params=WarningParams)
 def network_facts(net: Network, *, params: WarningParams | None = None,
-                  cond: np.ndarray | None = None) -> NetworkFacts:
+                  cond: np.ndarray | None = None,
+                  related: tuple[pd.DataFrame, list[str]] | None = None) -> NetworkFacts:
     """Gather the circles, cascade and related pairs of troubled firms, for the signals.
 
     Related pairs whose only rule is ``guarantee`` are dropped: the guarantor and
-    borrower signals already report them.
+    borrower signals already report them.  ``related`` gives the pairs around the
+    troubled firms and their notes when they are already known (see
+    :func:`watchlist_pairs`); by default they are computed.
 
     O(n + m) plus the cascade and the related-party stream (see the functions above).
     """
@@ -170,7 +221,7 @@ def network_facts(net: Network, *, params: WarningParams | None = None,
         net, recovery=params.recovery, cond=cond)
     facts.notes += notes
     troubled = np.flatnonzero((cond > 0) & (net.kind == 0))
-    pairs, notes = related_pairs(net, troubled, params.related)
+    pairs, notes = related_pairs(net, troubled, params.related) if related is None else related
     if pairs is not None and len(pairs):
         # a pair related only by guarantees is already a guarantor/borrower signal
         pairs = pairs[[set(r) != {"guarantee"} for r in pairs["rules"]]]

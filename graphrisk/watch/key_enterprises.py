@@ -43,22 +43,26 @@ an enterprise without one then falls back on its credit used.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from graphrisk.domain.glossary import RELATED_RULES
 from graphrisk.io.dataset import Dataset
 from graphrisk.network.circles import mutual_pairs
+from graphrisk.network.committees import id_rank, table_positions
+from graphrisk.network.cycles import network_cache
 from graphrisk.network.graph import Network, analysis
 from graphrisk.network.metrics import entity_exposure
 from graphrisk.params import KeyFirmParams
 from graphrisk.watch._facts import circle_facts
 from graphrisk.watch._facts import related_pairs as find_pairs
 
-__all__ = ["CRITERIA", "CREDIT_SOURCES", "KeyFirms", "credit_usage", "key_enterprises"]
+__all__ = ["CRITERIA", "CREDIT_SOURCES", "KeyFirms", "credit_usage", "key_enterprises",
+           "primary_firms"]
 
 #: criterion code → (Chinese label, English label), in the order of SPEC §8
 CRITERIA: dict[str, tuple[str, str]] = {
@@ -115,9 +119,9 @@ class KeyFirms:
     def by_position(self) -> dict[int, list[dict[str, Any]]]:
         """Return entity index → its criteria as ``{"code", "label_zh", "label_en", "figures"}``."""
         out: dict[int, list[dict[str, Any]]] = {}
-        for p, c, f in zip(self.criteria["pos"], self.criteria["code"], self.criteria["figures"],
-                           strict=True):
-            out.setdefault(int(p), []).append({"code": c, "label_zh": CRITERIA[c][0],
+        for p, c, f in zip(self.criteria["pos"].tolist(), self.criteria["code"].tolist(),
+                           self.criteria["figures"].tolist(), strict=True):
+            out.setdefault(p, []).append({"code": c, "label_zh": CRITERIA[c][0],
                                                "label_en": CRITERIA[c][1], "figures": f})
         return out
 
@@ -164,7 +168,7 @@ def credit_usage(net: Network, *, params: KeyFirmParams | None = None) -> pd.Dat
     assert params is not None  # filled in by @analysis
     ds = net.dataset
     e = ds.tables["enterprises"]
-    pos = net.positions(e["id"]) if len(e) else np.array([], dtype=np.int64)
+    pos = table_positions(net, "enterprises")
     loans = net.borrowings()[pos]
     used = entity_exposure(net)[pos]
     line = e["credit_line"].to_numpy(float)
@@ -178,16 +182,44 @@ def credit_usage(net: Network, *, params: KeyFirmParams | None = None) -> pd.Dat
                         index=pd.Index(e["id"].to_numpy(object), name="id"))
 
 
-def _has_tag(tags: pd.Series, tag: str) -> np.ndarray:
-    if not len(tags):
+def _has_tag(net: Network, tag: str) -> np.ndarray:
+    """Tell which enterprises (table order) carry *tag* in their ``;``-separated tags.
+
+    The tags column is factorised once per network and each distinct text tested once
+    (a million firms share a few hundred).
+    """
+    if not len(net.dataset.tables["enterprises"]):
         return np.zeros(0, dtype=bool)
-    pattern = rf"(?:^|;){re.escape(tag)}(?:;|$)"
-    return tags.fillna("").astype(str).str.contains(pattern, regex=True).to_numpy(bool)
+    codes, uniques = network_cache(net, "tag_codes", lambda: pd.factorize(
+        net.dataset.tables["enterprises"]["tags"].fillna("").astype(str), sort=False))
+    pattern = re.compile(rf"(?:^|;){re.escape(tag)}(?:;|$)")
+    hit = np.array([bool(pattern.search(u)) for u in uniques] + [False], dtype=bool)
+    return hit[codes]
+
+
+@analysis(params=KeyFirmParams)
+def primary_firms(net: Network, *, params: KeyFirmParams | None = None) -> np.ndarray:
+    """Return the entity indices (ascending) of the firms selected by credit and tags.
+
+    They are the firms whose important related parties the ``related`` criterion
+    adds (``key_sector`` … ``tax_livelihood``).
+
+    >>> len(primary_firms(demo_net)), len(primary_firms(net))
+    (13, 4)
+    """
+    assert params is not None  # filled in by @analysis
+    credit = credit_usage(net, params=params)
+    pos = credit["pos"].to_numpy(np.int64)
+    chosen = np.zeros(len(pos), dtype=bool)
+    for mask, _code, _extra in _credit_masks(net, credit, params):
+        chosen |= mask
+    return np.sort(pos[chosen])
 
 
 @analysis(params=KeyFirmParams)
 def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
-                    related_pairs: pd.DataFrame | None = None) -> KeyFirms:
+                    related_pairs: pd.DataFrame | None = None,
+                    related_notes: Sequence[str] = ()) -> KeyFirms:
     """Select the key enterprises of SPEC §8 with the criteria each meets.
 
     Parameters
@@ -199,6 +231,8 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
         indices) and ``rules`` (list of codes).  When None they are computed with
         :func:`graphrisk.watch._facts.related_pairs` (``graphrisk.ownership.related``); when that is
         not available, the ``related`` criterion is skipped with a note.
+    related_notes : list of str
+        The notes that came with ``related_pairs`` (kept in :attr:`KeyFirms.notes`).
 
     Returns
     -------
@@ -222,13 +256,15 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
     assert params is not None  # filled in by @analysis
     ds = net.dataset
     credit = credit_usage(net, params=params)
-    rows = _credit_rows(ds, credit, params)
+    rows = _credit_rows(net, credit, params)
     notes: list[str] = []
     primary = sorted({r[0] for r in rows})
     if params.related and params.related_rules and primary:
         if related_pairs is None:
             related_pairs, more = find_pairs(net, primary, params)
             notes += more
+        else:
+            notes += list(related_notes)
         if related_pairs is not None:
             rows += _related_rows(related_pairs, primary, net)
     if params.circle_members:
@@ -242,30 +278,23 @@ def key_enterprises(net: Network, *, params: KeyFirmParams | None = None,
     return KeyFirms(frame, credit, notes)
 
 
-def _credit_rows(ds: Dataset, credit: pd.DataFrame, params: KeyFirmParams) -> list[_Row]:
-    """Return the rows of the credit and tag criteria (``key_sector`` … ``tax_livelihood``)."""
-    e = ds.tables["enterprises"]
+def _credit_masks(net: Network, credit: pd.DataFrame, params: KeyFirmParams
+                  ) -> list[tuple[np.ndarray, str, Callable[[int], dict[str, Any]] | None]]:
+    """Return the credit and tag criteria (``key_sector`` … ``tax_livelihood``) as masks.
+
+    One ``(mask over the enterprises, code, figures beyond the credit)`` per criterion,
+    in the order of :data:`CRITERIA`.
+    """
+    e = net.dataset.tables["enterprises"]
     c = credit["credit"].to_numpy(float)
-    src = credit["credit_source"].to_numpy(object)
-    pos = credit["pos"].to_numpy(np.int64)
     ids = credit.index.to_numpy(object)
-    tags = e["tags"] if len(e) else pd.Series([], dtype=object)
-    rows: list[_Row] = []
-
-    def add(mask: np.ndarray, code: str,
-            extra: Callable[[int], dict[str, Any]] | None = None) -> None:
-        for i in np.flatnonzero(mask):
-            fig = {"credit": float(c[i]), "credit_source": src[i]}
-            if extra is not None:
-                fig.update(extra(int(i)))
-            rows.append((int(pos[i]), ids[i], code, fig))
-
-    sector = {t: _has_tag(tags, t) for t in params.sector_tags}
+    out: list[tuple[np.ndarray, str, Callable[[int], dict[str, Any]] | None]] = []
+    sector = {t: _has_tag(net, t) for t in params.sector_tags}
     in_sector = np.zeros(len(e), dtype=bool)
     for m in sector.values():
         in_sector |= m
-    add(in_sector & (c >= params.sector_credit), "key_sector",
-        lambda i: {"tags": [t for t, m in sector.items() if m[i]]})
+    out.append((in_sector & (c >= params.sector_credit), "key_sector",
+                lambda i: {"tags": [t for t, m in sector.items() if m[i]]}))
     if params.top_n > 0 and len(e):
         order = np.lexsort((ids.astype(str), -c))
         top = order[:params.top_n]
@@ -274,38 +303,72 @@ def _credit_rows(ds: Dataset, credit: pd.DataFrame, params: KeyFirmParams) -> li
         rank[order] = np.arange(1, len(e) + 1)
         mtop = np.zeros(len(e), dtype=bool)
         mtop[top] = True
-        add(mtop, "top_credit", lambda i: {"rank": int(rank[i])})
-    add(c >= params.large_credit, "large_credit")
+        out.append((mtop, "top_credit", lambda i: {"rank": int(rank[i])}))
+    out.append((c >= params.large_credit, "large_credit", None))
     for tag, limit in (("key_project", params.key_project_credit),
                        ("agri_leader", params.agri_leader_credit),
                        ("cross_region", params.cross_region_credit)):
-        add(_has_tag(tags, tag) & (c >= limit), tag)
+        out.append((_has_tag(net, tag) & (c >= limit), tag, None))
     if params.livelihood_tag:
-        add(_has_tag(tags, params.livelihood_tag), "tax_livelihood")
+        out.append((_has_tag(net, params.livelihood_tag), "tax_livelihood", None))
+    return out
+
+
+def _credit_rows(net: Network, credit: pd.DataFrame, params: KeyFirmParams) -> list[_Row]:
+    """Return the rows of the credit and tag criteria (``key_sector`` … ``tax_livelihood``)."""
+    c = credit["credit"].to_numpy(float)
+    src = credit["credit_source"].to_numpy(object)
+    pos = credit["pos"].to_numpy(np.int64)
+    ids = credit.index.to_numpy(object)
+    rows: list[_Row] = []
+    for mask, code, extra in _credit_masks(net, credit, params):
+        for i in np.flatnonzero(mask).tolist():
+            fig = {"credit": float(c[i]), "credit_source": src[i]}
+            if extra is not None:
+                fig.update(extra(i))
+            rows.append((int(pos[i]), ids[i], code, fig))
     return rows
 
 
 def _related_rows(pairs: pd.DataFrame, primary: list[int], net: Network) -> list[_Row]:
-    """Return the ``related`` criterion rows: enterprises related to a key one."""
+    """Return the ``related`` criterion rows: enterprises related to a key one.
+
+    Vectorised over the pairs (both directions); the Python work is one record per
+    enterprise brought in.
+    """
     if not len(pairs):
         return []
     is_key = np.zeros(net.n, dtype=bool)
     is_key[primary] = True
     a, b = pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64)
-    rules = list(pairs["rules"])
-    found: dict[int, dict[str, set[str]]] = {}
-    for x, y, r in zip(np.concatenate([a, b]), np.concatenate([b, a]), rules + rules,
-                       strict=True):
-        # x is brought in by its key partner y
-        if is_key[y] and x != y and net.kind[x] == 0:
-            f = found.setdefault(int(x), {})
-            f.setdefault(net.ids[y], set()).update(r)
-    out = []
-    for x, partners in found.items():
-        keys = sorted(partners)
-        out.append((x, net.ids[x], "related",
-                    {"key_firms": keys, "rules": [sorted(partners[k]) for k in keys]}))
-    return out
+    code_bit = {code: 1 << i for i, code in enumerate(RELATED_RULES)}
+    cache: dict[tuple[str, ...], int] = {}
+    bits = np.array([cache[t] if (t := tuple(r)) in cache else
+                     cache.setdefault(t, sum(code_bit[c] for c in set(t)))
+                     for r in pairs["rules"]], dtype=np.int64)
+    x, y, m = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([bits, bits])
+    # x is brought in by its key partner y
+    keep = is_key[y] & (x != y) & (net.kind[x] == 0)
+    x, y, m = x[keep], y[keep], m[keep]
+    if not len(x):
+        return []
+    key = x * net.n + id_rank(net)[y]   # partners in id order
+    order = np.argsort(key, kind="stable")
+    key, y, m = key[order], y[order], m[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    m = np.bitwise_or.reduceat(m, first)
+    x, y = key[first] // net.n, y[first]
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+    ends = np.r_[starts[1:], len(x)].tolist()
+    masks, inverse = np.unique(m, return_inverse=True)
+    names = sorted(RELATED_RULES)  # each partner's rules, sorted by code
+    table = [[c for c in names if mask & code_bit[c]] for mask in masks.tolist()]
+    partner_ids = net.ids[y].tolist()
+    rules = [table[i][:] for i in inverse.tolist()]
+    xs = x[starts]
+    return [(xi, xid, "related", {"key_firms": partner_ids[s:e], "rules": rules[s:e]})
+            for xi, xid, s, e in zip(xs.tolist(), net.ids[xs].tolist(), starts.tolist(), ends,
+                                     strict=True)]
 
 
 def _circle_rows(net: Network) -> list[_Row]:
@@ -338,7 +401,7 @@ def _private_lending_rows(ds: Dataset, net: Network, params: KeyFirmParams) -> l
     anything else does not.
     """
     e, ev = ds.tables["enterprises"], ds.tables["events"]
-    tagged = set(e["id"][_has_tag(e["tags"], "private_lending")]) if len(e) else set()
+    tagged = set(e["id"][_has_tag(net, "private_lending")]) if len(e) else set()
     events: dict[str, list[dict[str, str]]] = {}
     if len(ev) and params.dispute_keywords:
         pattern = "|".join(re.escape(k) for k in params.dispute_keywords)

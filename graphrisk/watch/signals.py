@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike
 
 from graphrisk.domain.glossary import EVENT_CATEGORY, INSTITUTION, PERSON
 from graphrisk.io.dataset import Dataset
+from graphrisk.network.committees import id_positions, table_positions
 from graphrisk.network.graph import KIND_CODES, Network, analysis
 from graphrisk.ownership.holdings import holding_closure
 from graphrisk.params import WarningParams
@@ -158,9 +159,10 @@ def _split_lists(pos_sorted: np.ndarray, values: np.ndarray, limit: int = DETAIL
     rank = np.arange(len(pos_sorted)) - np.repeat(starts, np.diff(np.append(starts,
                                                                             len(pos_sorted))))
     keep = rank < limit
-    kept_pos, kept = pos_sorted[keep], np.asarray(values, dtype=object)[keep]
-    kstarts = np.concatenate([[0], np.flatnonzero(np.diff(kept_pos)) + 1])
-    return pos_sorted[starts], [c.tolist() for c in np.split(kept, kstarts[1:])]
+    kept_pos, kept = pos_sorted[keep], np.asarray(values, dtype=object)[keep].tolist()
+    kstarts = np.concatenate([[0], np.flatnonzero(np.diff(kept_pos)) + 1]).tolist()
+    kends = kstarts[1:] + [len(kept)]
+    return pos_sorted[starts], [kept[a:b] for a, b in zip(kstarts, kends, strict=True)]
 
 
 def _grouped_ids(pos: np.ndarray, ids: np.ndarray, weight: np.ndarray,
@@ -199,7 +201,7 @@ def condition(net: Network) -> np.ndarray:
     cond = np.zeros(net.n, dtype=np.int8)
     e = ds.tables["enterprises"]
     if len(e):
-        p = net.positions(e["id"])
+        p = table_positions(net, "enterprises")
         cond[p[(e["status"] == "distressed").to_numpy()]] = CONDITION_TROUBLED
     cond[net.l_borrower[net.l_npl]] = np.maximum(cond[net.l_borrower[net.l_npl]],
                                                  CONDITION_TROUBLED)
@@ -283,7 +285,7 @@ def _status_signals(ds: Dataset, net: Network) -> pd.DataFrame:
     for status in ("defaulted", "distressed"):
         m = (e["status"] == status).to_numpy()
         if m.any():
-            pos = net.positions(e["id"][m])
+            pos = table_positions(net, "enterprises")[m]
             out.append(_frame(pos, f"status_{status}", np.ones(len(pos)), np.ones(len(pos)),
                               ({"status": status} for _ in pos)))
     return pd.concat(out, ignore_index=True) if out else _empty()
@@ -332,7 +334,7 @@ def _balance_sheet_signals(ds: Dataset, net: Network, params: WarningParams) -> 
     with np.errstate(invalid="ignore"):
         deficit = np.fmax(-na, tl - ta)  # NaN only when neither reading can be made
         ratio = np.where(ta > 0, tl / np.where(ta > 0, ta, 1.0), np.nan)
-    pos = net.positions(e["id"])
+    pos = table_positions(net, "enterprises")
     out = []
     neg = deficit > 0
     if neg.any():
@@ -439,8 +441,9 @@ def key_person_links(net: Network, persons: ArrayLike, *,
                          "role": pd.Series([], dtype=object)})
     if len(po) and len(who):
         keep = po["role"].isin(KEY_PERSON_ROLES).to_numpy()
-        pp, cp = net.positions(po["person_id"][keep]), net.positions(po["company_id"][keep])
-        m = np.isin(pp, who)
+        pp, cp = (id_positions(net, po["person_id"][keep]),
+                  id_positions(net, po["company_id"][keep]))
+        m = np.isin(pp, who) & (cp >= 0)
         rows = pd.DataFrame({"person": pp[m], "pos": cp[m],
                              "role": po["role"].to_numpy(object)[keep][m]})
     share = pd.DataFrame({"person": pd.Series([], dtype=np.int64),

@@ -32,11 +32,12 @@ import pandas as pd
 from graphrisk.domain.glossary import WARNING_LEVELS
 from graphrisk.errors import ParameterError
 from graphrisk.io.dataset import Dataset
-from graphrisk.network.committees import debtor_committees
+from graphrisk.network.committees import debtor_committees, table_positions
+from graphrisk.network.cycles import gc_paused
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CommitteeParams, KeyFirmParams, WarningParams
-from graphrisk.watch._facts import network_facts
-from graphrisk.watch.key_enterprises import KeyFirms, key_enterprises
+from graphrisk.watch._facts import network_facts, watchlist_pairs
+from graphrisk.watch.key_enterprises import KeyFirms, key_enterprises, primary_firms
 from graphrisk.watch.levels import (
     LEVELS,
     describe,
@@ -139,14 +140,26 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     """
     assert key_params is not None and warning_params is not None  # filled in by @analysis
     assert committee_params is not None
+    with gc_paused():
+        return _watchlist(net, key_params, warning_params, committee_params, include_all,
+                          min_level, key_only)
+
+
+def _watchlist(net: Network, kp: KeyFirmParams, wp: WarningParams,
+               committee_params: CommitteeParams, include_all: bool, min_level: str | None,
+               key_only: bool) -> Watchlist:
     ds = net.dataset
     if min_level is not None and min_level not in WARNING_LEVELS:
         raise ParameterError(f"unknown level {min_level!r}; use one of "
                              f"{', '.join(WARNING_LEVELS)}")
-    kp, wp = key_params, warning_params
     cond = condition(net)
-    keys = key_enterprises(net, params=kp)
-    facts = network_facts(net, params=wp, cond=cond)
+    # the related pairs around the key firms and around the troubled ones: one pass
+    primary = (primary_firms(net, params=kp) if kp.related and kp.related_rules
+               else np.zeros(0, dtype=np.int64))
+    troubled = np.flatnonzero((cond > 0) & (net.kind == 0))
+    (key_pairs, key_notes), related = watchlist_pairs(net, kp, wp.related, primary, troubled)
+    keys = key_enterprises(net, params=kp, related_pairs=key_pairs, related_notes=key_notes)
+    facts = network_facts(net, params=wp, cond=cond, related=related)
     sig = pd.concat([own_signals(net, params=wp), network_signals(net, facts, cond=cond)],
                     ignore_index=True)
     sig["level"] = signal_levels(sig, params=wp)
@@ -155,14 +168,14 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     lv = enterprise_levels(sig["pos"].to_numpy(np.int64), sig["level"].to_numpy(), net.n, key)
 
     e = ds.tables["enterprises"]
-    epos = net.positions(e["id"]) if len(e) else np.zeros(0, dtype=np.int64)
+    epos = table_positions(net, "enterprises")
     exposure = net.borrowings() + np.bincount(net.g_src, weights=net.g_amount, minlength=net.n)
     nsig = np.bincount(sig["pos"].to_numpy(np.int64), minlength=net.n)
-    levels = pd.DataFrame({"name": e["name"].to_numpy(object), "key": key[epos],
+    levels = pd.DataFrame({"name": _text(e["name"]), "key": key[epos],
                            "level": np.array(LEVELS, dtype=object)[lv[epos]],
                            "level_rank": lv[epos].astype(int), "exposure": exposure[epos],
                            "signals": nsig[epos]},
-                          index=pd.Index(e["id"].to_numpy(object), name="id"))
+                          index=pd.Index(_text(e["id"]), name="id"))
     listed = key[epos] | (lv[epos] > 0) if not include_all else np.ones(len(epos), dtype=bool)
     if min_level is not None:
         listed &= lv[epos] >= level_rank(min_level)
@@ -184,9 +197,18 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     return Watchlist(entries, levels, counts, parameters, keys.notes + facts.notes)
 
 
+def _text(col: pd.Series) -> Any:
+    """Return a text column as it is when pandas holds it as text, else as objects."""
+    return col.array if isinstance(col.dtype, pd.StringDtype) else col.to_numpy(object)
+
+
 def _entries(ds: Dataset, net: Network, sel: np.ndarray, lv: np.ndarray, key: np.ndarray,
              exposure: np.ndarray, keys: KeyFirms, sig: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return the watchlist entry of each listed enterprise, in the order of *sel*."""
+    """Return the watchlist entry of each listed enterprise, in the order of *sel*.
+
+    The signal and reason records are built for all signals at once, from columns,
+    and each entry takes its slice: O(listed + signals), no per-row pandas.
+    """
     names = ds.names()
     name_map = dict(zip(names.index.tolist(), names.tolist(), strict=True))
     criteria = keys.by_position()
@@ -199,35 +221,40 @@ def _entries(ds: Dataset, net: Network, sel: np.ndarray, lv: np.ndarray, key: np
     s = sig[want[sig["pos"].to_numpy(np.int64)]]
     s = s.assign(_o=s["code"].map(_SIGNAL_ORDER))
     s = s.sort_values(["pos", "level", "_o"], ascending=[True, False, True], kind="stable")
-    by_pos: dict[int, list[dict]] = {}
-    for p, code, value, count, detail, level in zip(
-            s["pos"].tolist(), s["code"].tolist(), s["value"].tolist(), s["count"].tolist(),
-            s["detail"].tolist(), s["level"].tolist(), strict=True):
-        zh, en, kind, unit = SIGNALS[code]
-        by_pos.setdefault(p, []).append({
-            "code": code, "label_zh": zh, "label_en": en, "kind": kind, "value": value,
-            "unit": unit, "count": count, "level": LEVELS[level], "detail": detail})
+    codes, values, counts = s["code"].tolist(), s["value"].tolist(), s["count"].tolist()
+    details, levels = s["detail"].tolist(), [LEVELS[x] for x in s["level"].tolist()]
+    signals = [{"code": c, "label_zh": SIGNALS[c][0], "label_en": SIGNALS[c][1],
+                "kind": SIGNALS[c][2], "value": v, "unit": SIGNALS[c][3], "count": k,
+                "level": lvl, "detail": d}
+               for c, v, k, d, lvl in zip(codes, values, counts, details, levels, strict=True)]
+    reasons = [{"level": lvl, "signal": c, "zh": zh, "en": en}
+               for c, lvl, (zh, en) in zip(codes, levels, map(describe, codes, values, counts,
+                                                               details,
+                                                               [name_map] * len(codes)),
+                                           strict=True)]
+    spos = s["pos"].to_numpy(np.int64)
+    first = np.flatnonzero(np.r_[True, spos[1:] != spos[:-1]]) if len(spos) else spos
+    ends = np.r_[first[1:], len(spos)].astype(np.int64) if len(spos) else spos
+    bounds = dict(zip(spos[first].tolist(), zip(first.tolist(), ends.tolist(), strict=True),
+                      strict=True))
+    level_names = [LEVELS[x] for x in lv[sel].tolist()]
     out = []
-    for p in sel.tolist():
-        eid = net.ids[p]
-        signals = by_pos.get(p, [])
-        reasons = []
-        for sg in signals:
-            zh, en = describe(sg["code"], sg["value"], sg["count"], sg["detail"], name_map)
-            reasons.append({"level": sg["level"], "signal": sg["code"], "zh": zh, "en": en})
+    for p, eid, lvl, k, x in zip(sel.tolist(), net.ids[sel].tolist(), level_names,
+                                 key[sel].tolist(), exposure[sel].tolist(), strict=True):
+        a, b = bounds.get(p, (0, 0))
         crit = criteria.get(p, [])
-        if not signals and key[p]:
-            reasons.append({
+        why = reasons[a:b]
+        if a == b and k:
+            why.append({
                 "level": "blue", "signal": "key_enterprise",
                 "zh": "重点企业（" + "、".join(c["label_zh"] for c in crit) + "），未发现不利信号",
                 "en": "key enterprise (" + ", ".join(c["label_en"] for c in crit)
                       + "), no adverse signal"})
         c, src = credit.get(p, (None, None))
         out.append({
-            "id": eid, "name": name_map.get(eid, ""), "key": bool(key[p]), "criteria": crit,
-            "signals": signals, "level": LEVELS[lv[p]],
-            "level_zh": WARNING_LEVELS.get(LEVELS[lv[p]], "无"), "reasons": reasons,
-            "exposure": float(exposure[p]),
-            "credit": c, "credit_source": src,
+            "id": eid, "name": name_map.get(eid, ""), "key": k, "criteria": crit,
+            "signals": signals[a:b], "level": lvl,
+            "level_zh": WARNING_LEVELS.get(lvl, "无"), "reasons": why,
+            "exposure": x, "credit": c, "credit_source": src,
         })
     return out
