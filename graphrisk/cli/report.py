@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -14,7 +15,24 @@ from graphrisk.cli.base import (
     main,
     open_dataset,
 )
+from graphrisk.errors import ParameterError
 from graphrisk.params import ReportParams
+
+#: default of --circle-pages (graphrisk.report.sections.CIRCLE_PAGES; not imported: fast --help)
+CIRCLE_PAGES = 200
+
+
+def _circle_pages(value: str) -> int | None:
+    """Return the --circle-pages value: a count, or None for ``all``."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise ParameterError(f"--circle-pages takes a number or 'all', not {value!r}") from None
+    if n < 0:
+        raise ParameterError("--circle-pages must be >= 0 (or 'all')")
+    return n
 
 
 @main.command()
@@ -39,27 +57,45 @@ from graphrisk.params import ReportParams
 @click.option("--skip", multiple=True, metavar="SECTION",
               help="Leave a section out (repeatable): summary, circles, chains, exposure, "
                    "related, contagion, strategies, watchlist.")
+@click.option("--circle-pages", "circle_pages", default=str(CIRCLE_PAGES), show_default=True,
+              metavar="N|all",
+              help="Circles that get a page: the first N by loan total (risk order), 'all' "
+                   "or 0 for none; circles.html lists every circle and group anyway.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Log the seconds and peak memory of every part on standard error.")
 def report(dataset, encoding, strict, output, lang, top, runs, seed, budget, max_nodes, skip,
-           quiet):
+           circle_pages, quiet, verbose):
     """Write the risk committee's report and the interactive network page.
 
-    Runs every analysis and writes OUT/index.html (the report), OUT/network.html (the
-    interactive network, one offline file), OUT/circles/<id>.html (one page per
-    guarantee circle), OUT/report.xlsx (every table, Chinese headers) and
-    OUT/json/<analysis>.json.  The folder appears only when complete.
+    Runs every analysis and writes OUT/index.html (the report), OUT/circles.html
+    (every circle and group, searchable and sortable), OUT/network.html (the
+    interactive network, one offline file), OUT/circles/<id>.html (a page for each
+    of the top circles), OUT/report.xlsx (every table, Chinese headers),
+    OUT/tables/*.csv.gz (the large tables, every row) and OUT/json/<analysis>.json
+    (summaries and first rows).  The folder appears only when complete.
 
     Example:  graphrisk report datasets/demo -o out --lang zh
     """
     from graphrisk.params import ReportParams
-    from graphrisk.report.build import build_report
+    from graphrisk.report.build import build_report, timing_line
 
+    pages = _circle_pages(circle_pages)
     params = ReportParams(lang=lang, top=top, runs=runs, seed=seed, budget=budget,
                           full_max_nodes=max_nodes, skip=tuple(skip))
+    log = (lambda key, sec: echo_err(timing_line(key, sec))) if verbose else None
+    t0 = time.perf_counter()
     ds = open_dataset(dataset, encoding, strict)
-    res = build_report(ds, output, lang=lang, progress=not quiet, params=params)
+    if log is not None:
+        log("load", time.perf_counter() - t0)
+    res = build_report(ds, output, lang=lang, progress=not quiet and not verbose,
+                       params=params, circle_pages=pages, log=log)
+    if verbose:
+        own = sum(v for k, v in res.seconds.items() if k != "tables_background")  # overlapped
+        echo_err(timing_line("total (report)", own))
     for key, note in res.notes.items():
         echo_err(f"note: {key}: {note}")
     done = sum(res.sections.values())
-    echo_err(f"wrote {output}/index.html, network.html, report.xlsx, json/ and "
-             f"{res.circle_pages} circle page(s); {done} of {len(res.sections)} sections")
+    echo_err(f"wrote {output}/index.html, circles.html, network.html, report.xlsx, tables/, "
+             f"json/ and {res.circle_pages} circle page(s); {done} of {len(res.sections)} "
+             "sections")

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-import numpy as np
+from graphrisk.io.jsonout import dump_json, dumps_json
+from graphrisk.io.output import atomic_file
 
 __all__ = ["display_width", "text_table", "csv_text", "to_json", "fmt_amount", "safe_cell",
-           "FORMULA_START", "strip_bidi",
-           "BIDI_CONTROLS"]
+           "FORMULA_START", "strip_bidi", "BIDI_CONTROLS", "write_json"]
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +28,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): a
 #: name holding one can make what follows it display reversed (Trojan Source)
 BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_bidi(text: str) -> str:
@@ -38,6 +40,8 @@ def strip_bidi(text: str) -> str:
     >>> strip_bidi("\u202e甲公司\u202c A")
     '甲公司 A'
     """
+    if _BIDI_RE.search(text) is None:  # the usual case: a scan, not a copy
+        return text
     return text.translate(BIDI_CONTROLS)
 
 
@@ -144,34 +148,30 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def _default(o: Any) -> Any:
-    """Turn what :mod:`json` cannot write (numpy scalars and arrays, sets) into JSON."""
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return None if np.isnan(o) else float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    if hasattr(o, "as_dict"):
-        return o.as_dict()
-    raise TypeError(f"cannot serialise {type(o).__name__}")
-
-
-def _clean(o: Any) -> Any:
-    """Replace NaN and infinities by None, recursively through dicts and lists."""
-    if isinstance(o, float) and (math.isnan(o) or math.isinf(o)):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
 def to_json(data: Any, *, indent: int | None = 2) -> str:
-    """Return JSON with Chinese kept readable (``ensure_ascii=False``), NaN as null."""
-    return json.dumps(_clean(data), ensure_ascii=False, indent=indent, default=_default)
+    """Return JSON with Chinese kept readable (``ensure_ascii=False``), NaN as null.
+
+    >>> to_json({"名": "甲", "x": float("nan")}, indent=None)
+    '{"名":"甲","x":null}'
+    """
+    return dumps_json(data, indent=indent)
+
+
+def write_json(data: Any, target: str | Path | IO[str]) -> None:
+    r"""Write *data* as compact JSON, streamed piece by piece (NaN as null, Chinese kept).
+
+    A path is replaced atomically; a stream is written to.  See
+    :func:`graphrisk.io.jsonout.dump_json`.
+
+    >>> buf = io.StringIO()
+    >>> write_json({"名": "甲", "x": [1, float("nan")]}, buf)
+    >>> buf.getvalue()
+    '{"名":"甲","x":[1,null]}\n'
+    """
+    if isinstance(target, (str, Path)):
+        with atomic_file(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            dump_json(data, fh)
+            fh.write("\n")
+    else:
+        dump_json(data, target)
+        target.write("\n")

@@ -65,10 +65,11 @@ UI: dict[str, tuple[str, str]] = {
     "guar_recv": ("获得担保(万元)", "Guarantees received (万元)"),
     "level": ("预警等级", "Warning level"),
     "contracts": ("笔", "contracts"),
-    "omitted": ("为保证页面流畅，另有 {entities} 个实体（{groups} 个较小的担保群等）未画出，"
-                "详见 report.xlsx。",
-                "{entities} more entities ({groups} smaller groups etc.) are not drawn to keep the "
-                "page fast; see report.xlsx."),
+    "omitted": ("为保证页面流畅，图中只画出风险最高的担保群（含前列担保圈与红、橙色预警企业）；另有 {entities} 个实体、"
+                "{groups} 个担保群、{circles} 个担保圈未画出，全部见 circles.html 与 tables/。",
+                "To keep the page fast only the riskiest groups (with the top circles and the red "
+                "and orange warnings) are drawn; {entities} more entities, {groups} groups and "
+                "{circles} circles are not, see circles.html and tables/."),
     "shown": ("显示", "shown"),
     "nodes": ("节点", "nodes"),
     "edges": ("连线", "edges"),
@@ -83,14 +84,31 @@ UI: dict[str, tuple[str, str]] = {
     "not_available": ("本节未生成", "Section not available"),
     "skipped": ("按要求略过（--skip）。", "Skipped on request (--skip)."),
     "section_failed": ("本节计算失败：{error}", "This section failed: {error}"),
-    "more_rows": ("仅显示前 {top} 行，共 {total} 行；全部见 report.xlsx 与 json/。",
+    "more_rows": ("仅显示前 {top} 行，共 {total} 行；全部见 report.xlsx 与 tables/。",
                   "Showing the first {top} of {total} rows; all rows are in report.xlsx and "
-                  "json/."),
+                  "tables/."),
     "none": ("无", "none"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "network_link": ("交互式网络图", "Interactive network"),
     "circle_pages": ("担保圈明细页", "Circle pages"),
+    "circle_pages_note": ("按贷款余额排序的前 {shown} 个担保圈（共 {total} 个）有明细页；全部担保圈与担保群见索引页：",
+                          "The first {shown} of {total} circles by loan total have a page; every "
+                          "circle and group is in the index:"),
+    "files_title": ("完整数据表（tables/，gzip 压缩的 CSV）", "Full tables (tables/, gzip-compressed CSV)"),
+    "files_rows": ("行", "rows"),
+    "circle_index": ("担保圈与担保群索引", "Index of circles and groups"),
+    "index_search": ("按编号或成员名称查找", "Find by id or member name"),
+    "index_circles": ("担保圈", "Circles"),
+    "index_groups": ("担保群", "Groups"),
+    "index_rows": ("共 {n} 行", "{n} rows"),
+    "index_prev": ("上一页", "Previous"),
+    "index_next": ("下一页", "Next"),
+    "index_page": ("明细页", "page"),
+    "index_network": ("网络图", "network"),
+    "index_note": ("点击表头排序；担保圈按贷款余额（成员贷款余额合计）排序即为风险排序。",
+                   "Click a header to sort; the risk order of the circles is their loan total "
+                   "(the members' loans)."),
     "back_report": ("返回报告", "Back to the report"),
     "unit_note": ("金额单位：万元", "Amounts in 万元 (10,000 CNY)"),
     "cycles": ("担保环路", "Guarantee cycles"),

@@ -49,7 +49,7 @@ from graphrisk.report.i18n import UI, enum_label, text
 from graphrisk.report.layout import attach_units, pack_layout
 from graphrisk.report.render import json_script, render, static_text, vis_network_js
 
-__all__ = ["page_data", "network_page", "RELS", "KINDS"]
+__all__ = ["page_data", "network_page", "render_page", "RELS", "KINDS"]
 
 #: relationship codes of the page, in the order of ``edges.rel``
 RELS = (GUARANTEES, HOLDS_SHARES, HOLDS_POSITION, BORROWED)
@@ -144,8 +144,15 @@ def _edges(ds: Dataset, net: Network, lang: str) -> dict[str, np.ndarray]:
     }
 
 
-def _budget(unit: np.ndarray, group: np.ndarray, kind: np.ndarray, limit: int) -> np.ndarray:
-    """Entities kept under the page budget: whole units in rank order, institutions always."""
+def _budget(unit: np.ndarray, group: np.ndarray, kind: np.ndarray, limit: int,
+            tier: np.ndarray | None = None) -> np.ndarray:
+    """Entities kept under the page budget: whole units in rank order, institutions always.
+
+    Units are taken by their best *tier* (0: a member is in one of the top circles, 1: a
+    member has a red or orange warning, 2: the rest), then by the rank of their group
+    (riskiest first), larger first; each unit that still fits in *limit* entities is
+    taken.  O(units) after the sort.
+    """
     n = len(unit)
     if n <= limit:
         return np.ones(n, dtype=bool)
@@ -154,18 +161,26 @@ def _budget(unit: np.ndarray, group: np.ndarray, kind: np.ndarray, limit: int) -
     rank = np.full(len(sizes), np.iinfo(np.int64).max, dtype=np.int64)
     g = group >= 0
     np.minimum.at(rank, unit[g], group[g])
-    order = np.lexsort((np.arange(len(sizes)), -sizes, rank))
+    best = np.full(len(sizes), 2, dtype=np.int64)
+    if tier is not None:
+        np.minimum.at(best, unit, tier)
+    order = np.lexsort((np.arange(len(sizes)), -sizes, rank, best))
     room = limit - int((kind == 2).sum())
-    cum = np.cumsum(sizes[order])
-    chosen = order[cum <= max(room, 0)]
     keep = np.zeros(len(sizes), dtype=bool)
-    keep[chosen] = True
+    smallest = np.minimum.accumulate(sizes[order][::-1])[::-1]  # of the units still to come
+    for k, (u, size) in enumerate(zip(order.tolist(), sizes[order].tolist(), strict=True)):
+        if smallest[k] > room:
+            break
+        if size <= room:  # a unit too large for what is left is passed over, not the rest
+            keep[u] = True
+            room -= size
     return keep[unit] | (kind == 2)
 
 
 @analysis(params=ReportParams)
 def page_data(net: Network, *, levels: dict[str, str] | None = None,
-              params: ReportParams | None = None, title: str = "") -> dict[str, Any]:
+              params: ReportParams | None = None, title: str = "",
+              top_circles: int | None = None) -> dict[str, Any]:
     """Return the JSON document embedded in the network page.
 
     Parameters
@@ -175,6 +190,10 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
         Warning level (``blue`` … ``red``) per entity id, from the early-warning analysis.
     params : ReportParams, optional
     title : str
+    top_circles : int, optional
+        Above ``params.page_max_entities`` the groups of the first ``top_circles``
+        circles (risk order) are drawn first, then those holding a red or orange
+        warning, then the riskiest groups.
 
     Returns
     -------
@@ -188,7 +207,7 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
     --------
     >>> d = page_data(demo_net)
     >>> d["mode"], len(d["nodes"]["id"]), d["omitted"]
-    ('full', 89, {'entities': 0, 'groups': 0})
+    ('full', 89, {'entities': 0, 'groups': 0, 'circles': 0})
 
     Notes
     -----
@@ -205,7 +224,11 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
     other = e["rel"] != 0
     other &= ~((e["rel"] == 3) & (net.kind[e["to"]] == 2))  # bank loans do not bind a unit
     unit = attach_units(n, group, e["from"][other], e["to"][other])
-    keep = _budget(unit, group, net.kind, p.page_max_entities)
+    tier = np.full(n, 2, dtype=np.int64)
+    tier[(cols["level"] >= _LEVELS.index("orange"))] = 1
+    if top_circles:
+        tier[(circle >= 0) & (circle < top_circles)] = 0
+    keep = _budget(unit, group, net.kind, p.page_max_entities, tier)
     lending_only = np.zeros(n, dtype=bool)
     if n:
         touched = np.zeros(n, dtype=bool)
@@ -261,6 +284,7 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
         return a.tolist()
 
     dropped_groups = len(np.unique(group[(~keep) & (group >= 0)]))
+    dropped_circles = len(np.unique(circle[(~keep) & (circle >= 0)]))
     return {
         "title": title, "lang": lang, "mode": "full" if full else "groups",
         "nodes": {"id": net.ids[sel].tolist(), "name": names.tolist(),
@@ -276,7 +300,8 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
                   "detail": e["detail"][ek].tolist()},
         "groups": groups, "circles": circles, "has_levels": bool(levels),
         "id_width": {"group": gw, "circle": cw},
-        "omitted": {"entities": int(n - len(sel)), "groups": int(dropped_groups)},
+        "omitted": {"entities": int(n - len(sel)), "groups": int(dropped_groups),
+                    "circles": int(dropped_circles)},
         "labels": {k: text(k, lang) for k in UI},
         "enums": {
             "kind": [enum_label("kind", k, lang) for k in KINDS],
@@ -291,7 +316,8 @@ def page_data(net: Network, *, levels: dict[str, str] | None = None,
 
 @analysis(params=ReportParams)
 def network_page(net: Network, *, levels: dict[str, str] | None = None,
-                 params: ReportParams | None = None, title: str = "") -> str:
+                 params: ReportParams | None = None, title: str = "",
+                 top_circles: int | None = None) -> str:
     """Return the interactive network page as one self-contained HTML string.
 
     See :func:`page_data` for the parameters.  The page works from a copied file with
@@ -305,8 +331,13 @@ def network_page(net: Network, *, levels: dict[str, str] | None = None,
     ('<!DOCTYPE html>', False, False)
     """
     assert params is not None  # filled in by @analysis
-    p = params
-    data = page_data(net, levels=levels, params=p, title=title)
+    return render_page(page_data(net, levels=levels, params=params, title=title,
+                                 top_circles=top_circles), params)
+
+
+def render_page(data: dict[str, Any], params: ReportParams) -> str:
+    """Return the page for a :func:`page_data` document (see :func:`network_page`)."""
+    p, title = params, data["title"]
     vis_js, vis_css = vis_network_js()
     return render("network.html.j2", lang=p.lang, title=title or text("page_title", p.lang),
                   data=json_script(data, "graph-data"), vis_js=vis_js, vis_css=vis_css,

@@ -19,7 +19,6 @@ CDN and no other package.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from importlib import resources
@@ -30,7 +29,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from graphrisk.errors import GraphRiskError
-from graphrisk.report.formats import _clean, _default, strip_bidi
+from graphrisk.io.jsonout import dumps_json
+from graphrisk.report.formats import strip_bidi
 
 __all__ = ["environment", "render", "json_script", "static_text", "vis_network_js",
            "script_safe", "FONT_STACK"]
@@ -50,12 +50,7 @@ def json_script(data: Any, element_id: str) -> Markup:
     >>> print(json_script({"name": "</script><b>"}, "d"))
     <script type="application/json" id="d">{"name":"\u003c/script\u003e\u003cb\u003e"}</script>
     """
-    try:  # fast path: callers that already turned NaN into None
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default,
-                          allow_nan=False)
-    except ValueError:
-        text = json.dumps(_clean(data), ensure_ascii=False, separators=(",", ":"),
-                          default=_default, allow_nan=False)
+    text = dumps_json(data)
     text = strip_bidi(_ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(0)], text))
     if not re.fullmatch(r"[A-Za-z][\w-]*", element_id):
         raise ValueError(f"bad element id {element_id!r}")

@@ -8,8 +8,11 @@ warning list.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,12 +39,18 @@ from graphrisk.report.fields import (
     LENDERS,
     PATTERN_COUNTS,
 )
+from graphrisk.report.files import write_csv_gz
 from graphrisk.report.i18n import enum_label
 from graphrisk.report.tables import Table
 
 __all__ = ["Context", "Section", "overview_section", "circles_section",
            "chains_section", "exposure_section", "STRUCTURE_SECTIONS", "MAX_LENDERS",
-           "TITLES"]
+           "TITLES", "JSON_TOP", "CIRCLE_PAGES", "top_rows"]
+
+#: rows each long list keeps in the JSON documents (every row is in ``tables/*.csv.gz``)
+JSON_TOP = 100
+#: circle pages written by default: the first circles in risk order (largest loan total)
+CIRCLE_PAGES = 200
 
 
 @dataclass
@@ -49,13 +58,51 @@ class Context:
     """What every section gets.
 
     ``shared`` carries results between sections (``circles`` document, warning
-    ``levels``) and to the pages.
+    ``levels``) and to the pages.  ``out`` is the folder being written (None: the
+    sections only compute); a large table goes there at once as
+    ``tables/<name>.csv.gz`` (:meth:`write_table`) and is listed in ``files``.
+    ``circle_pages`` is how many circles get a page (None: all).
     """
 
     ds: Dataset
     net: Network
     params: ReportParams
     shared: dict[str, Any] = field(default_factory=dict)
+    out: Path | None = None
+    circle_pages: int | None = CIRCLE_PAGES
+    files: list[dict[str, Any]] = field(default_factory=list)
+    writer: ThreadPoolExecutor | None = None
+    pending: list[Future[Any]] = field(default_factory=list)
+    write_seconds: list[float] = field(default_factory=list)
+
+    def write_table(self, name: str, frame: pd.DataFrame, what: str) -> str:
+        """Write *frame* to ``tables/<name>.csv.gz`` (when writing) and list it; return the path.
+
+        With a ``writer`` (a thread pool) the file is encoded and compressed there while
+        the next analysis runs (pyarrow and zlib release the GIL); :meth:`wait_tables`
+        waits for every file and raises the first error.
+        """
+        rel = f"tables/{name}.csv.gz"
+        if self.out is not None:
+            (self.out / "tables").mkdir(exist_ok=True)
+            if self.writer is None:
+                self._write(frame, self.out / rel)
+            else:
+                self.pending.append(self.writer.submit(self._write, frame, self.out / rel))
+        self.files.append({"file": rel, "rows": len(frame), "columns": list(frame.columns),
+                           "what": what})
+        return rel
+
+    def _write(self, frame: pd.DataFrame, path: Path) -> None:
+        t0 = time.perf_counter()
+        write_csv_gz(frame, path)
+        self.write_seconds.append(time.perf_counter() - t0)
+
+    def wait_tables(self) -> None:
+        """Wait until every table submitted to the writer is written (re-raise its error)."""
+        for f in self.pending:
+            f.result()
+        self.pending.clear()
 
     @property
     def lang(self) -> str:
@@ -66,12 +113,16 @@ class Context:
         """Return *zh* or *en*, whichever is in the report's language."""
         return zh if self.lang == "zh" else en
 
-    def name(self, entity_id: str) -> str:
-        """Return the name of an entity (empty when unknown); the names are read once."""
+    def names(self) -> pd.Series:
+        """Return entity id → name (read once per report)."""
         names = self.shared.get("_names")
         if names is None:
             names = self.shared["_names"] = self.ds.names()
-        return str(names.get(entity_id, ""))
+        return names
+
+    def name(self, entity_id: str) -> str:
+        """Return the name of an entity (empty when unknown); the names are read once."""
+        return str(self.names().get(entity_id, ""))
 
 
 @dataclass
@@ -111,6 +162,28 @@ def _amt(v: float) -> str:
     return f"{float(v):,.2f} {UNIT}"
 
 
+def top_rows(doc: dict[str, Any], *keys: str, n: int = JSON_TOP) -> dict[str, Any]:
+    """Cut the lists *keys* of *doc* to their first *n* rows; record each full length.
+
+    ``doc[key + "_count"]`` is the number of rows before the cut (in place; returns *doc*).
+
+    >>> top_rows({"a": [1, 2, 3], "b": 1}, "a", n=2)
+    {'a': [1, 2], 'b': 1, 'a_count': 3}
+    """
+    for k in keys:
+        if k in doc:
+            doc[f"{k}_count"] = len(doc[k])
+            doc[k] = doc[k][:n]
+    return doc
+
+
+def _frame(records: list[dict[str, Any]], keys: list[str], **computed: Any) -> pd.DataFrame:
+    """Return the columns *keys* of *records* (plus *computed* columns) as a frame."""
+    data = {k: [r.get(k) for r in records] for k in keys}
+    data.update(computed)
+    return pd.DataFrame(data)
+
+
 # ------------------------------------------------------------------------- overview
 def overview_section(ctx: Context) -> Section:
     """Build the overview: counts and totals (graphrisk.io.summary), exposure per lender."""
@@ -137,6 +210,7 @@ def overview_section(ctx: Context) -> Section:
         "lender_id", "name", "type", "loans", "borrowers", "balance", "npl_balance", "npl_ratio",
         "guaranteed_amount")))
     top = s["by_lender"][:12]
+    top_rows(s, "by_lender")  # every lender is in the workbook
     if top:
         sec.charts.append(bar_chart(
             [(r["name"] or r["lender_id"], r["balance"]) for r in top],
@@ -158,11 +232,21 @@ def circles_section(ctx: Context) -> Section:
     key, zh, en = "circles", *TITLES["circles"]
     doc = analyze_circles(ctx.net)
     cdoc = committees(ctx.net)
-    ctx.shared["circles"] = doc
+    files = _circle_files(ctx, doc)
+    pages = doc["circles"][:ctx.circle_pages]  # risk order: largest loan total first
+    wanted = {c["id"] for c in pages}
+    by_circle: dict[str, list[dict[str, Any]]] = {c: [] for c in wanted}
+    for e in doc["edges"]:
+        if e["circle"] in wanted:
+            by_circle[e["circle"]].append(e)
+    ctx.shared["circle_edges"] = by_circle
+    ctx.shared["circles"] = {k: v for k, v in doc.items() if k != "edges"}
     ctx.shared["committees"] = cdoc
     t = ctx.t
     s, cs = doc["summary"], cdoc["summary"]
-    sec = Section(key, zh, en, data={**doc, "committees": cdoc})
+    data = top_rows({**doc, "committees": top_rows(dict(cdoc), "debtors", "circles", "groups")},
+                    "groups", "circles", "edges", "focus")
+    sec = Section(key, zh, en, data={**data, "files": files})
     sec.figures = [
         (t("担保群", "Guarantee groups"), f"{s['groups']:,}"),
         (t("最大担保群", "Largest group"), f"{s['largest_group_size']:,}"),
@@ -221,6 +305,38 @@ def circles_section(ctx: Context) -> Section:
                                     title=t("担保形态（笔）", "Guarantee patterns (contracts)"),
                                     color="#319795"))
     return sec
+
+
+def _circle_files(ctx: Context, doc: dict[str, Any]) -> list[str]:
+    """Write every circle, group, membership and guarantee of *doc* as ``tables/*.csv.gz``."""
+    cs, gs = doc["circles"], doc["groups"]
+    circles = _frame(cs, ["id", "group", "size", "edges", "mutual_pairs", "guarantee_total",
+                          "loan_total", "npl_balance", "npl_share", "creditor_count",
+                          "bank_count", "microloan_count", "other_count", "watch",
+                          "creditor_committee"],
+                     focus_members=[len(c["focus_members"]) for c in cs],
+                     cycle_count=[c["cycle_count"] for c in cs],
+                     members=[c["members"] for c in cs], names=[c["names"] for c in cs])
+    pats = list(PATTERNS)
+    groups = _frame(gs, ["id", "size", "edges", "guarantee_total", "loan_total", "npl_balance",
+                         "npl_share", "creditor_count", "bank_count", "microloan_count",
+                         "other_count", "watch", "creditor_committee"],
+                    circles=[len(g["circles"]) for g in gs],
+                    **{f"pattern_{k}": [g["patterns"].get(k, 0) for g in gs] for k in pats})
+    sizes = np.array([len(g["members"]) for g in gs], dtype=np.int64)
+    member = np.array([m for g in gs for m in g["members"]], dtype=object)
+    circle_of = {m: c["id"] for c in cs for m in c["members"]}
+    members = pd.DataFrame({"group": np.repeat(np.array([g["id"] for g in gs], dtype=object),
+                                               sizes),
+                            "id": member, "name": ctx.names().reindex(member).fillna("")
+                            .to_numpy(dtype=object),
+                            "circle": [circle_of.get(m, "") for m in member.tolist()]})
+    edges = _frame(doc["edges"], ["id", "guarantor_id", "borrower_id", "amount", "patterns",
+                                  "group", "circle"])
+    return [ctx.write_table("circles", circles, "every guarantee circle, risk order"),
+            ctx.write_table("groups", groups, "every guarantee group, risk order"),
+            ctx.write_table("group_members", members, "one row per member of a group"),
+            ctx.write_table("guarantees", edges, "every guarantee with its patterns")]
 
 
 def _committees_table(ctx: Context, cdoc: dict[str, Any]) -> Table:
@@ -310,8 +426,26 @@ def exposure_section(ctx: Context) -> Section:
     bal = np.bincount(net.l_lender, weights=net.l_balance, minlength=net.n)
     lenders = np.flatnonzero((bal > 0) & (net.kind == 2))
     lenders = lenders[np.lexsort((lenders, -bal[lenders]))][:MAX_LENDERS]
-    docs = [lender_exposure(net, net.ids[i]) for i in lenders]
-    sec = Section(key, zh, en, data={"lenders": docs})
+    docs, frames = [], []
+    for i in lenders:  # one lender at a time: its borrower rows go to the CSV, then away
+        d = lender_exposure(net, net.ids[i])
+        b = d.pop("borrowers")
+        frames.append(_frame(b, ["id", "name", "group", "circle", "balance", "npl_balance",
+                                 "chain_size", "chain_debt", "lender_balance", "total_debt"],
+                             loans=[len(r["loans"]) for r in b])
+                      .assign(lender_id=d["lender"]["id"]))
+        d["borrowers"] = b[:20]
+        docs.append(top_rows(d, "by_group", "by_circle"))
+        d["borrowers_count"] = len(b)
+        del b
+    cols = ["lender_id", "id", "name", "group", "circle", "balance", "npl_balance", "loans",
+            "chain_size", "chain_debt", "lender_balance", "total_debt"]
+    borrowers = pd.concat(frames, ignore_index=True)[cols] if frames else \
+        pd.DataFrame(columns=cols)
+    del frames
+    rel = ctx.write_table("exposure_borrowers", borrowers,
+                          f"the borrowers of the {MAX_LENDERS} largest lenders")
+    sec = Section(key, zh, en, data={"lenders": docs, "files": [rel]})
     rows, chains = [], []
     for d in docs:
         b, lend = d["book"], d["lender"]

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
-from graphrisk.contagion.cascade import capacities, compile_model, simulate_defaults
-from graphrisk.contagion.montecarlo import draw_scenarios, monte_carlo, pd_vector, run_scenarios
+from graphrisk.contagion.cascade import simulate_defaults
+from graphrisk.contagion.montecarlo import monte_carlo
 from graphrisk.domain.glossary import UNIT, WARNING_LEVELS
-from graphrisk.io.dataset import Dataset
 from graphrisk.mitigation.plan import recommend
-from graphrisk.network.graph import Network
-from graphrisk.ownership.related import related_parties
+from graphrisk.ownership.related import RelatedPairMasks, related_pair_masks, related_parties
 from graphrisk.params import ContagionParams, StrategyParams
 from graphrisk.report.charts import PALETTE, bar_chart, histogram
 from graphrisk.report.fields import (
@@ -31,13 +30,13 @@ from graphrisk.report.fields import (
     WATCHLIST,
 )
 from graphrisk.report.i18n import enum_label
-from graphrisk.report.sections import TITLES, Context, Section
+from graphrisk.report.sections import JSON_TOP, TITLES, Context, Section, top_rows
 from graphrisk.watch.watchlist import watchlist
 
 __all__ = ["related_section", "contagion_section", "strategies_section",
            "watchlist_section", "RISK_SECTIONS", "MAX_PAIRS"]
 
-#: related pairs kept in the report (JSON and workbook); the count is always exact
+#: related pairs in the report's table (HTML and workbook); every pair is in the CSV
 MAX_PAIRS = 20_000
 
 
@@ -51,23 +50,49 @@ def related_section(ctx: Context) -> Section:
     key, zh, en = "related", *TITLES["related"]
     t, lang = ctx.t, ctx.lang
     rp = related_parties(ctx.net)
-    doc = rp.as_dict(max_pairs=MAX_PAIRS)
+    doc = rp.as_dict(max_pairs=min(JSON_TOP, MAX_PAIRS))  # with evidence: the first pairs only
+    names = ctx.names()
+    pm = related_pair_masks(ctx.net)
+    a_id, b_id = ctx.net.ids[pm.a], ctx.net.ids[pm.b]
+    masks, inv = np.unique(pm.mask, return_inverse=True)
+    one = np.zeros(len(masks), dtype=np.int64)  # the rule list of each distinct mask, once
+    codes = RelatedPairMasks(one, one, masks, pm.rules).rule_lists()
+    pairs = pd.DataFrame({"a": a_id, "b": b_id,
+                          "rules": np.array([";".join(c) for c in codes] or [""],
+                                            dtype=object)[inv.ravel()] if len(inv) else []})
+    pm_rules = pm.rules
+    del a_id, b_id, pm
+    groups = pd.DataFrame({"id": [f"R{k + 1:03d}" for k in range(len(rp.groups))],
+                           "size": [len(g) for g in rp.groups], "members": rp.groups})
+    files = [ctx.write_table("related_pairs", pairs, "every related pair with its rules"),
+             ctx.write_table("related_groups", groups, "every related-party group")]
+    top_rows(doc, "groups")
+    doc["files"] = files
     sec = Section(key, zh, en, data=doc)
     sec.figures = [(t("关联对", "Related pairs"), f"{rp.pair_count:,}"),
                    (t("关联企业群", "Related groups"), f"{len(rp.groups):,}"),
                    (t("最大关联群", "Largest group"),
                     f"{max((len(g) for g in rp.groups), default=0):,}")]
     sec.figures += [(enum_label("rule", r, lang), f"{v:,}") for r, v in rp.rule_counts.items()]
-    grows = [[f"R{k + 1:03d}", len(g), "、".join(ctx.name(i) or i for i in g[:8])
+    first = [i for g in rp.groups for i in g[:8]]  # the names shown: looked up at once
+    shown = iter(names.reindex(first).fillna("").tolist())
+    grows = [[f"R{k + 1:03d}", len(g), "、".join([next(shown) or i for i in g[:8]])
               + (" …" if len(g) > 8 else ""), g] for k, g in enumerate(rp.groups)]
     sec.tables.append(RELATED_GROUPS.table(grows))
-    prow = [[p["a"], p.get("a_name", ctx.name(p["a"])), p["b"], p.get("b_name", ctx.name(p["b"])),
-             [enum_label("rule", r, lang) for r in p["rules"]]] for p in doc["pairs"]]
+    head = pairs.iloc[:MAX_PAIRS]
+    head = head.assign(a_name=names.reindex(head["a"]).fillna("").to_numpy(object),
+                       b_name=names.reindex(head["b"]).fillna("").to_numpy(object))
+    label = {r: enum_label("rule", r, lang) for r in pm_rules}
+    prow = [[a, an, b, bn, [label[r] for r in rules.split(";") if r]]
+            for a, an, b, bn, rules in zip(head["a"], head["a_name"], head["b"], head["b_name"],
+                                            head["rules"], strict=True)]
+    del pairs, head
     sec.tables.append(RELATED_PAIRS.table(prow, ("a", "a_name", "b", "b_name", "rules")))
-    if doc.get("truncated"):
-        sec.paragraphs.append(t(f"关联对共 {rp.pair_count:,} 对，报告保留前 {MAX_PAIRS:,} 对。",
-                                f"{rp.pair_count:,} pairs; the report keeps the first "
-                                f"{MAX_PAIRS:,}."))
+    if rp.pair_count > MAX_PAIRS:
+        sec.paragraphs.append(t(f"关联对共 {rp.pair_count:,} 对，报告表格列出前 {MAX_PAIRS:,} 对；"
+                                "全部关联对见 tables/related_pairs.csv.gz。",
+                                f"{rp.pair_count:,} pairs; the table lists the first "
+                                f"{MAX_PAIRS:,}, every pair is in tables/related_pairs.csv.gz."))
     sec.paragraphs += [str(w) for w in rp.warnings[:10]]
     if rp.rule_counts:
         sec.charts.append(bar_chart([(enum_label("rule", r, lang), v)
@@ -77,15 +102,6 @@ def related_section(ctx: Context) -> Section:
 
 
 # ------------------------------------------------------------------------ contagion
-def _run_losses(ds: Dataset, net: Network, cp: ContagionParams) -> np.ndarray:
-    """Loss of every Monte Carlo run (same seed, same scenarios as ``monte_carlo``)."""
-    cap, _ = capacities(net)
-    model = compile_model(net, cap, cp.recovery, tolerance=cp.tolerance)
-    pd_, _, _ = pd_vector(net, params=cp)
-    scen = draw_scenarios(pd_, cp.runs, cp.seed)
-    return run_scenarios(model, scen, batch_cells=cp.batch_cells).loss
-
-
 def contagion_section(ctx: Context) -> Section:
     """Simulate contagion: Monte Carlo expected and tail loss, systemic importance.
 
@@ -95,8 +111,12 @@ def contagion_section(ctx: Context) -> Section:
     key, zh, en = "contagion", *TITLES["contagion"]
     t = ctx.t
     cp = ContagionParams(runs=ctx.params.runs, seed=ctx.params.seed)
-    mc = monte_carlo(ctx.net, params=cp)
-    doc = {"monte_carlo": mc}
+    mc = monte_carlo(ctx.net, params=cp, run_losses=True)  # once: figures and histogram
+    losses = np.asarray(mc.pop("run_losses"), dtype=float)
+    ents = mc["entities"]  # systemic importance first
+    files = [ctx.write_table("contagion_entities", pd.DataFrame(ents),
+                             "Monte Carlo figures of every entity")]
+    doc = {"monte_carlo": mc, "files": files}
     sec = Section(key, zh, en, data=doc)
     tail = mc["tail"]
     sec.figures = [(t("模拟次数", "Runs"), f"{mc['runs']:,}"),
@@ -105,17 +125,16 @@ def contagion_section(ctx: Context) -> Section:
                    ("ES 99%", _amt(tail["es99"])),
                    (t("平均传染违约数", "Contagion defaults (mean)"),
                     f"{mc['expected_contagion_defaults']:.2f}")]
-    losses = mc.get("losses")
-    if losses is None:
-        losses = _run_losses(ctx.ds, ctx.net, cp)
     ctx.shared["mc_losses"] = losses
     sec.charts.append(histogram(losses, title=t("损失分布（万元）", "Loss distribution (万元)"),
                                 unit=t("每次模拟的损失(万元)", "loss per run (万元)"),
                                 markers=[(t("预期", "EL"), mc["expected_loss"]),
                                          ("VaR95", tail["var95"]), ("VaR99", tail["var99"])]))
-    ents = sorted(mc["entities"], key=lambda r: -r["systemic_importance"])
+    ents = sorted(ents, key=lambda r: -r["systemic_importance"])
     erows = [[r["id"], r["name"], r["pd"], r["network_pd"], r["systemic_importance"],
               r["contagion_defaults"]] for r in ents if r["systemic_importance"] > 0]
+    top_rows(mc, "entities")
+    del ents
     sec.tables.append(SYSTEMIC.table(erows))
     if erows:
         sec.charts.append(bar_chart([(r[1] or r[0], r[4]) for r in erows[:10]],
@@ -125,11 +144,15 @@ def contagion_section(ctx: Context) -> Section:
              for r in mc["by_lender"]]
     sec.tables.append(LOSS_BY_LENDER.table(
         lrows, ("lender_id", "name", "expected_loss", "var95", "var99", "es99")))
+    top_rows(mc, "by_lender")  # every lender is in the workbook
     e = ctx.ds.tables["enterprises"]
     if (e["status"] == "defaulted").any():
         cas = simulate_defaults(ctx.net, params=cp, from_status=True)
         doc["cascade_from_defaulted"] = cas
         crows = [[d["id"], d["name"], d["round"], d["seed"]] for d in cas["defaults"]]
+        files.append(ctx.write_table("cascade_defaults", pd.DataFrame(cas["defaults"]),
+                                     "the defaults of the cascade from current defaults"))
+        top_rows(cas, "defaults", "guarantees", "loans")
         sec.tables.append(CASCADE.table(
             crows, zh="现有违约企业引发的传染", en="Cascade from current defaults"))
         sec.paragraphs.append(t(
@@ -201,11 +224,22 @@ def watchlist_section(ctx: Context) -> Section:
                    (t("列入名单", "Listed"), f"{c.get('listed', 0):,}")]
     sec.figures += [(enum_label("level", v, lang) + t("色预警", " warnings"), f"{c.get(v, 0):,}")
                     for v in reversed(list(WARNING_LEVELS))]
-    rows = []
+    rows, crits, sigs, texts = [], [], [], []
     for r in doc["enterprises"]:
         reasons = [x["zh"] if lang == "zh" else x["en"] for x in r.get("reasons", [])]
         crit = [x["label_zh"] if lang == "zh" else x["label_en"] for x in r.get("criteria", [])]
         rows.append([r["id"], r["name"], r["level"], r["key"], crit, r.get("exposure"), reasons])
+        crits.append([x["code"] for x in r.get("criteria", [])])
+        sigs.append([x["code"] for x in r.get("signals", [])])
+        texts.append(reasons)
+    ents = doc["enterprises"]
+    frame = pd.DataFrame({k: [r.get(k) for r in ents] for k in (
+        "id", "name", "level", "key", "exposure", "credit", "credit_source",
+        "creditor_committee")})
+    frame["criteria"], frame["signals"], frame["reasons"] = crits, sigs, texts
+    doc["files"] = [ctx.write_table("watchlist", frame, "every listed enterprise")]
+    del frame, crits, sigs, texts, ents
+    top_rows(doc, "enterprises")
     sec.tables.append(WATCHLIST.table(
         rows, ("id", "name", "level", "key", "criteria", "exposure", "reasons")))
     colors = {"red": "#c53030", "orange": "#dd6b20", "yellow": "#d69e2e", "blue": "#3182ce"}

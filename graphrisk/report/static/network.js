@@ -447,7 +447,8 @@
 
   // --------------------------------------------------------------- start
   if (D.omitted && D.omitted.entities) {
-    $("omitted").textContent = L.omitted.replace("{entities}", D.omitted.entities).replace("{groups}", D.omitted.groups);
+    var n = function (v) { return Number(v || 0).toLocaleString("en-US"); };
+    $("omitted").textContent = L.omitted.replace("{entities}", n(D.omitted.entities)).replace("{groups}", n(D.omitted.groups)).replace("{circles}", n(D.omitted.circles));
   }
   GR.nodesDrawn = function () { return network.body.nodeIndices.length; };
   GR.edgesDrawn = function () { return network.body.edgeIndices.length; };
