@@ -18,7 +18,8 @@ step is printed, since the machine may be shared.
     python bench/bench_scale.py bench/data/r1m --skip-csv report --markdown bench/out/scale.md
 
 ``--skip-csv NAME,...`` leaves out the CSV runs of slow commands (their ratio is then
-empty); ``--only NAME,...`` runs a subset of the commands.
+empty); ``--only NAME,...`` runs a subset of the commands; ``--reuse-store`` skips the
+validate and ingest steps when ``FOLDER.store`` exists.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 #: command name -> (arguments after the dataset, goal in seconds at 1M, output kind)
 COMMANDS = {
     "circles": (["--format", "json", "-o", "{out}/circles.json"], 15, "file"),
-    "related": (["--format", "json", "-o", "{out}/related.json"], 30, "file"),
+    "related": (["--max-pairs", "0", "--format", "json", "-o", "{out}/related.json"], 30, "file"),
     "watchlist": (["--format", "json", "-o", "{out}/watchlist.json"], 60, "file"),
     "simulate-1000": (["--runs", "1000", "--format", "json", "-o", "{out}/mc.json"], 60, "file"),
     "simulate-10000": (["--runs", "10000", "--format", "json", "-o", "{out}/mc10k.json"], 300,
@@ -86,7 +87,8 @@ def open_store(store: Path, log: Path) -> dict:
     return r
 
 
-def run_dataset(folder: Path, work: Path, names: list[str], skip_csv: set[str]) -> list[dict]:
+def run_dataset(folder: Path, work: Path, names: list[str], skip_csv: set[str],
+                reuse: bool = False) -> list[dict]:
     rows: list[dict] = []
     store = folder.with_name(folder.name + ".store")
     exe = shutil.which("graphrisk") or "graphrisk"
@@ -99,11 +101,12 @@ def run_dataset(folder: Path, work: Path, names: list[str], skip_csv: set[str]) 
         print(json.dumps(d, ensure_ascii=False), flush=True)
         return d
 
-    row("validate", "csv", timed([exe, "validate", str(folder)], work / "validate.log"))
-    if store.exists():
-        shutil.rmtree(store)
-    row("ingest", "csv", timed([exe, "ingest", str(folder), "-o", str(store)],
-                               work / "ingest.log"), store, 30)
+    if not (reuse and store.exists()):
+        row("validate", "csv", timed([exe, "validate", str(folder)], work / "validate.log"))
+        if store.exists():
+            shutil.rmtree(store)
+        row("ingest", "csv", timed([exe, "ingest", str(folder), "-o", str(store)],
+                                   work / "ingest.log"), store, 30)
     row("open + build", "store", open_store(store, work / "open.log"), goal=5)
     for name in names:
         tail, goal, _ = COMMANDS[name]
@@ -140,6 +143,8 @@ def main() -> None:
     ap.add_argument("datasets", nargs="+", type=Path)
     ap.add_argument("--only", default=",".join(COMMANDS))
     ap.add_argument("--skip-csv", default="")
+    ap.add_argument("--reuse-store", action="store_true",
+                    help="use FOLDER.store as it is (no validate/ingest rows)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args()
@@ -150,7 +155,8 @@ def main() -> None:
     rows: list[dict] = []
     for folder in args.datasets:
         with tempfile.TemporaryDirectory(prefix=f"scale-{folder.name}-") as tmp:
-            rows += run_dataset(folder, Path(tmp), names, set(args.skip_csv.split(",")) - {""})
+            rows += run_dataset(folder, Path(tmp), names, set(args.skip_csv.split(",")) - {""},
+                                args.reuse_store)
     text = markdown(rows)
     print(text)
     if args.json:
