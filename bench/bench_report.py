@@ -10,7 +10,7 @@ screenshot of each next to the JSON result.
 
 Usage::
 
-    python bench/bench_report.py /work/data/s100k --skip strategies
+    python bench/bench_report.py bench/data/s100k --skip strategies
     python bench/bench_report.py --generate 100000 --profile stress --skip strategies
     python bench/bench_report.py DATASET --out bench/out/report-1m --json bench/out/report-1m.json
 
