@@ -70,7 +70,7 @@ def test_demo_loads_the_same_either_way(monkeypatch):
     fast = load_dataset(DEMO)
     import graphrisk.io.read as read
 
-    monkeypatch.setattr(read, "_arrow_frame", lambda text: None)
+    monkeypatch.setattr(read, "_arrow_frame", lambda text, utf8=None: None)
     slow = load_dataset(DEMO)
     for name in fast.tables:
         pd.testing.assert_frame_equal(fast.tables[name], slow.tables[name], check_exact=True)

@@ -195,9 +195,10 @@ def read_source(path: Path | str, encoding: str | None = None, strict: bool = Fa
 
     if is_snapshot(path):
         given = max_amount is not None or _given_max_amount() is not None
-        snapshot_options_check(path, read_manifest(path).get("load_options") or {}, options,
+        manifest = read_manifest(path)
+        snapshot_options_check(path, manifest.get("load_options") or {}, options,
                                check_max_amount=given)
-        return open_snapshot(path)
+        return open_snapshot(path, manifest=manifest)
     return load_dataset(path, options)
 
 

@@ -162,14 +162,15 @@ def _decode(data: bytes, encoding: str, file: str) -> tuple[str | None, list[Pro
         return None, [Problem(file, 0, "", f"unknown encoding {encoding!r}")]
 
 
-def _arrow_frame(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _arrow_frame(text: str, utf8: bytes | None = None) -> tuple[pd.DataFrame, np.ndarray] | None:
     r"""Parse CSV text with pyarrow's multi-threaded reader, when it gives the pandas answer.
 
     That is when the header has distinct, unquoted, non-empty names and every line
     after it is one record (no blank line, no value spanning lines, no ragged row):
     then the cells, as text, and the line numbers (``2, 3, …``) are the same as
     :func:`_csv_frame`'s pandas path gives.  Returns None otherwise, and the pandas
-    path (which also words the parse errors) reads the file.
+    path (which also words the parse errors) reads the file.  *utf8*, when given, is
+    *text* as UTF-8 bytes already (the file as read), so it is not encoded again.
 
     >>> frame, lines = _arrow_frame("id,name\nE1,甲\nE2, 乙 \n")
     >>> frame["name"].tolist(), lines.tolist(), frame["name"].dtype
@@ -188,7 +189,7 @@ def _arrow_frame(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         return None
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
             read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -203,10 +204,13 @@ def _arrow_frame(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     return frame, np.arange(2, len(frame) + 2, dtype=np.int64)
 
 
-def _csv_frame(text: str, file: str,
+def _csv_frame(text: str, file: str, utf8: bytes | None = None,
                ) -> tuple[pd.DataFrame | None, np.ndarray | None, list[Problem]]:
-    """Parse CSV text; return the frame (all text) and the line number of each row."""
-    fast = _arrow_frame(text)
+    """Parse CSV text; return the frame (all text) and the line number of each row.
+
+    *utf8*: *text* as UTF-8 bytes, when the file was UTF-8 (see :func:`_arrow_frame`).
+    """
+    fast = _arrow_frame(text, utf8)
     if fast is not None:
         return fast[0], fast[1], []
     try:
@@ -510,7 +514,13 @@ def _read_folder(path: Path, options: LoadOptions, found: dict[str, _Source],
         problems += probs
         df, lines = None, None
         if text is not None:
-            df, lines, probs = _csv_frame(text.lstrip("\ufeff"), p.name)
+            body = text.lstrip("\ufeff")
+            utf8 = None
+            if enc.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
+                utf8 = data  # the same text as bytes, without its byte order marks
+                while utf8.startswith(b"\xef\xbb\xbf"):
+                    utf8 = utf8[3:]
+            df, lines, probs = _csv_frame(body, p.name, utf8)
             problems += probs
         if df is not None and lines is not None:
             found[key] = (df, lines, p.name, enc)

@@ -157,11 +157,11 @@ def source_files(source: str | Path) -> list[Path]:
     return [p for p in entries if normalise_header(p.name) in names and p.is_file()]
 
 
-def _describe(files: list[Path], root: Path) -> list[dict[str, Any]]:
+def _describe(files: list[Path]) -> list[dict[str, Any]]:
     out = []
     for p in files:
         st = p.stat()
-        out.append({"file": p.name if root.is_dir() else p.name, "size": st.st_size,
+        out.append({"file": p.name, "size": st.st_size,
                     "mtime_ns": st.st_mtime_ns, "sha256": _sha256(p)})
     return out
 
@@ -328,7 +328,7 @@ def ingest(source: str | Path, out: str | Path, options: LoadOptions | None = No
     src = Path(source)
     options = options or LoadOptions()
     files = source_files(src)
-    before = _describe(files, src)  # hashed before reading: a change while loading shows
+    before = _describe(files)  # hashed before reading: a change while loading shows
     declared = _dataset_json(src)
     ds = load_dataset(src, options)
     ds.as_of = _iso_date(as_of, "--as-of") if as_of else declared.get("as_of", "")
@@ -485,7 +485,8 @@ def snapshot_status(store: str | Path, manifest: dict[str, Any] | None = None) -
     return SnapshotStatus(stale, src, True, sorted(changed), added, removed)
 
 
-def open_snapshot(store: str | Path, *, allow_stale: bool = False) -> Dataset:
+def open_snapshot(store: str | Path, *, allow_stale: bool = False,
+                  manifest: dict[str, Any] | None = None) -> Dataset:
     """Open a snapshot store as a :class:`Dataset` (tables read on first use).
 
     Parameters
@@ -493,6 +494,8 @@ def open_snapshot(store: str | Path, *, allow_stale: bool = False) -> Dataset:
     store : path
     allow_stale : bool
         Open it even when its sources changed (default: raise).
+    manifest : dict, optional
+        The store's manifest when the caller has read it already (:func:`read_manifest`).
 
     Raises
     ------
@@ -502,7 +505,7 @@ def open_snapshot(store: str | Path, *, allow_stale: bool = False) -> Dataset:
         When the store is missing files or of another version.
     """
     root = Path(store)
-    m = read_manifest(root)
+    m = manifest if manifest is not None else read_manifest(root)
     if not allow_stale:
         status = snapshot_status(root, m)
         if status.stale:
