@@ -3,17 +3,22 @@
 
 Every row below is written by hand (no randomness); running
 
-    python datasets/build_demo.py            # write the three forms
-    python datasets/build_demo.py --check    # write them, then verify them
+    python datasets/build_demo.py                # write the three forms and the periods
+    python datasets/build_demo.py --check        # write them, then verify them
+    python datasets/build_demo.py --out DIR      # write them under DIR instead
 
-writes the same data three times:
+writes the books of 2026-03-31 three times:
 
 * ``datasets/demo/``      UTF-8 CSV, English headers and English enum values;
 * ``datasets/demo.xlsx``  one workbook, Chinese sheet names, Chinese headers and labels,
   ids as text cells, dates as date cells, ``share_pct`` as ``"35%"`` text, ``35`` or a
-  percent-formatted ``0.35``;
+  percent-formatted ``0.35``; its sheet ``数据集`` declares the period;
 * ``datasets/demo_gbk/``  GBK CSV (what Excel saves on Chinese Windows), Chinese headers
-  and labels, some full-width digits/letters and stray spaces (NFKC + strip undoes them).
+  and labels, some full-width digits/letters and stray spaces (NFKC + strip undoes them);
+
+and the county's books at the two quarter-ends before, as UTF-8 CSV folders
+``datasets/demo-2025-09-30/`` and ``datasets/demo-2025-12-31/``.  Every folder carries a
+``dataset.json`` (``{"as_of": "2026-03-31", "region": "青山县"}``).
 
 The story of the county (who guarantees whom, who owns what) is told in
 ``datasets/README.md``; the comments below name each structure where it is built.
@@ -28,6 +33,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import re
 import sys
 import unicodedata
@@ -425,7 +431,8 @@ LOANS = [
     # 互保 pair 2
     ("L055", "纸业", "农商行", 1300, N, "2025-03-10", "2026-09-09", None, None, None),
     ("L056", "包装", "农商行", 500, N, "2025-04-16", "2026-04-15", None, None, None),
-    ("L057", "包装", "利民小贷", 150, N, "2025-11-20", "2026-05-19", None, None, None),
+    # (L057 is new in 2026-Q1: the only loan drawn after 2025-12-31, see PERIOD_*)
+    ("L057", "包装", "利民小贷", 150, N, "2026-01-12", "2026-05-19", None, None, None),
     # joint-guarantee group (and a personal loan of 黄志明)
     ("L058", "农业发展", "农商行", 1000, N, "2025-03-01", "2027-02-28", None, None, None),
     ("L059", "农业发展", "村镇银行", 500, N, "2025-09-10", "2026-09-09", None, None, None),
@@ -467,7 +474,8 @@ GUARANTEES = [
     ("G002", "建材", "钢铁", 1800, None, JS, "2025-01-01", "2027-12-31"),
     # 互保 pair 2: 青山纸业 ↔ 青山包装
     ("G003", "纸业", "包装", 500, "L056", JS, "2025-04-16", "2026-04-15"),
-    ("G004", "包装", "纸业", 800, "L055", GEN, "2025-03-10", "2026-09-09"),
+    # (G004, signed 2026-01-12, closes the pair: the circle is new in 2026-Q1)
+    ("G004", "包装", "纸业", 800, "L055", GEN, "2026-01-12", "2026-09-09"),
     # 3-circle: 酒业 → 饮料 → 玻璃 → 酒业
     ("G005", "酒业", "饮料", 700, "L051", JS, "2024-11-05", "2025-12-20"),
     ("G006", "饮料", "玻璃", 600, "L053", JS, "2024-06-18", "2025-08-17"),
@@ -482,7 +490,9 @@ GUARANTEES = [
     # ... and its chords: 置业 → 水泥, 水泥 → 五金, 机械 → 建工
     ("G014", "置业", "水泥", 1000, "L039", COL, "2024-07-01", "2025-12-31"),
     ("G015", "水泥", "五金", 500, None, GEN, "2024-10-01", "2026-09-30"),
-    ("G016", "机械", "建工", 300, "L037", JS, "2025-06-05", "2026-06-04"),
+    # (G016, signed 2026-02-10 after L037 fell overdue, brings 商砼 and 机械 back into
+    #  the circle they had left when G012 ended on 2025-11-30)
+    ("G016", "机械", "建工", 300, "L037", JS, "2026-02-10", "2026-06-04"),
     # chain hanging off the big circle: 照明 → 电子 → 电器 → 置业
     ("G017", "电器", "置业", 1200, "L032", JS, "2024-08-01", "2026-07-31"),
     ("G018", "电子", "电器", 600, "L046", JS, "2025-04-18", "2026-10-17"),
@@ -543,6 +553,55 @@ EVENTS = [
     ("新能源", "2025-05-05", "other", 1, "重点项目二期建设进度滞后"),
 ]
 
+# =====================================================================================
+# Earlier periods (报告期): the county's books at 2025-09-30 and 2025-12-31
+# =====================================================================================
+# The books of an earlier quarter-end D are the rows above as they stood at D:
+#   * a loan, guarantee or event dated after D is not in them yet; a shareholding
+#     recorded after D is the same holding recorded at PREVIOUS_HOLDING_DATE;
+#   * overdue days count back with the calendar (a loan 95 days overdue at 2026-03-31
+#     was 5 days overdue at 2025-12-31); a loan not yet overdue at D has no overdue
+#     days and one overdue payment less;
+#   * PERIOD_ONLY rows were repaid or released before 2026-03-31 (gone from the books);
+#   * PERIOD_LOANS / PERIOD_ENTERPRISES give what differed otherwise.
+# The story, quarter by quarter, is told in datasets/README.md ("Three periods").
+REGION = "青山县"
+PERIODS = ("2025-09-30", "2025-12-31")  # written as demo-<date>/, UTF-8 CSV
+PREVIOUS_HOLDING_DATE = "2025-06-30"
+
+#: rows of the earlier books only: (table, row as above, the date it left the books)
+PERIOD_ONLY = [
+    # 互保 控股 ↔ 特钢: 特钢 backed 控股's 建设银行 loan L083; repaid at maturity on
+    # 2026-01-31, G034 released with it — the pair dissolves, G029 控股 → 特钢 remains
+    ("loans", ("L083", "控股", "建行", 1000, N, "2025-02-01", "2026-01-31", None, None, None),
+     "2026-01-31"),
+    ("guarantees", ("G034", "特钢", "控股", 1000, "L083", JS, "2025-02-01", "2026-01-31"),
+     "2026-01-31"),
+    # 旅游's 工商银行 loan, repaid at maturity in 2025-Q4
+    ("loans", ("L084", "旅游", "工行", 500, N, "2024-10-20", "2025-10-19", None, None, None),
+     "2025-10-19"),
+]
+
+#: loan id → {period: fields that differed from the count-back of the 2026-03-31 row}
+PERIOD_LOANS = {
+    # 置业 moved to 关注 in 2026-Q1 (its commercial bills were dishonoured, 2026-03-10)
+    "L034": {"2025-12-31": {"classification": N}, "2025-09-30": {"classification": N}},
+    # 水泥's 建设银行 loan fell due 2025-12-31 unpaid: 关注 → 次级 on 2026-01-08
+    "L039": {"2025-12-31": {"classification": SM, "overdue_count": 2},
+             "2025-09-30": {"classification": SM}},
+    # 食品 was 40 days behind at 2025-12-31 and caught up in 2026-Q1 (关注 → 正常)
+    "L026": {"2025-12-31": {"classification": SM, "overdue_days": 40, "overdue_count": 1}},
+    # 2025-Q4: 五金's two loans and 玻璃's 农商银行 loan went down a class
+    "L044": {"2025-09-30": {"classification": SM}},
+    "L045": {"2025-09-30": {"classification": SS}},
+    "L053": {"2025-09-30": {"classification": SS}},
+}
+#: enterprise key → {period: fields that differed}
+PERIOD_ENTERPRISES = {
+    # 玻璃 defaulted in 2025-Q4 (accounts frozen by the court, 2025-11-03)
+    "玻璃": {"2025-09-30": {"status": "distressed"}},
+}
+
 
 # =====================================================================================
 # Building the canonical rows
@@ -566,6 +625,22 @@ def id_map() -> dict[str, str]:
     return m
 
 
+LOAN_FIELDS = ("id", "borrower_id", "lender_id", "balance", "classification", "start_date",
+               "maturity_date", "overdue_days", "overdue_count", "extensions")
+GUARANTEE_FIELDS = ("id", "guarantor_id", "borrower_id", "amount", "loan_id", "type",
+                    "start_date", "end_date")
+
+
+def _loan_row(ids: dict[str, str], row: tuple) -> dict:
+    lid, b, lender, *rest = row
+    return dict(zip(LOAN_FIELDS, (lid, ids[b], ids[lender], *rest), strict=True))
+
+
+def _guarantee_row(ids: dict[str, str], row: tuple) -> dict:
+    gid, g, b, *rest = row
+    return dict(zip(GUARANTEE_FIELDS, (gid, ids[g], ids[b], *rest), strict=True))
+
+
 def build_rows() -> dict[str, list[dict]]:
     """Every table as a list of dicts: English column names, canonical values."""
     ids = id_map()
@@ -580,17 +655,47 @@ def build_rows() -> dict[str, list[dict]]:
                            "as_of": a} for h, c, p, a in SHAREHOLDINGS]
     t["positions"] = [{"person_id": ids[p], "company_id": ids[c], "role": r}
                       for p, c, r in POSITIONS]
-    t["loans"] = [dict(zip(("id", "borrower_id", "lender_id", "balance", "classification",
-                            "start_date", "maturity_date", "overdue_days", "overdue_count",
-                            "extensions"),
-                           (lid, ids[b], ids[len_], *rest), strict=True))
-                  for lid, b, len_, *rest in LOANS]
-    t["guarantees"] = [dict(zip(("id", "guarantor_id", "borrower_id", "amount", "loan_id",
-                                 "type", "start_date", "end_date"),
-                                (gid, ids[g], ids[b], *rest), strict=True))
-                       for gid, g, b, *rest in GUARANTEES]
+    t["loans"] = [_loan_row(ids, r) for r in LOANS]
+    t["guarantees"] = [_guarantee_row(ids, r) for r in GUARANTEES]
     t["events"] = [{"enterprise_id": ids[e], "date": d, "category": c, "severity": s,
                     "description": desc} for e, d, c, s, desc in EVENTS]
+    return t
+
+
+def period_rows(as_of: str) -> dict[str, list[dict]]:
+    """Return the books of the earlier quarter-end *as_of* (one of PERIODS).
+
+    They are built from the 2026-03-31 rows by the rules above the PERIOD_* lists.
+    """
+    ids = id_map()
+    t = build_rows()
+    by_key = {ids[k]: k for k in ids}
+    back = (dt.date.fromisoformat(AS_OF) - dt.date.fromisoformat(as_of)).days
+    started = lambda r: not r["start_date"] or r["start_date"] <= as_of  # noqa: E731
+    for e in t["enterprises"]:
+        e.update(PERIOD_ENTERPRISES.get(by_key[e["id"]], {}).get(as_of, {}))
+    for h in t["shareholdings"]:
+        if h["as_of"] and h["as_of"] > as_of:
+            h["as_of"] = PREVIOUS_HOLDING_DATE
+    t["events"] = [e for e in t["events"] if e["date"] <= as_of]
+    extra = {"loans": [], "guarantees": []}
+    for table, row, gone in PERIOD_ONLY:
+        if as_of < gone:
+            extra[table].append((_loan_row if table == "loans" else _guarantee_row)(ids, row))
+    loans = []
+    for lo in t["loans"] + extra["loans"]:
+        if not started(lo):
+            continue
+        days = lo["overdue_days"]
+        if days is not None:
+            lo["overdue_days"] = days - back if days > back else None
+            if lo["overdue_days"] is None and lo["overdue_count"]:
+                lo["overdue_count"] = lo["overdue_count"] - 1 or None
+        lo.update(PERIOD_LOANS.get(lo["id"], {}).get(as_of, {}))
+        loans.append(lo)
+    t["loans"] = sorted(loans, key=lambda r: r["id"])
+    t["guarantees"] = sorted((g for g in t["guarantees"] + extra["guarantees"] if started(g)),
+                             key=lambda r: r["id"])
     return t
 
 
@@ -684,6 +789,9 @@ def write_csv_gbk(rows: dict[str, list[dict]], folder: Path) -> None:
 
 
 _FIXED_TIME = dt.datetime(2026, 3, 31, 0, 0, 0)
+#: the workbook's period sheet: header row, then one row (as_of as text, region)
+PERIOD_SHEET = "数据集"
+PERIOD_HEADER = ("截止日期", "地区")
 
 
 def write_xlsx(rows: dict[str, list[dict]], path: Path) -> None:
@@ -731,6 +839,13 @@ def write_xlsx(rows: dict[str, list[dict]], path: Path) -> None:
             width = max(10, 2 * len(c.zh) + 2, 22 if c.kind in ("id", "ref") else 0)
             ws.column_dimensions[chr(ord("A") + j)].width = width
         ws.freeze_panes = "A2"
+    ws = wb.create_sheet(PERIOD_SHEET)  # the period, as dataset.json in a folder
+    ws.append(list(PERIOD_HEADER))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append([AS_OF, REGION])
+    ws["A2"].number_format = "@"  # the date as the text "2026-03-31"
+    ws.column_dimensions["A"].width = ws.column_dimensions["B"].width = 12
     wb.save(path)
     _make_reproducible(path)
 
@@ -750,12 +865,30 @@ def _make_reproducible(path: Path) -> None:
             z.writestr(info, data)
 
 
+def write_period(folder: Path, as_of: str) -> None:
+    """Write ``dataset.json``: the period the folder's books are drawn up at (UTF-8)."""
+    doc = {"as_of": as_of, "region": REGION}
+    (folder / "dataset.json").write_text(json.dumps(doc, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+
+
+def period_folder(out: Path, as_of: str) -> Path:
+    """Return the folder the earlier period *as_of* is written to: ``demo-<as_of>/``."""
+    return out / f"demo-{as_of}"
+
+
 def build(out: Path = HERE) -> dict[str, list[dict]]:
     rows = build_rows()
     out.mkdir(parents=True, exist_ok=True)
     write_csv_utf8(rows, out / "demo")
+    write_period(out / "demo", AS_OF)
     write_xlsx(rows, out / "demo.xlsx")
     write_csv_gbk(rows, out / "demo_gbk")
+    write_period(out / "demo_gbk", AS_OF)
+    for as_of in PERIODS:
+        folder = period_folder(out, as_of)
+        write_csv_utf8(period_rows(as_of), folder)
+        write_period(folder, as_of)
     return rows
 
 
@@ -828,9 +961,11 @@ def read_xlsx_form(path: Path) -> dict[str, list[dict]]:
 
     wb = load_workbook(path)  # not read-only: number formats are needed
     zh_to_name = {TABLES[n].zh: n for n in TABLE_ORDER}
-    assert sorted(wb.sheetnames) == sorted(zh_to_name), wb.sheetnames
+    assert sorted(wb.sheetnames) == sorted([*zh_to_name, PERIOD_SHEET]), wb.sheetnames
     out = {}
     for ws in wb.worksheets:
+        if ws.title == PERIOD_SHEET:
+            continue
         name = zh_to_name[ws.title]
         hl = _header_lookup(name)
         rows = list(ws.iter_rows())
@@ -1148,8 +1283,116 @@ def check(out: Path = HERE) -> int:  # noqa: C901 — a list of independent chec
                                                        .drop(columns="line").reset_index(drop=True))]
                 ck(not diff, f"loaded {label} equals loaded demo" + (f" except {diff}" if diff else ""))
 
+    check_periods(ck, out)
     print(f"{len(ck.failures)} failure(s)")
     return 1 if ck.failures else 0
+
+
+def _live(rows: dict[str, list[dict]], d: str) -> dict[str, list[dict]]:
+    """Return the rows live at *d* by the as-of rule of SPEC §1 (empty dates are live)."""
+    def on(v, cmp):
+        return v is None or cmp(v)
+    return {
+        "loans": [r for r in rows["loans"] if on(r["start_date"], lambda v: v <= d)],
+        "guarantees": [g for g in rows["guarantees"]
+                       if on(g["start_date"], lambda v: v <= d) and on(g["end_date"], lambda v: v >= d)],
+        "shareholdings": [h for h in rows["shareholdings"] if on(h["as_of"], lambda v: v <= d)],
+        "events": [e for e in rows["events"] if e["date"] <= d],
+    }
+
+
+def check_periods(ck: Check, out: Path) -> None:  # noqa: C901 — a list of independent checks
+    """Check the three periods: dataset.json and the 数据集 sheet, the books, the story."""
+    import networkx as nx
+    from openpyxl import load_workbook
+
+    print("periods (三个报告期): dataset.json, the 数据集 sheet, the story")
+    ids = id_map()
+    key_of = {v: k for k, v in ids.items()}
+    books = {d: period_rows(d) for d in PERIODS} | {AS_OF: build_rows()}
+    dates = sorted(books)
+    folders = {d: period_folder(out, d) for d in PERIODS} | {AS_OF: out / "demo"}
+    for d, folder in [*folders.items(), (AS_OF, out / "demo_gbk")]:
+        doc = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+        ck(doc == {"as_of": d, "region": REGION}, f"{folder.name}/dataset.json: {doc}")
+    ws = load_workbook(out / "demo.xlsx")[PERIOD_SHEET]
+    got = [tuple(c.value for c in r) for r in ws.iter_rows()]
+    ck(got == [PERIOD_HEADER, (AS_OF, REGION)], f"demo.xlsx[{PERIOD_SHEET}]: {got}")
+    for d in PERIODS:
+        form = read_csv_form(folders[d], "utf-8")
+        same = all(_canon_rows(n, form[n]) == _canon_rows(n, books[d][n]) for n in TABLE_ORDER)
+        ck(same, f"{folders[d].name}/ reads back to the period's rows")
+
+    live = {d: _live(books[d], d) for d in dates}
+    gone_now = sorted(g["id"] for g in books[AS_OF]["guarantees"]
+                      if g not in live[AS_OF]["guarantees"])
+    ck(gone_now == ["G005", "G006", "G012", "G014", "G027", "G031"]
+       and all(len(live[AS_OF][t]) == len(books[AS_OF][t])
+               for t in ("loans", "shareholdings", "events")),
+       f"at {AS_OF} only the guarantees {gone_now} are not live (every loan, holding, event is)")
+    for d in PERIODS:
+        b = books[d]
+        future = [r["id"] for t in ("loans", "guarantees") for r in b[t]
+                  if r["start_date"] and r["start_date"] > d]
+        future += [e["date"] for e in b["events"] if e["date"] > d]
+        future += [h["as_of"] for h in b["shareholdings"] if h["as_of"] and h["as_of"] > d]
+        ck(not future, f"{d}: nothing in the books dated after {d}")
+    same_parties = True
+    for t, cols in (("loans", ("borrower_id", "lender_id")),
+                    ("guarantees", ("guarantor_id", "borrower_id", "loan_id"))):
+        seen: dict[str, tuple] = {}
+        for d in dates:
+            for r in books[d][t]:
+                same_parties &= seen.setdefault(r["id"], tuple(r[c] for c in cols)) == \
+                    tuple(r[c] for c in cols)
+    firms = [[e["id"] for e in books[d]["enterprises"]] for d in dates]
+    ck(same_parties and all(f == firms[-1] for f in firms),
+       "the same enterprises in every period; a loan or guarantee id names the same parties")
+
+    def names(keys):
+        return frozenset(ids[k] for k in keys)
+    big6 = names(("置业", "建工", "水泥", "商砼", "机械", "五金"))
+    want_circles = {
+        "2025-09-30": {big6, names(("钢铁", "建材")), names(("控股", "特钢"))},
+        "2025-12-31": {names(("置业", "建工", "水泥", "五金")), names(("钢铁", "建材")),
+                       names(("控股", "特钢"))},
+        AS_OF: {big6, names(("钢铁", "建材")), names(("纸业", "包装"))},
+    }
+    for d in dates:
+        G = nx.DiGraph((g["guarantor_id"], g["borrower_id"]) for g in live[d]["guarantees"])
+        sccs = {frozenset(c) for c in nx.strongly_connected_components(G) if len(c) > 1}
+        shown = sorted("/".join(sorted(key_of[x] for x in c)) for c in sccs)
+        ck(sccs == want_circles[d], f"{d}: circles {shown}")
+    story = {  # loan: class at 2025-09-30, 2025-12-31, 2026-03-31
+        "L026": (N, SM, N), "L034": (N, N, SM), "L039": (SM, SM, SS),
+        "L044": (SM, SS, SS), "L045": (SS, D, D), "L053": (SS, D, D),
+    }
+    cls = {d: {lo["id"]: lo["classification"] for lo in books[d]["loans"]} for d in dates}
+    got = {lid: tuple(cls[d][lid] for d in dates) for lid in story}
+    ck(got == story, f"classifications over the periods: {got}")
+    npl = [sum(lo["balance"] for lo in books[d]["loans"] if lo["classification"] in (SS, D, LS))
+           for d in dates]
+    ck(npl == [3100, 3900, 5100], f"non-performing balance {npl} 万元")
+    loan_ids = [{lo["id"] for lo in books[d]["loans"]} for d in dates]
+    moves = [(sorted(a - b), sorted(b - a)) for a, b in zip(loan_ids, loan_ids[1:], strict=False)]
+    ck(moves == [(["L084"], ["L023", "L027", "L028", "L050"]), (["L083"], ["L057"])],
+       f"loans repaid / new per quarter: {moves}")
+    status = [next(e["status"] for e in books[d]["enterprises"] if e["id"] == ids["玻璃"])
+              for d in dates]
+    ck(status == ["distressed", "defaulted", "defaulted"], f"玻璃 status {status}")
+
+    try:
+        from graphrisk.io.load import load_dataset
+    except ImportError:
+        print("  (graphrisk.io not available: loader check skipped)")
+        return
+    for d, folder in folders.items():
+        try:
+            ds = load_dataset(folder)
+            ck(not ds.warnings and ds.as_of == d and ds.region == REGION,
+               f"{folder.name}: loads, as of {ds.as_of}, {ds.region}, {len(ds.warnings)} warnings")
+        except Exception as e:  # noqa: BLE001 — report, do not crash the check
+            ck(False, f"{folder.name}: {e}")
 
 
 def main(argv=None) -> int:
@@ -1158,7 +1401,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: datasets/)")
     args = ap.parse_args(argv)
     build(args.out)
-    print(f"wrote {args.out / 'demo'}/, {args.out / 'demo.xlsx'}, {args.out / 'demo_gbk'}/")
+    print(f"wrote {args.out / 'demo'}/, {args.out / 'demo.xlsx'}, {args.out / 'demo_gbk'}/, "
+          + ", ".join(f"{period_folder(args.out, d)}/" for d in PERIODS))
     return check(args.out) if args.check else 0
 
 
