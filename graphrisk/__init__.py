@@ -27,6 +27,7 @@ _API = {
     "load_dataset": "io.load", "Dataset": "io.dataset", "LoadOptions": "io.dataset",
     "read_tables": "io.read", "validate_tables": "io.validate", "write_dataset": "io.export",
     "summarize": "io.summary", "ingest": "io.store", "open_snapshot": "io.store",
+    "store_periods": "io.store", "apply_as_of": "io.asof",
     # the network
     "Network": "network.graph", "build_network": "network.graph", "to_networkx": "network.graph",
     # structure: groups, circles, chains, exposure
@@ -46,6 +47,9 @@ _API = {
     "recommend": "mitigation.plan",
     # key enterprises and warning
     "key_enterprises": "watch.key_enterprises", "watchlist": "watch.watchlist",
+    "maturity_ledger": "watch.maturities", "maturities": "watch.maturities",
+    # periods
+    "compare_periods": "history.compare",
     # rendering
     "build_report": "report.build", "network_page": "report.network_page",
     # the Neo4j store
@@ -78,6 +82,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.errors import StaleSnapshotError as StaleSnapshotError
     from graphrisk.errors import StoreError as StoreError
     from graphrisk.errors import UnknownEntityError as UnknownEntityError
+    from graphrisk.history.compare import compare_periods as compare_periods
+    from graphrisk.io.asof import apply_as_of as apply_as_of
     from graphrisk.io.dataset import Dataset as Dataset
     from graphrisk.io.dataset import LoadOptions as LoadOptions
     from graphrisk.io.export import write_dataset as write_dataset
@@ -85,6 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.io.read import read_tables as read_tables
     from graphrisk.io.store import ingest as ingest
     from graphrisk.io.store import open_snapshot as open_snapshot
+    from graphrisk.io.store import store_periods as store_periods
     from graphrisk.io.summary import summarize as summarize
     from graphrisk.io.validate import validate_tables as validate_tables
     from graphrisk.mitigation.plan import recommend as recommend
@@ -128,4 +135,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from graphrisk.synth import GeneratorParams as GeneratorParams
     from graphrisk.synth import generate as generate
     from graphrisk.watch.key_enterprises import key_enterprises as key_enterprises
+    from graphrisk.watch.maturities import maturities as maturities
+    from graphrisk.watch.maturities import maturity_ledger as maturity_ledger
     from graphrisk.watch.watchlist import watchlist as watchlist

@@ -1,10 +1,12 @@
+import json
+
 import pytest
 
 from graphrisk.errors import ParameterError
 from graphrisk.io.export import write_dataset
 from graphrisk.io.load import load_dataset
 
-from .conftest import run
+from .conftest import DEMO, run
 
 
 @pytest.mark.parametrize("target,lang,encoding", [
@@ -41,3 +43,15 @@ def test_cli_export(small, tmp_path):
     r = run("export", small, "-o", tmp_path / "x.xlsx", "--lang", "zh")
     assert r.exit_code == 0, r.output
     assert load_dataset(tmp_path / "x.xlsx").counts() == load_dataset(small).counts()
+
+
+def test_export_keeps_the_period(tmp_path):
+    """dataset.json (a folder) and the 数据集 sheet (a workbook) carry as_of and region."""
+    folder, book = tmp_path / "f", tmp_path / "b.xlsx"
+    assert run("export", DEMO, "-o", folder).exit_code == 0
+    assert json.loads((folder / "dataset.json").read_text(encoding="utf-8")) == \
+        {"as_of": "2026-03-31", "region": "青山县"}
+    assert run("export", DEMO, "-o", book, "--lang", "zh").exit_code == 0
+    back = load_dataset(book, dated=False)
+    assert (back.as_of, back.region, back.counts()["guarantees"]) == ("2026-03-31", "青山县", 33)
+    assert not back.warnings  # the 数据集 sheet is read, not "ignored"

@@ -21,8 +21,10 @@ from graphrisk.io.store import (
     ingest,
     is_snapshot,
     open_snapshot,
+    period_path,
     read_manifest,
     snapshot_status,
+    store_periods,
 )
 from graphrisk.network.graph import Network, build_network
 from tests.conftest import DEMO, DEMO_XLSX, SMALL, run, run_json, write_tables
@@ -86,10 +88,11 @@ def test_store_round_trip_through_export(demo_store, tmp_path):
     out = tmp_path / "exported"
     r = run("export", demo_store, "-o", out)
     assert r.exit_code == 0, r.output
-    _same_dataset(load_dataset(DEMO), load_dataset(out), lines=False)
+    every_row = load_dataset(DEMO, dated=False)  # export writes every row, whatever its dates
+    _same_dataset(every_row, load_dataset(out, dated=False), lines=False)
     wb = tmp_path / "exported.xlsx"
     assert run("export", demo_store, "-o", wb, "--lang", "zh").exit_code == 0
-    _same_dataset(load_dataset(DEMO), load_dataset(wb), lines=False)
+    _same_dataset(every_row, load_dataset(wb, dated=False), lines=False)
 
 
 def test_workbook_source(tmp_path):
@@ -107,7 +110,7 @@ def test_manifest_records_sources_counts_and_versions(demo_store):
     assert files["loans.csv"]["size"] == loans.stat().st_size
     import hashlib
     assert files["loans.csv"]["sha256"] == hashlib.sha256(loans.read_bytes()).hexdigest()
-    assert m["counts"] == load_dataset(DEMO).counts()
+    assert m["counts"] == load_dataset(DEMO, dated=False).counts()  # every row is kept
     assert m["load_options"]["max_amount"] == LoadOptions().max_amount
     assert set(m["tables"]) == set(m["counts"])
 
@@ -136,6 +139,7 @@ def test_touched_but_unchanged_source_is_not_stale(demo_copy, tmp_path):
 
 def test_added_and_removed_source_files_are_stale(demo_copy, tmp_path):
     store = tmp_path / "s"
+    (demo_copy / "dataset.json").unlink()
     ingest(demo_copy, store)
     (demo_copy / "events.csv").unlink()
     (demo_copy / "dataset.json").write_text('{"as_of": "2026-03-31"}', encoding="utf-8")
@@ -149,7 +153,8 @@ def test_store_without_its_source_is_used_as_it_is(demo_copy, tmp_path):
     shutil.rmtree(demo_copy)
     st = snapshot_status(store)
     assert not st.stale and not st.source_present
-    assert open_snapshot(store).counts()["guarantees"] == 33
+    assert open_snapshot(store, dated=False).counts()["guarantees"] == 33
+    assert open_snapshot(store).counts()["guarantees"] == 27  # six ended before 2026-03-31
 
 
 def test_invalid_dataset_writes_nothing(tmp_path):
@@ -173,7 +178,10 @@ def test_ingest_refuses_to_overwrite_a_folder_that_is_not_a_store(tmp_path, demo
     again = tmp_path / "again"
     shutil.copytree(demo_store, again)
     assert run("ingest", DEMO, "-o", again, "--as-of", "2025-12-31").exit_code == 0
-    assert read_manifest(again)["as_of"] == "2025-12-31"
+    assert store_periods(again) == ["2025-12-31", "2026-03-31"]  # the period is added
+    assert read_manifest(again, "2025-12-31")["as_of"] == "2025-12-31"
+    assert run("ingest", DEMO, "-o", again, "--as-of", "2025-09-30", "--replace").exit_code == 0
+    assert store_periods(again) == ["2025-09-30"]
 
 
 def test_dataset_json_gives_as_of_and_region(demo_copy, tmp_path):
@@ -192,7 +200,7 @@ def test_dataset_json_gives_as_of_and_region(demo_copy, tmp_path):
 def test_broken_stores_are_refused(demo_store, tmp_path):
     broken = tmp_path / "b"
     shutil.copytree(demo_store, broken)
-    (broken / "tables" / "loans.parquet").unlink()
+    (period_path(broken) / "tables" / "loans.parquet").unlink()
     with pytest.raises(SnapshotError, match="loans"):
         open_snapshot(broken)
     m = json.loads((broken / MANIFEST).read_text(encoding="utf-8"))
@@ -200,7 +208,9 @@ def test_broken_stores_are_refused(demo_store, tmp_path):
     (broken / MANIFEST).write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(SnapshotError, match="version 99"):
         open_snapshot(broken)
-    (broken / "tables" / "guarantees.parquet").write_bytes(b"not parquet")
+    m["format_version"] = FORMAT_VERSION
+    (broken / MANIFEST).write_text(json.dumps(m), encoding="utf-8")
+    (period_path(broken) / "tables" / "guarantees.parquet").write_bytes(b"not parquet")
     assert is_snapshot(broken)
     r = run("circles", broken)
     assert r.exit_code == 1 and "ingest the dataset again" in r.output
@@ -225,7 +235,8 @@ def test_stricter_options_than_the_store_are_refused(demo_store):
 
 def test_validate_and_summary_of_a_store(demo_store):
     doc = run_json("validate", demo_store)
-    assert doc["valid"] and doc["counts"] == load_dataset(DEMO).counts()
+    assert doc["valid"] and doc["counts"] == load_dataset(DEMO, dated=False).counts()
+    assert doc["as_of"] == "2026-03-31" and doc["excluded"] == {"guarantees": {"ended": 6}}
     assert _without_source(run_json("summary", demo_store), str(demo_store)) == \
         _without_source(run_json("summary", DEMO), str(DEMO))
 
@@ -280,3 +291,67 @@ def test_small_dataset_round_trip(tmp_path):
     _same_dataset(load_dataset(src), open_snapshot(store))
     write_dataset(open_snapshot(store), tmp_path / "again")
     _same_dataset(load_dataset(src), load_dataset(tmp_path / "again"), lines=False)
+
+
+# -- periods ---------------------------------------------------------------------------
+
+def _period_copy(src, folder, as_of, region="青山县"):
+    shutil.copytree(src, folder)
+    (folder / "dataset.json").write_text(json.dumps({"as_of": as_of, "region": region}),
+                                         encoding="utf-8")
+    return folder
+
+
+def test_a_store_holds_several_periods(tmp_path):
+    """名单制管理、按月录入: each quarter's books go into the same store, oldest first."""
+    store = tmp_path / "q.store"
+    q4 = DEMO.parent / "demo-2025-12-31"  # the demo county's books a quarter earlier
+    assert run("ingest", DEMO, "-o", store).exit_code == 0
+    doc = json.loads(run("ingest", q4, "-o", store, "--format", "json").stdout)
+    assert doc["periods"] == ["2025-12-31", "2026-03-31"]
+    assert store_periods(store) == ["2025-12-31", "2026-03-31"]
+    latest, earlier = open_snapshot(store), open_snapshot(store, period="2025-12-31")
+    assert (latest.as_of, earlier.as_of) == ("2026-03-31", "2025-12-31")
+    # at 2025-12-31 G012 (ended 2025-11-30), G006 (2025-08-17) and G005 (2025-12-20) had
+    # ended; G014 and G027 end on 2025-12-31 itself and are live that day (inclusive)
+    assert set(earlier.excluded.loc[earlier.excluded["table"] == "guarantees", "id"]) == \
+        {"G005", "G006", "G012"}
+    # the command line names a period STORE@DATE; --as-of equal to a period opens it
+    a = run_json("summary", f"{store}@2025-12-31")
+    b = run_json("summary", store, "--as-of", "2025-12-31")
+    assert a["as_of"] == b["as_of"] == "2025-12-31" and a["guarantees"] == b["guarantees"]
+    assert a["guarantees"]["count"] == 29  # 32 in the books, three ended
+    r = run("summary", f"{store}@2024-01-01")
+    assert r.exit_code == 1 and "holds no period 2024-01-01" in r.output \
+        and "2025-12-31, 2026-03-31" in r.output
+    # the same date again replaces its period, the others stay
+    assert run("ingest", q4, "-o", store).exit_code == 0
+    assert store_periods(store) == ["2025-12-31", "2026-03-31"]
+
+
+def test_a_store_holds_one_region_and_dated_periods(tmp_path):
+    store = tmp_path / "q.store"
+    assert run("ingest", DEMO, "-o", store).exit_code == 0
+    other = _period_copy(DEMO, tmp_path / "other", "2025-12-31", region="白水县")
+    r = run("ingest", other, "-o", store)
+    assert r.exit_code == 1 and "青山县" in r.output and "白水县" in r.output
+    undated = tmp_path / "undated"
+    shutil.copytree(DEMO, undated)
+    (undated / "dataset.json").unlink()
+    r = run("ingest", undated, "-o", store)
+    assert r.exit_code == 1 and "needs the date of each" in r.output
+    assert store_periods(store) == ["2026-03-31"]  # nothing changed
+
+
+def test_a_source_folder_moved_on_to_the_next_period_is_not_stale(demo_copy, tmp_path):
+    """The secretary keeps one folder and overwrites it each quarter: the older period stays usable."""
+    store = tmp_path / "s"
+    (demo_copy / "dataset.json").write_text('{"as_of": "2025-12-31"}', encoding="utf-8")
+    ingest(demo_copy, store)
+    (demo_copy / "dataset.json").write_text('{"as_of": "2026-03-31"}', encoding="utf-8")
+    loans = demo_copy / "loans.csv"
+    loans.write_bytes(loans.read_bytes().replace(b"normal", b"substandard", 1))
+    assert not snapshot_status(store).stale
+    ingest(demo_copy, store)
+    assert store_periods(store) == ["2025-12-31", "2026-03-31"]
+    assert open_snapshot(store, period="2025-12-31").as_of == "2025-12-31"

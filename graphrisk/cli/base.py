@@ -24,8 +24,8 @@ from graphrisk.io.output import is_stream, open_output
 from graphrisk.report.formats import csv_text, text_table
 
 __all__ = ["main", "output_options", "dataset_argument", "load_options", "Output", "emit",
-           "open_dataset", "read_source", "echo_err", "DatasetSource", "default_of",
-           "command_load_options", "snapshot_options_check"]
+           "open_dataset", "open_previous", "read_source", "dated", "echo_err",
+           "DatasetSource", "default_of", "command_load_options", "snapshot_options_check"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -113,7 +113,9 @@ def output_options(func: Callable) -> Callable:
 
 
 class DatasetSource(click.ParamType):
-    """A dataset folder, an ``.xlsx`` workbook, a snapshot store, or a Neo4j URI (``bolt://…``).
+    """A dataset folder, an ``.xlsx`` workbook, a snapshot store, or a Neo4j URI.
+
+    A period of a store is ``STORE@YYYY-MM-DD``; a Neo4j URI is ``bolt://…``.
 
     Paths are checked to exist and returned as :class:`~pathlib.Path`; a Neo4j URI is
     returned as it is (str) and read by :func:`open_dataset` from the store
@@ -130,6 +132,11 @@ class DatasetSource(click.ParamType):
 
         if isinstance(value, Path) or not Neo4jParams.is_uri(value):
             path = Path(str(value))
+            from graphrisk.io.store import is_snapshot, split_period
+
+            store, period = split_period(path)
+            if period is not None and is_snapshot(store):
+                return path  # STORE@YYYY-MM-DD: a period of a store
             if not path.exists():
                 self.fail(f"{str(value)!r} does not exist (give a dataset folder, an .xlsx "
                           "workbook, a snapshot store (graphrisk ingest) or a Neo4j URI such "
@@ -143,14 +150,17 @@ def dataset_argument(func: Callable) -> Callable:
     return click.argument("dataset", type=DatasetSource())(func)
 
 
-def load_options(func: Callable) -> Callable:
-    """Add ``--encoding E``, ``--strict`` and ``--max-amount X`` to a command that reads a dataset.
+def load_options(func: Callable | None = None, *, dated: bool = True) -> Callable:
+    """Add ``--encoding E``, ``--strict``, ``--max-amount X`` and the as-of options.
 
-    The command receives ``encoding`` and ``strict``; ``--max-amount`` is kept in the
-    click context (``ctx.meta["graphrisk.max_amount"]``), where :func:`read_source`
-    (and so :func:`open_dataset`) finds it, so every command that reads a dataset
-    honours it.
+    The command receives ``encoding`` and ``strict``; ``--max-amount``, ``--as-of`` and
+    ``--include-expired`` are kept in the click context (``ctx.meta``), where
+    :func:`read_source` and :func:`open_dataset` find them, so every command that reads
+    a dataset honours them.  ``dated=False`` (``@load_options(dated=False)``) leaves the
+    as-of options out, for the commands that read every row (``ingest``, ``export``).
     """
+    if func is None:
+        return functools.partial(load_options, dated=dated)
 
     @click.option("--encoding", default=None, metavar="E",
                   help="Force the CSV encoding (utf-8, utf-8-sig, gbk, gb18030). Default: detect.")
@@ -165,22 +175,39 @@ def load_options(func: Callable) -> Callable:
         if ctx is not None and max_amount is not None and ctx.get_parameter_source(
                 "max_amount") is not click.core.ParameterSource.DEFAULT:
             ctx.meta["graphrisk.max_amount"] = max_amount  # given: a snapshot store checks it
+        if dated:
+            as_of, expired = kwargs.pop("as_of_date", None), kwargs.pop("include_expired", False)
+            if ctx is not None:
+                ctx.meta["graphrisk.as_of"] = as_of
+                ctx.meta["graphrisk.include_expired"] = expired
         return func(*args, **kwargs)
 
-    return wrapper
+    if not dated:
+        return wrapper
+    wrapper = click.option(
+        "--include-expired", is_flag=True,
+        help="Keep guarantees, loans, holdings and events not live at the as-of date "
+             "(listed as kept).")(wrapper)
+    return click.option(
+        "--as-of", "as_of_date", metavar="DATE", default=None,
+        help="Analyse at this date YYYY-MM-DD: guarantees count from start_date to "
+             "end_date, loans from start_date, holdings from as_of, events from date "
+             "(default: the date the dataset declares in dataset.json).")(wrapper)
 
 
 def read_source(path: Path | str, encoding: str | None = None, strict: bool = False,
                 max_amount: float | None = None) -> Dataset:
-    """Load and validate a dataset from files, a snapshot store or a Neo4j store.
+    """Load and validate a dataset from files, a snapshot store or a Neo4j store: every row.
 
     A Neo4j URI (``bolt://…``) is read by :func:`graphrisk.neo4j.read.read_dataset` and
     validated the same way; raises :class:`~graphrisk.errors.DatasetError` with every
     problem.  A snapshot store (``graphrisk ingest``) is opened as it is, validated
-    already; it is refused when stale or when the command asks for a stricter check
-    than the store was ingested with (:func:`snapshot_options_check`).  *max_amount*
-    (万元) defaults to the ``--max-amount`` of the running command (see
-    :func:`load_options`), else to the default of :class:`~graphrisk.io.dataset.LoadOptions`.
+    already (its latest period, or the one named ``STORE@YYYY-MM-DD``); it is refused
+    when stale or when the command asks for a stricter check than the store was
+    ingested with (:func:`snapshot_options_check`).  *max_amount* (万元) defaults to the
+    ``--max-amount`` of the running command (see :func:`load_options`), else to the
+    default of :class:`~graphrisk.io.dataset.LoadOptions`.  No as-of date is applied
+    (see :func:`open_dataset`).
     """
     from graphrisk.io.load import load_dataset
     from graphrisk.neo4j.connection import Neo4jParams
@@ -191,15 +218,59 @@ def read_source(path: Path | str, encoding: str | None = None, strict: bool = Fa
         return read_dataset(Neo4jParams.from_env(str(path)),
                             command_load_options(strict=strict, max_amount=max_amount))
     options = command_load_options(encoding=encoding, strict=strict, max_amount=max_amount)
-    from graphrisk.io.store import is_snapshot, open_snapshot, read_manifest
+    from graphrisk.io.store import is_snapshot, open_snapshot, read_manifest, split_period
 
-    if is_snapshot(path):
+    store, period = split_period(path)
+    if is_snapshot(store):
         given = max_amount is not None or _given_max_amount() is not None
-        manifest = read_manifest(path)
+        if period is None:
+            period = _store_period_for(store)
+        manifest = read_manifest(store, period)
         snapshot_options_check(path, manifest.get("load_options") or {}, options,
                                check_max_amount=given)
-        return open_snapshot(path, manifest=manifest)
-    return load_dataset(path, options)
+        return open_snapshot(store, period=period, manifest=manifest, dated=False)
+    return load_dataset(path, options, dated=False)
+
+
+def _store_period_for(store: Path) -> str | None:
+    """Return the period of a store that the command's ``--as-of`` names (None: the latest)."""
+    from graphrisk.io.store import store_periods
+
+    as_of = _command_meta("graphrisk.as_of")
+    if as_of and as_of in store_periods(store):
+        return str(as_of)
+    return None
+
+
+def _command_meta(key: str) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(key) if ctx is not None else None
+
+
+def dated(ds: Dataset, *, as_of: str | None = None, include_expired: bool | None = None,
+          quiet: bool = False) -> Dataset:
+    """Apply the command's as-of date (``--as-of``, else the declared one) to *ds*.
+
+    Prints on stderr what the date excluded (counts; ``validate`` lists the rows) and
+    a warning when no date applies to dated rows.
+    """
+    from graphrisk.io.asof import REASONS, apply_as_of, exclusion_counts
+
+    if as_of is None:
+        as_of = _command_meta("graphrisk.as_of")
+    if include_expired is None:
+        include_expired = bool(_command_meta("graphrisk.include_expired"))
+    out = apply_as_of(ds, as_of, include_expired=include_expired)
+    if quiet:
+        return out
+    counts = exclusion_counts(out)
+    if counts:
+        verb = "kept (--include-expired)" if include_expired else "not counted"
+        parts = [f"{n} {table} {REASONS[r][0]}" for table, by in counts.items()
+                 for r, n in by.items()]
+        echo_err(f"as of {out.as_of}: {verb}: {'; '.join(parts)} "
+                 "(graphrisk validate lists them)")
+    return out
 
 
 def _given_max_amount() -> float | None:
@@ -253,16 +324,60 @@ def command_load_options(*, encoding: str | None = None, strict: bool = False,
 
 
 def open_dataset(path: Path | str, encoding: str | None = None, strict: bool = False,
-                 max_amount: float | None = None) -> Dataset:
-    """:func:`read_source`, printing the dataset's warnings on stderr."""
+                 max_amount: float | None = None, *, dated: bool = True) -> Dataset:
+    """:func:`read_source` at the command's as-of date, printing warnings on stderr.
+
+    ``dated=False`` returns every row (no date applied).
+    """
     ds = read_source(path, encoding, strict, max_amount)
+    if dated:
+        ds = _dated(ds)
+    _print_warnings(ds)
+    return ds
+
+
+def open_previous(value: Path | str, current: Path | str, encoding: str | None = None,
+                  strict: bool = False) -> Dataset:
+    """Open the earlier period of a comparison, at its own declared date.
+
+    *value* is a dataset (folder, workbook, store, ``STORE@YYYY-MM-DD``) or a bare date
+    ``YYYY-MM-DD`` naming a period of the store *current* is (or is a period of).  The
+    command's ``--as-of`` applies to the current period only.
+    """
+    import re
+
+    from graphrisk.errors import ParameterError
+    from graphrisk.io.store import is_snapshot, split_period
+
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) and not Path(text).exists():
+        store, _ = split_period(current)
+        if isinstance(current, str) and not isinstance(current, Path) and "://" in current:
+            raise ParameterError(f"--previous {text}: a date names a period of a snapshot "
+                                 "store; give the earlier dataset instead")
+        if not is_snapshot(store):
+            raise ParameterError(f"--previous {text}: a date names a period of a snapshot "
+                                 f"store, and {current} is not one; give the earlier "
+                                 "dataset's folder or store")
+        value = f"{store}@{text}"
+    elif isinstance(value, str) and "://" not in value:
+        value = Path(value)
+    ds = read_source(value, encoding, strict)
+    ds = _dated(ds, as_of="", include_expired=False)
+    _print_warnings(ds)
+    return ds
+
+
+def _print_warnings(ds: Dataset) -> None:
     shown = ds.warnings[:20]
     for w in shown:
         echo_err(f"warning: {w}")
     if len(ds.warnings) > len(shown):
         echo_err(f"warning: … {len(ds.warnings) - len(shown)} more warnings "
                  "(graphrisk validate --format json lists them all)")
-    return ds
+
+
+_dated = dated
 
 
 def emit(out: Output, fmt: str, output: Path | None) -> None:

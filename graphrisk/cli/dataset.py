@@ -30,20 +30,33 @@ def validate(dataset, encoding, strict, fmt, output):
     """Check a dataset against every rule of the input format.
 
     Lists every problem as FILE:LINE: message (the header is line 1); exits 1 when
-    there is an error, 0 when the data is valid (warnings do not fail).
+    there is an error, 0 when the data is valid (warnings do not fail).  Every row is
+    checked; each row that the as-of date leaves out (a guarantee ended or not yet
+    started, a loan not yet drawn, a superseded holding, a later event) is listed as a
+    warning with its line, and counted in "excluded".
 
     Example:  graphrisk validate datasets/demo --format json
     """
+    from graphrisk.cli.base import dated
+    from graphrisk.io.asof import exclusion_counts, exclusion_problems
+
+    as_of, excluded = None, {}
     try:
         ds = read_source(dataset, encoding, strict)
-        errors, warnings, counts, encodings = [], ds.warnings, ds.counts(), ds.encodings
+        errors, warnings, counts, encodings = [], list(ds.warnings), ds.counts(), ds.encodings
+        live = dated(ds, quiet=True)
+        as_of, excluded = live.as_of or None, exclusion_counts(live)
+        warnings = live.warnings + exclusion_problems(live)
     except DatasetError as e:
         errors, warnings, counts, encodings = e.errors, e.warnings, {}, {}
     data = {"valid": not errors, "errors": [p.as_dict() for p in errors],
             "warnings": [p.as_dict() for p in warnings], "counts": counts,
-            "encodings": encodings}
+            "encodings": encodings, "as_of": as_of, "excluded": excluded}
     text = [f"{dataset}: {'valid' if not errors else 'INVALID'} — "
             f"{len(errors)} error(s), {len(warnings)} warning(s)"]
+    if as_of:
+        n = sum(sum(v.values()) for v in excluded.values())
+        text.append(f"as of {as_of}: {n} row(s) not live at that date (listed as warnings)")
     if encodings and isinstance(dataset, Path):  # a Neo4j store has no file encodings
         text.append("encodings: " + ", ".join(f"{k}={v or 'xlsx'}" for k, v in encodings.items()))
     tables: list[tuple[str, list[str], list]] = []
@@ -59,16 +72,19 @@ def validate(dataset, encoding, strict, fmt, output):
 
 @main.command()
 @dataset_argument
-@load_options
+@load_options(dated=False)
 @click.option("-o", "--output", "store", required=True, type=click.Path(path_type=Path),
-              help="The snapshot store's folder (created; an existing store is replaced).")
+              help="The snapshot store's folder (created, or the period added to it).")
 @click.option("--as-of", "as_of", metavar="DATE", default=None,
-              help="Reporting date YYYY-MM-DD (default: the dataset's dataset.json).")
+              help="Reporting date YYYY-MM-DD: the period (default: the dataset's "
+                   "dataset.json).")
 @click.option("--region", default=None, metavar="R",
               help="Region the data covers (default: the dataset's dataset.json).")
+@click.option("--replace", is_flag=True,
+              help="Replace the whole store instead of adding the period to it.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Format of the summary on standard output.")
-def ingest(dataset, encoding, strict, store, as_of, region, fmt):
+def ingest(dataset, encoding, strict, store, as_of, region, replace, fmt):
     """Read and validate a dataset once and keep it as a snapshot store (Parquet).
 
     Every rule of validate applies, with the same FILE:LINE errors; on an error nothing
@@ -76,6 +92,11 @@ def ingest(dataset, encoding, strict, store, as_of, region, fmt):
     manifest with the source files' sizes and SHA-256) is then accepted by every
     command in place of the dataset, and opens in seconds at any size.  A store whose
     source files changed is refused as stale: ingest again.
+
+    A store holds the periods of one region: ingesting another quarter's books into it
+    adds that period (the same date replaces it); commands read the latest period, and
+    STORE@YYYY-MM-DD names another.  Every row is kept; the as-of date is applied when
+    a command reads the store.
 
     Example:  graphrisk ingest datasets/demo -o demo.store
     """
@@ -93,11 +114,14 @@ def ingest(dataset, encoding, strict, store, as_of, region, fmt):
         raise click.UsageError(f"{dataset} is a snapshot store already")
     started = time.perf_counter()
     ds = ingest_dataset(dataset, store, command_load_options(encoding=encoding, strict=strict),
-                        as_of=as_of, region=region)
+                        as_of=as_of, region=region, replace=replace)
     seconds = time.perf_counter() - started
     counts = ds.counts()
+    from graphrisk.io.store import store_periods
+
+    periods = store_periods(store)
     doc = {"store": str(store), "source": str(dataset), "as_of": ds.as_of or None,
-           "region": ds.region or None, "counts": counts,
+           "region": ds.region or None, "periods": periods, "counts": counts,
            "warnings": [p.as_dict() for p in ds.warnings], "seconds": round(seconds, 2)}
     for w in ds.warnings[:20]:
         echo_err(f"warning: {w}")
@@ -107,7 +131,7 @@ def ingest(dataset, encoding, strict, store, as_of, region, fmt):
         click.echo(f"{store}: {sum(counts.values()):,} rows from {dataset} "
                    f"({', '.join(f'{k} {v:,}' for k, v in counts.items())}); "
                    f"{len(ds.warnings)} warning(s); as of {ds.as_of or 'unknown'}; "
-                   f"{seconds:.1f} s")
+                   f"{seconds:.1f} s; periods: {', '.join(p or 'undated' for p in periods)}")
 
 
 @main.command()
@@ -132,6 +156,7 @@ def summary(dataset, encoding, strict, fmt, output):
         f"{lo['npl_balance']:,.2f} 万元 ({lo['npl_ratio']:.1%})",
         f"guarantees: {g['count']}, amount {g['amount']:,.2f} 万元 "
         f"({g['amount_with_loan']:,.2f} tied to a loan)",
+        _as_of_line(s),
     ])
     rows = [[r["lender_id"], r["name"], r["type"], r["loans"], r["balance"], r["npl_balance"],
              r["guaranteed_amount"]] for r in s["by_lender"]]
@@ -141,9 +166,18 @@ def summary(dataset, encoding, strict, fmt, output):
 
 
 
+def _as_of_line(s: dict) -> str:
+    from graphrisk.io.asof import REASONS
+
+    if not s.get("as_of"):
+        return "as of: no date (start and end dates not applied)"
+    parts = [f"{n} {t} {REASONS[r][0]}" for t, by in s["excluded"].items() for r, n in by.items()]
+    return f"as of {s['as_of']}: " + ("; ".join(parts) if parts else "every row live")
+
+
 @main.command()
 @dataset_argument
-@load_options
+@load_options(dated=False)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Folder for CSV files, or a file ending in .xlsx.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
@@ -157,11 +191,12 @@ def export(dataset, encoding, strict, output, lang, out_encoding):
     headers); what is written loads back to the same dataset.  Being a data round trip,
     export keeps every value as it is: a name starting with = + - @ is not prefixed
     (unlike every other CSV graphrisk writes); in a workbook it is stored as text.
+    Every row is written, whatever its dates.
 
     Example:  graphrisk export datasets/demo_gbk -o demo.xlsx --lang zh
     """
     from graphrisk.io.export import write_dataset
 
-    ds = open_dataset(dataset, encoding, strict)
+    ds = open_dataset(dataset, encoding, strict, dated=False)
     write_dataset(ds, output, lang=lang, encoding=out_encoding)
     echo_err(f"wrote {output}")

@@ -46,6 +46,12 @@ class Dataset:
         Network arrays kept by a snapshot store (see :mod:`graphrisk.io.store`), used
         by :func:`~graphrisk.network.graph.build_network` instead of joining the tables
         again; empty otherwise.
+    dated : bool
+        Whether an as-of date was applied (:func:`graphrisk.io.asof.apply_as_of`): the
+        tables then hold only what is live at ``as_of`` (or, with no date, everything).
+    excluded : DataFrame or None
+        The rows the as-of date left out (or, with ``include_expired``, kept marked):
+        columns ``table, id, line, column, date, reason, kept``; None when undated.
     """
 
     tables: MutableMapping[str, pd.DataFrame]
@@ -57,6 +63,8 @@ class Dataset:
     as_of: str = ""
     region: str = ""
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    dated: bool = False
+    excluded: pd.DataFrame | None = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         """Return the table *name*: ``ds.enterprises``, ``ds.loans`` ….

@@ -9,6 +9,7 @@ into place only when everything is written, so a failure leaves nothing half-wri
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from graphrisk.domain.glossary import ENUMS, TABLE_ORDER, TABLES
 from graphrisk.errors import ParameterError
+from graphrisk.io.asof import DATASET_JSON, PERIOD_SHEETS
 from graphrisk.io.dataset import Dataset
 from graphrisk.io.output import atomic_dir, atomic_file
 
@@ -66,7 +68,8 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
     Parameters
     ----------
     ds : Dataset or dict of DataFrames
-        Tables with canonical column names.
+        Tables with canonical column names; a dataset's period (``as_of``,
+        ``region``) goes into ``dataset.json`` or the workbook's ``数据集`` sheet.
     out : path
         Folder (created; must not exist or be empty) or ``.xlsx`` file (replaced).
     lang : {"en", "zh"}
@@ -89,6 +92,8 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
     True
     """
     tables = ds.tables if isinstance(ds, Dataset) else ds
+    period = {k: v for k, v in (("as_of", getattr(ds, "as_of", "")),
+                                ("region", getattr(ds, "region", ""))) if v}
     target = Path(out)
     frames = {}
     for name in TABLE_ORDER:
@@ -97,15 +102,17 @@ def write_dataset(ds: Dataset | dict[str, pd.DataFrame], out: str | Path, *, lan
             continue
         frames[name] = table_for_output(frame, name, lang=lang)
     if target.suffix.lower() == ".xlsx":
-        return _write_workbook(frames, target, lang)
-    return _write_folder(frames, target, encoding)
+        return _write_workbook(frames, target, lang, period)
+    return _write_folder(frames, target, encoding, period)
 
 
-def _write_workbook(frames: dict[str, pd.DataFrame], out: Path, lang: str) -> Path:
+def _write_workbook(frames: dict[str, pd.DataFrame], out: Path, lang: str,
+                    period: dict[str, str]) -> Path:
     """Write *frames* as the sheets of the workbook *out* (replaced atomically).
 
     Values are kept exactly (a data round trip); text cells are stored as text, so a
-    value such as ``=1+1`` is a string when read back, never a formula.
+    value such as ``=1+1`` is a string when read back, never a formula.  The period
+    (as_of, region) goes into a last sheet ``数据集``.
     """
     wb = Workbook(write_only=True)
     for name, f in frames.items():
@@ -123,16 +130,33 @@ def _write_workbook(frames: dict[str, pd.DataFrame], out: Path, lang: str) -> Pa
                     cell.data_type = "s"
                 cells.append(cell)
             ws.append(cells)
+    if period:
+        ws = wb.create_sheet(PERIOD_SHEETS[0] if lang == "zh" else PERIOD_SHEETS[1])
+        heads = {"as_of": "截止日期", "region": "地区"} if lang == "zh" else {}
+        ws.append([heads.get(k, k) for k in period])
+        row = []
+        for v in period.values():
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            row.append(cell)
+        ws.append(row)
     with atomic_file(out) as tmp:
         wb.save(tmp)
     return out
 
 
-def _write_folder(frames: dict[str, pd.DataFrame], out: Path, encoding: str) -> Path:
-    """Write *frames* as ``NAME.csv`` files of the folder *out* (created atomically)."""
+def _write_folder(frames: dict[str, pd.DataFrame], out: Path, encoding: str,
+                  period: dict[str, str]) -> Path:
+    """Write *frames* as ``NAME.csv`` files of the folder *out* (created atomically).
+
+    The period (as_of, region), when known, goes into ``dataset.json``.
+    """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ParameterError(f"{out} exists and is not an empty folder")
     with atomic_dir(out) as tmp:
         for name, f in frames.items():
             f.to_csv(tmp / f"{name}.csv", index=False, encoding=encoding)
+        if period:
+            (tmp / DATASET_JSON).write_text(json.dumps(period, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
     return out

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 
 from graphrisk.domain.glossary import TABLE_ORDER, TABLES, Table
 from graphrisk.errors import DatasetError, Problem
+from graphrisk.io.asof import PERIOD_SHEETS
 from graphrisk.io.dataset import LoadOptions, RawTable
 
 __all__ = ["read_tables", "detect_encoding", "normalise_header"]
@@ -282,6 +283,8 @@ def _read_xlsx(path: Path, failed: dict[str, str],
         for ws in wb.worksheets:
             key = names.get(normalise_header(ws.title))
             file = f"{path.name}[{ws.title}]"
+            if key is None and ws.title.strip().lower() in PERIOD_SHEETS:
+                continue  # the period (as_of, region): graphrisk.io.asof.declared_period
             if key is None:
                 problems.append(Problem(file, 0, "", "sheet ignored: not a known table name",
                                         "warning"))

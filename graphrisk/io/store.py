@@ -5,10 +5,19 @@
 that every command accepts in place of the dataset::
 
     STORE/
-      manifest.json            format, versions, sources (size, sha256), counts,
-                               warnings, as_of, region, load options
-      tables/<table>.parquet   one typed table per file (all eight, empty ones too)
-      network/<array>.npy      the integer arrays of the network (see below)
+      manifest.json                the index: format, version, region, periods
+      periods/<as_of>/             one period (``undated`` when the dataset has no date)
+        manifest.json              sources (size, sha256), counts, warnings, as_of,
+                                   region, load options
+        tables/<table>.parquet     one typed table per file (all eight, empty ones too)
+        network/<array>.npy        the integer arrays of the network (see below)
+
+*Periods.*  A store holds the periods of one region: ingesting the 2026-03-31 books
+into a store that holds 2025-12-31 adds a period (the same date again replaces it).
+Commands read the latest period; ``STORE@2025-12-31`` names another, and
+``compare``, ``watchlist --previous`` and ``report --previous`` take two.  A store keeps
+every row of each period as loaded; the as-of date is applied when a command opens it
+(:mod:`graphrisk.io.asof`).
 
 Parquet (zstd-compressed, written with pyarrow) because Spark, DuckDB, polars and
 pandas all read it: the tables are the canonical columns of
@@ -23,13 +32,15 @@ pay for the 2.5M positions of a province.  The network arrays are the index join
 borrower and lender positions, the loan each guarantee secures, the non-performing
 flag), kept as ``.npy`` files so that building the network costs no string hashing.
 
-*Stale stores.*  The manifest keeps, for each source file, its name, size,
+*Stale stores.*  A period's manifest keeps, for each source file, its name, size,
 modification time and SHA-256.  Opening a store whose source folder (or workbook) is
 still where it was compares them: a file added, removed, or whose content changed
 makes the store *stale* and opening it raises
 :class:`~graphrisk.errors.StaleSnapshotError` naming the files (a file only touched,
 same content, is not a change).  A store whose source is gone (moved to another
-machine) is used as it is: it is self-contained.
+machine) is used as it is: it is self-contained.  A source folder that now declares
+another date (``dataset.json``: the folder holds the next quarter's books) has moved
+on: the period ingested from it is not stale.
 """
 
 from __future__ import annotations
@@ -38,14 +49,12 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterator, MutableMapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graphrisk import __version__
@@ -57,6 +66,8 @@ from graphrisk.errors import (
     SnapshotError,
     StaleSnapshotError,
 )
+from graphrisk.io._columnar import SnapshotTables, arrow_table
+from graphrisk.io.asof import DATASET_JSON, apply_as_of, declared_period, parse_date
 from graphrisk.io.dataset import Dataset, LoadOptions, network_arrays
 from graphrisk.io.load import load_dataset
 from graphrisk.io.output import atomic_dir
@@ -64,12 +75,17 @@ from graphrisk.io.read import normalise_header
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "NETWORK_ARRAYS", "is_snapshot",
            "ingest", "write_snapshot", "open_snapshot", "snapshot_status", "SnapshotStatus",
-           "SnapshotTables", "source_files", "read_manifest"]
+           "SnapshotTables", "source_files", "read_manifest", "read_index", "store_periods",
+           "period_path", "split_period"]
 
 #: the ``format`` key of a manifest
 FORMAT = "graphrisk-snapshot"
+#: the ``format`` of a period's own manifest (``periods/<as_of>/manifest.json``)
+PERIOD_FORMAT = "graphrisk-period"
 #: the layout version; a store of another version must be ingested again
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the folder name of a period without a date
+UNDATED = "undated"
 #: the manifest's file name
 MANIFEST = "manifest.json"
 #: the network arrays kept in ``network/``: name -> dtype
@@ -77,8 +93,6 @@ NETWORK_ARRAYS = {"kind": np.int8, "g_src": np.int32, "g_dst": np.int32, "g_amou
                   "g_loan": np.int32, "h_src": np.int32, "h_dst": np.int32,
                   "h_pct": np.float64, "l_borrower": np.int32, "l_lender": np.int32,
                   "l_balance": np.float64, "l_npl": np.bool_}
-#: the side file a dataset folder may carry: ``{"as_of": "2026-03-31", "region": "青山县"}``
-DATASET_JSON = "dataset.json"
 
 
 def _read_json(path: Path) -> Any:
@@ -89,6 +103,24 @@ def _read_json(path: Path) -> Any:
                             "create one with graphrisk ingest DATASET -o STORE)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise SnapshotError(f"{path}: cannot be read ({e})") from None
+
+
+def split_period(value: str | Path) -> tuple[Path, str | None]:
+    """Split ``STORE@YYYY-MM-DD`` into the store and the period (None: none named).
+
+    A path that exists is taken as it is (even with an ``@`` in it).
+
+    >>> split_period("qingshan.store@2025-12-31")
+    (PosixPath('qingshan.store'), '2025-12-31')
+    >>> split_period("datasets/demo")
+    (PosixPath('datasets/demo'), None)
+    """
+    text = str(value)
+    path = Path(text)
+    if path.exists() or "@" not in text:
+        return path, None
+    head, _, tail = text.rpartition("@")
+    return Path(head), tail
 
 
 def is_snapshot(path: str | Path) -> bool:
@@ -107,21 +139,26 @@ def is_snapshot(path: str | Path) -> bool:
     return isinstance(head, dict) and head.get("format") == FORMAT
 
 
-def read_manifest(store: str | Path) -> dict[str, Any]:
-    """Return the manifest of a snapshot store, checked for its format and version.
+def read_manifest(store: str | Path, period: str | None = None) -> dict[str, Any]:
+    """Return the manifest of one period of a store (default: the latest).
+
+    It says where the period came from (``source``: path and files with size and
+    SHA-256), its ``as_of`` and ``region``, ``counts``, ``warnings`` and
+    ``load_options``; ``periods`` lists every period of the store.
 
     Raises
     ------
     SnapshotError
         When the folder holds no manifest, another format, or another layout version.
     """
-    m = _read_json(Path(store) / MANIFEST)
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise SnapshotError(f"{store}: {MANIFEST} is not a graphrisk snapshot manifest")
-    if m.get("format_version") != FORMAT_VERSION:
-        raise SnapshotError(f"{store}: snapshot format version {m.get('format_version')!r}; "
-                            f"this graphrisk reads version {FORMAT_VERSION}: ingest the "
-                            "dataset again")
+    index = read_index(store)
+    folder = period_path(store, period)
+    m = _read_json(folder / MANIFEST)
+    if not isinstance(m, dict) or m.get("format") != PERIOD_FORMAT:
+        raise SnapshotError(f"{folder}: {MANIFEST} is not a graphrisk period manifest; "
+                            "ingest the dataset again")
+    m["periods"] = [p["as_of"] or "" for p in index.get("periods") or []]
+    m["path"] = str(folder)
     return m
 
 
@@ -143,7 +180,7 @@ def source_files(source: str | Path) -> list[Path]:
     in any case.
 
     >>> [p.name for p in source_files(demo.source)][:3]
-    ['enterprises.csv', 'events.csv', 'guarantees.csv']
+    ['dataset.json', 'enterprises.csv', 'events.csv']
     """
     path = Path(source)
     if path.is_file():
@@ -166,89 +203,107 @@ def _describe(files: list[Path]) -> list[dict[str, Any]]:
     return out
 
 
-def _dataset_json(source: Path) -> dict[str, str]:
-    """Read the optional ``dataset.json`` of a dataset folder (as_of, region)."""
-    p = source / DATASET_JSON
-    if not source.is_dir() or not p.is_file():
-        return {}
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DatasetError([Problem(DATASET_JSON, 0, "", f"cannot be read as JSON: {e}")],
-                           "cannot read the dataset") from None
-    if not isinstance(doc, dict):
-        raise DatasetError([Problem(DATASET_JSON, 0, "", "must hold a JSON object such as "
-                                    '{"as_of": "2026-03-31", "region": "青山县"}')],
-                           "cannot read the dataset")
-    out: dict[str, str] = {}
-    for key in ("as_of", "region"):
-        v = doc.get(key)
-        if v is None:
-            continue
-        if not isinstance(v, str):
-            raise DatasetError([Problem(DATASET_JSON, 0, key, f"{key} must be text")],
-                               "cannot read the dataset")
-        out[key] = v.strip()
-    if "as_of" in out:
-        out["as_of"] = _iso_date(out["as_of"], DATASET_JSON)
-    return out
-
-
-def _iso_date(text: str, where: str) -> str:
-    try:
-        return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise DatasetError([Problem(where, 0, "as_of", f"as_of {text!r} is not a date "
-                                    "YYYY-MM-DD")], "cannot read the dataset") from None
-
-
 # -- writing ---------------------------------------------------------------------------
 
-def _arrow_table(frame: pd.DataFrame, name: str) -> Any:
-    """Return *frame* as an Arrow table: canonical columns, each with its pandas dtype.
+def _key(as_of: str) -> str:
+    """Return the folder name of a period: its date, or ``undated``."""
+    return as_of or UNDATED
 
-    The dtype goes into the field's metadata (``pandas``) so that reading gives the
-    very frame validation gave (text as object, counts as nullable ``Int64``).
+
+def _root_manifest(store: Path) -> dict[str, Any] | None:
+    """Return the store's index (None: no store there yet)."""
+    if not (store / MANIFEST).is_file():
+        return None
+    m = _read_json(store / MANIFEST)
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise SnapshotError(f"{store}: {MANIFEST} is not a graphrisk snapshot manifest")
+    if m.get("format_version") != FORMAT_VERSION:
+        raise SnapshotError(f"{store}: snapshot format version {m.get('format_version')!r}; "
+                            f"this graphrisk reads version {FORMAT_VERSION}: ingest the "
+                            "dataset again")
+    return m
+
+
+def store_periods(store: str | Path) -> list[str]:
+    """Return the periods a snapshot store holds: ISO dates, oldest first (``""`` undated).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ingest(demo.source, f"{tmp}/s")
+    ...     _ = ingest(demo.source, f"{tmp}/s", as_of="2025-12-31")
+    ...     store_periods(f"{tmp}/s")
+    ['2025-12-31', '2026-03-31']
     """
-    cols = [c.name for c in TABLES[name].columns] + ["line"]
-    arrays, fields = [], []
-    for c in cols:
-        s = frame[c] if c in frame.columns else pd.Series([""] * len(frame), dtype=object)
-        kind = str(s.dtype)
-        if isinstance(s.dtype, pd.Int64Dtype):
-            arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.int64())
-        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            arr, kind = pa.array(s.to_numpy(dtype=object), type=pa.string()), "object"
-        else:
-            arr = pa.array(s.to_numpy())
-        arrays.append(arr)
-        fields.append(pa.field(c, arr.type, metadata={"pandas": kind}))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    m = read_index(store)
+    return [p["as_of"] or "" for p in m["periods"]]
+
+
+def read_index(store: str | Path) -> dict[str, Any]:
+    """Return a store's index manifest: format, region and ``periods`` [{as_of, path}]."""
+    m = _root_manifest(Path(store))
+    if m is None:
+        raise SnapshotError(f"{store}: not a snapshot store ({MANIFEST} is missing; create "
+                            "one with graphrisk ingest DATASET -o STORE)")
+    return m
+
+
+def period_path(store: str | Path, period: str | None = None) -> Path:
+    """Return the folder of one period of a store (default: the latest).
+
+    Raises
+    ------
+    SnapshotError
+        When the store holds no such period (the message lists those it holds).
+    """
+    m = read_index(store)
+    periods = m.get("periods") or []
+    if not periods:
+        raise SnapshotError(f"{store}: the store holds no period; ingest a dataset into it")
+    if period is None:
+        return Path(store) / periods[-1]["path"]
+    want = parse_date(period, "period") if period else ""
+    for p in periods:
+        if (p["as_of"] or "") == want:
+            return Path(store) / p["path"]
+    held = ", ".join(p["as_of"] or UNDATED for p in periods)
+    raise SnapshotError(f"{store} holds no period {period} (it holds: {held})")
 
 
 def write_snapshot(ds: Dataset, out: str | Path, *, options: LoadOptions | None = None,
                    sources: list[dict[str, Any]] | None = None,
-                   source_path: str | None = None) -> Path:
-    """Write *ds* as a snapshot store in the folder *out* (created or replaced atomically).
+                   source_path: str | None = None, replace: bool = False) -> Path:
+    """Write *ds* as one period of the snapshot store *out* (created when new).
+
+    The period is ``ds.as_of``.  A store holds the periods of one region; writing a
+    period the store holds already replaces it, others stay.  The period folder is
+    written whole before the index names it, so an interrupted write leaves the store
+    as it was.
 
     Parameters
     ----------
     ds : Dataset
-        A validated dataset.
+        A validated dataset with every row (undated, as :func:`ingest` loads it).
     out : path
-        The store's folder.  It must not exist, be empty, or be a snapshot store
-        (which is replaced whole once the new one is written).
+        The store's folder.  It must not exist, be empty, or be a snapshot store.
     options : LoadOptions, optional
         The options *ds* was validated with (kept in the manifest).
     sources : list of dict, optional
         The source files (name, size, mtime_ns, sha256) as :func:`ingest` records them.
     source_path : str, optional
         Where the sources are (absolute), for the stale check.
+    replace : bool
+        Replace the whole store (every period) with this one.
 
     Returns
     -------
     Path
         *out*.
+
+    Raises
+    ------
+    ParameterError
+        When *out* is something else, the store holds another region, or an undated
+        period would sit beside dated ones.
 
     Examples
     --------
@@ -264,9 +319,52 @@ def write_snapshot(ds: Dataset, out: str | Path, *, options: LoadOptions | None 
                                                         or any(target.iterdir())):
         raise ParameterError(f"{target} exists and is neither an empty folder nor a "
                              "snapshot store; choose another -o")
+    if ds.dated and ds.excluded is not None and (~ds.excluded["kept"]).any():
+        raise ParameterError("write_snapshot keeps every row: give it the dataset as loaded "
+                             "(load_dataset(..., dated=False)), not one dated at "
+                             f"{ds.as_of}")
+    index = None if replace or not target.exists() else _root_manifest(target)
+    periods = list((index or {}).get("periods") or [])
+    key = _key(ds.as_of)
+    others = [p for p in periods if _key(p["as_of"] or "") != key]
+    region = (index or {}).get("region") or ""
+    if others and region and ds.region and ds.region != region:
+        raise ParameterError(f"{target} holds periods of {region}, not {ds.region}; a store "
+                             "holds one region (choose another -o, or --replace)")
+    if others and (not ds.as_of or any(not p["as_of"] for p in others)):
+        raise ParameterError(f"{target} holds {'an undated period' if ds.as_of else 'dated periods'}"
+                             "; a store of several periods needs the date of each "
+                             "(--as-of or dataset.json), or --replace")
+    periods = sorted(others + [{"as_of": ds.as_of or None, "path": f"periods/{key}"}],
+                     key=lambda p: p["as_of"] or "")
+    root = {"format": FORMAT, "format_version": FORMAT_VERSION,
+            "graphrisk_version": __version__, "region": region or ds.region or None,
+            "periods": periods}
+    if index is None:
+        with atomic_dir(target) as tmp:
+            (tmp / "periods").mkdir()
+            _write_period(ds, tmp / "periods" / key, options, sources, source_path)
+            _write_json(tmp / MANIFEST, root)
+        return target
+    (target / "periods").mkdir(exist_ok=True)
+    with atomic_dir(target / "periods" / key) as tmp:
+        _write_period(ds, tmp, options, sources, source_path, make=False)
+    with atomic_dir(target, merge=True) as tmp:
+        _write_json(tmp / MANIFEST, root)
+    return target
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_period(ds: Dataset, folder: Path, options: LoadOptions | None,
+                  sources: list[dict[str, Any]] | None, source_path: str | None,
+                  make: bool = True) -> None:
     arrays, _ = network_arrays(ds)
     manifest: dict[str, Any] = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "graphrisk_version": __version__,
+        "format": PERIOD_FORMAT, "format_version": FORMAT_VERSION,
+        "graphrisk_version": __version__,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "source": {"path": source_path or "", "files": sources or []},
         "dataset": {"source": ds.source, "files": ds.files, "encodings": ds.encodings},
@@ -277,22 +375,22 @@ def write_snapshot(ds: Dataset, out: str | Path, *, options: LoadOptions | None 
         "network": {"n": len(arrays["ids"]), "arrays": {k: f"network/{k}.npy" for k in NETWORK_ARRAYS}},
         "warnings": [p.as_dict() for p in ds.warnings],
     }
-    with atomic_dir(target) as tmp:
-        (tmp / "tables").mkdir()
-        (tmp / "network").mkdir()
-        for name in TABLE_ORDER:
-            pq.write_table(_arrow_table(ds.tables[name], name), tmp / "tables" / f"{name}.parquet",
-                           compression="zstd")
-        for key, dtype in NETWORK_ARRAYS.items():
-            np.save(tmp / "network" / f"{key}.npy", np.asarray(arrays[key], dtype=dtype),
-                    allow_pickle=False)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                    encoding="utf-8")
-    return target
+    if make:
+        folder.mkdir()
+    (folder / "tables").mkdir()
+    (folder / "network").mkdir()
+    for name in TABLE_ORDER:
+        pq.write_table(arrow_table(ds.tables[name], name), folder / "tables" / f"{name}.parquet",
+                       compression="zstd")
+    for k, dtype in NETWORK_ARRAYS.items():
+        np.save(folder / "network" / f"{k}.npy", np.asarray(arrays[k], dtype=dtype),
+                allow_pickle=False)
+    _write_json(folder / MANIFEST, manifest)
 
 
 def ingest(source: str | Path, out: str | Path, options: LoadOptions | None = None, *,
-           as_of: str | None = None, region: str | None = None) -> Dataset:
+           as_of: str | None = None, region: str | None = None,
+           replace: bool = False) -> Dataset:
     """Load and validate *source* once and write it as the snapshot store *out*.
 
     Parameters
@@ -304,7 +402,10 @@ def ingest(source: str | Path, out: str | Path, options: LoadOptions | None = No
     options : LoadOptions, optional
     as_of, region : str, optional
         The reporting date (``YYYY-MM-DD``) and region; default: the source folder's
-        ``dataset.json``, else unknown.
+        ``dataset.json``, else unknown.  The date names the period: a store holding
+        other periods keeps them.
+    replace : bool
+        Replace the whole store instead of adding (or replacing) the period.
 
     Returns
     -------
@@ -329,97 +430,14 @@ def ingest(source: str | Path, out: str | Path, options: LoadOptions | None = No
     options = options or LoadOptions()
     files = source_files(src)
     before = _describe(files)  # hashed before reading: a change while loading shows
-    declared = _dataset_json(src)
-    ds = load_dataset(src, options)
-    ds.as_of = _iso_date(as_of, "--as-of") if as_of else declared.get("as_of", "")
-    ds.region = region if region is not None else declared.get("region", "")
+    ds = load_dataset(src, options, dated=False)
+    if as_of:
+        ds.as_of = parse_date(as_of, "--as-of")
+    if region is not None:
+        ds.region = region
     write_snapshot(ds, out, options=options, sources=before,
-                   source_path=os.path.abspath(src))
+                   source_path=os.path.abspath(src), replace=replace)
     return ds
-
-
-# -- reading ---------------------------------------------------------------------------
-
-class SnapshotTables(MutableMapping[str, pd.DataFrame]):
-    """The tables of a snapshot store, each read from its Parquet file on first use.
-
-    Behaves as a dict of the eight tables; :meth:`column` reads one column without
-    reading the table.
-    """
-
-    def __init__(self, root: Path, files: dict[str, str]) -> None:
-        self._root = root
-        self._files = dict(files)
-        self._loaded: dict[str, pd.DataFrame] = {}
-
-    def _path(self, name: str) -> Path:
-        return self._root / self._files[name]
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        """Return the table *name*, reading it on first use."""
-        if name not in self._loaded:
-            if name not in self._files:
-                raise KeyError(name)
-            self._loaded[name] = _frame(self._read(name))
-        return self._loaded[name]
-
-    def _read(self, name: str, columns: list[str] | None = None) -> Any:
-        try:
-            return pq.read_table(self._path(name), columns=columns)
-        except (OSError, ValueError) as e:
-            raise SnapshotError(f"{self._path(name)}: cannot be read ({e}); ingest the "
-                                "dataset again") from None
-
-    def column(self, name: str, col: str) -> np.ndarray:
-        """Return one column of a table as a numpy array (object for text).
-
-        Reads only that column when the table is not loaded yet.
-        """
-        if name in self._loaded:
-            return self._loaded[name][col].to_numpy()
-        return _frame(self._read(name, [col]))[col].to_numpy()
-
-    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
-        """Replace a table in memory (the store is not changed)."""
-        self._files.setdefault(name, "")
-        self._loaded[name] = frame
-
-    def __delitem__(self, name: str) -> None:
-        """Forget a table (in memory only)."""
-        del self._files[name]
-        self._loaded.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        """Iterate over the table names."""
-        return iter(self._files)
-
-    def __len__(self) -> int:
-        """Return the number of tables."""
-        return len(self._files)
-
-    def __contains__(self, name: object) -> bool:
-        """Tell whether the store has the table *name*."""
-        return name in self._files
-
-    def __repr__(self) -> str:
-        """Show which tables are read already."""
-        return (f"SnapshotTables({self._root}, loaded={sorted(self._loaded)}, "
-                f"all={list(self._files)})")
-
-
-def _frame(table: Any) -> pd.DataFrame:
-    """Return an Arrow table as the pandas frame validation gave (see :func:`_arrow_table`)."""
-    cols: dict[str, Any] = {}
-    for f, col in zip(table.schema, table.columns, strict=True):
-        kind = (f.metadata or {}).get(b"pandas", b"").decode()
-        values = col.to_numpy(zero_copy_only=False)
-        if kind == "object":
-            cols[f.name] = pd.Series(values, dtype=object)
-        elif kind == "Int64":
-            cols[f.name] = pd.Series(values).astype("Int64")
-        else:
-            cols[f.name] = pd.Series(values, dtype=kind or None)
-    return pd.DataFrame(cols, copy=False)
 
 
 @dataclass(frozen=True)
@@ -456,13 +474,14 @@ class SnapshotStatus:
                 f"({'; '.join(parts)}); run graphrisk ingest {self.source} -o {store} again")
 
 
-def snapshot_status(store: str | Path, manifest: dict[str, Any] | None = None) -> SnapshotStatus:
-    """Compare a store's recorded sources with the files there now.
+def snapshot_status(store: str | Path, manifest: dict[str, Any] | None = None, *,
+                    period: str | None = None) -> SnapshotStatus:
+    """Compare the recorded sources of a store's period with the files there now.
 
     A file whose size and modification time are unchanged is taken as unchanged;
     otherwise its SHA-256 decides.
     """
-    m = manifest if manifest is not None else read_manifest(store)
+    m = manifest if manifest is not None else read_manifest(store, period)
     src = (m.get("source") or {}).get("path") or ""
     recorded = {f["file"]: f for f in (m.get("source") or {}).get("files", [])}
     path = Path(src) if src else None
@@ -482,34 +501,47 @@ def snapshot_status(store: str | Path, manifest: dict[str, Any] | None = None) -
     added = sorted(set(now) - set(recorded))
     removed = sorted(set(recorded) - set(now))
     stale = bool(changed or added or removed)
+    if stale and m.get("as_of"):
+        try:
+            now_as_of = declared_period(path).get("as_of")
+        except DatasetError:
+            now_as_of = None
+        if now_as_of and now_as_of != m.get("as_of"):  # the folder moved on to another period
+            return SnapshotStatus(False, src, True, [], [], [])
     return SnapshotStatus(stale, src, True, sorted(changed), added, removed)
 
 
-def open_snapshot(store: str | Path, *, allow_stale: bool = False,
-                  manifest: dict[str, Any] | None = None) -> Dataset:
-    """Open a snapshot store as a :class:`Dataset` (tables read on first use).
+def open_snapshot(store: str | Path, *, period: str | None = None, allow_stale: bool = False,
+                  manifest: dict[str, Any] | None = None, as_of: str | None = None,
+                  include_expired: bool = False, dated: bool = True) -> Dataset:
+    """Open one period of a snapshot store as a :class:`Dataset` (tables read on first use).
 
     Parameters
     ----------
     store : path
+    period : str, optional
+        The period (ISO date); default the latest.
     allow_stale : bool
         Open it even when its sources changed (default: raise).
     manifest : dict, optional
-        The store's manifest when the caller has read it already (:func:`read_manifest`).
+        The period's manifest when the caller has read it already (:func:`read_manifest`).
+    as_of, include_expired, dated
+        As for :func:`~graphrisk.io.load.load_dataset`: by default what is live at the
+        period's date; ``dated=False`` gives every row.
 
     Raises
     ------
     StaleSnapshotError
         When the sources changed since the store was ingested.
     SnapshotError
-        When the store is missing files or of another version.
+        When the store is missing files, of another version, or holds no such period.
     """
-    root = Path(store)
-    m = manifest if manifest is not None else read_manifest(root)
+    m = manifest if manifest is not None else read_manifest(store, period)
+    root = Path(m.get("path") or period_path(store, period))
     if not allow_stale:
-        status = snapshot_status(root, m)
+        status = snapshot_status(store, m)
         if status.stale:
-            raise StaleSnapshotError(status.message(root))
+            raise StaleSnapshotError(status.message(store))
     names = m.get("tables") or {}
     missing = [n for n in TABLE_ORDER if n not in names or not (root / names[n]).is_file()]
     if missing:
@@ -536,7 +568,8 @@ def open_snapshot(store: str | Path, *, allow_stale: bool = False,
     for key, table in (("g_id", "guarantees"), ("l_id", "loans")):
         arrays[key] = (tables.column(table, "id").astype(object) if counts.get(table)
                        else np.empty(0, dtype=object))
-    return Dataset(tables=tables, source=str(root), files=dict(info.get("files") or {}),
-                   encodings=dict(info.get("encodings") or {}), entity_kind=kind,
-                   warnings=warnings, as_of=m.get("as_of") or "", region=m.get("region") or "",
-                   arrays=arrays)
+    ds = Dataset(tables=tables, source=str(store), files=dict(info.get("files") or {}),
+                 encodings=dict(info.get("encodings") or {}), entity_kind=kind,
+                 warnings=warnings, as_of=m.get("as_of") or "", region=m.get("region") or "",
+                 arrays=arrays)
+    return apply_as_of(ds, as_of, include_expired=include_expired) if dated else ds

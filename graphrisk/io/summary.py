@@ -20,9 +20,13 @@ from graphrisk.domain.glossary import (
     NON_PERFORMING,
     PERSON,
 )
+from graphrisk.io.asof import exclusion_counts
 from graphrisk.io.dataset import Dataset
 
-__all__ = ["summarize"]
+__all__ = ["summarize", "EXCLUDED_LISTED"]
+
+#: rows of ``excluded_rows`` listed (all are counted; ``graphrisk validate`` lists every one)
+EXCLUDED_LISTED = 1000
 
 
 def summarize(ds: Dataset) -> dict[str, Any]:
@@ -34,7 +38,10 @@ def summarize(ds: Dataset) -> dict[str, Any]:
         ``nodes`` and ``relationships`` (count per kind), ``loans`` (count, balance,
         non-performing balance and ratio), ``guarantees`` (count, amount, amount tied to
         a loan), ``by_lender`` (one row per lender: loans, balance, non-performing
-        balance, amount guaranteed on its loans), sorted by balance.
+        balance, amount guaranteed on its loans), sorted by balance; ``as_of`` (the
+        date applied), ``excluded`` (rows not live at it, per table and reason) and
+        ``excluded_rows`` (the first :data:`EXCLUDED_LISTED` of them, with file and line;
+        ``excluded_rows_count`` all of them).
 
     Examples
     --------
@@ -43,6 +50,8 @@ def summarize(ds: Dataset) -> dict[str, Any]:
     {'Enterprise': 53, 'Person': 30, 'Institution': 6, 'Loan': 82}
     >>> s["by_lender"][0]["lender_id"], s["by_lender"][0]["balance"]
     ('I01', 26000.0)
+    >>> s["as_of"], s["excluded"]
+    ('2026-03-31', {'guarantees': {'ended': 6}})
     """
     t = ds.tables
     lo, g = t["loans"], t["guarantees"]
@@ -86,6 +95,21 @@ def summarize(ds: Dataset) -> dict[str, Any]:
         "by_lender": by_lender,
         "encodings": {k: v for k, v in ds.encodings.items()},
         "warnings": len(ds.warnings),
+        "as_of": ds.as_of or None, "region": ds.region or None,
+        "excluded": exclusion_counts(ds),
+        "excluded_rows": _excluded_rows(ds, EXCLUDED_LISTED),
+        "excluded_rows_count": 0 if ds.excluded is None else len(ds.excluded),
     }
+
+
+def _excluded_rows(ds: Dataset, limit: int) -> list[dict[str, Any]]:
+    """Return the first *limit* rows the as-of date left out: table, id, line, date, reason."""
+    ex = ds.excluded
+    if ex is None or not len(ex):
+        return []
+    ex = ex.head(limit)
+    return [{"table": r.table, "id": r.id, "file": ds.files.get(r.table, ""),
+             "line": int(r.line), "column": r.column, "date": r.date, "reason": r.reason,
+             "kept": bool(r.kept)} for r in ex.itertuples(index=False)]
 
 
