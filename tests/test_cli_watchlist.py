@@ -121,3 +121,40 @@ def test_demo_end_to_end_in_three_forms(tmp_path):
     assert r.exit_code == 0 and (tmp_path / "demo.xlsx").exists()
     r = run("watchlist", DEMO, "--level", "orange")
     assert r.exit_code == 0 and "青山玻璃制品有限公司" in r.stdout
+
+
+DEMO_PREV = DEMO.parent / "demo-2025-12-31"
+
+
+def test_previous_adds_the_signals_over_time(tmp_path):
+    """``watchlist CUR --previous PREV``: the demo against its previous quarter (L039 of
+    青山水泥 关注 → 次级, L034 of 青山置业 正常 → 关注 1,200 万元)."""
+    plain = json.loads(run("watchlist", DEMO, "--format", "json").stdout)
+    r = run("watchlist", DEMO, "--previous", DEMO_PREV, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["previous"]["as_of"] == "2025-12-31" and "previous" not in plain
+    cement = next(e for e in data["enterprises"] if e["name"] == "青山水泥有限公司")
+    assert ("orange", "新增不良贷款 1 笔，余额 1,200.00 万元：L039 次级 1,200.00 万元（上期关注）") in {
+        (x["level"], x["zh"]) for x in cement["reasons"]}
+    assert data["counts"] == plain["counts"]
+    r = run("watchlist", DEMO, "--previous", DEMO_PREV, "--new-special-mention", "1500",
+            "--format", "json")
+    estate = next(e for e in json.loads(r.stdout)["enterprises"] if e["name"] == "青山置业有限公司")
+    assert "new_special_mention" not in {s["code"] for s in estate["signals"]}  # 1,200 < 1,500
+    r = run("watchlist", DEMO, "--previous", DEMO_PREV)
+    assert "compared with" in r.stdout and "10 enterprises with signals over time" in r.stdout
+    out = tmp_path / "wl.xlsx"
+    assert run("watchlist", DEMO, "--previous", DEMO_PREV, "--format", "xlsx",
+               "-o", out).exit_code == 0
+    from openpyxl import load_workbook
+
+    kinds = {row[5] for row in load_workbook(out)["风险信号"].iter_rows(min_row=2, values_only=True)}
+    assert kinds == {"自身", "网络", "跨期变化"}
+
+
+def test_previous_errors(small):
+    r = run("watchlist", small, "--previous", "2025-12-31")
+    assert r.exit_code == 1 and "snapshot" in r.output and "Traceback" not in r.output
+    r = run("watchlist", DEMO_PREV, "--previous", DEMO)
+    assert r.exit_code == 1 and "later than the current" in r.output

@@ -398,11 +398,16 @@ def test_demo_key_enterprises():
         assert ("key_sector" in got.get(eid, set())) == (
             c >= 3000 and bool(tags & {"overcapacity", "real_estate", "lgfv"})), names[eid]
     assert len(res.criteria[res.criteria["code"] == "top_credit"]) == 10
+    # at the demo's date, 2026-03-31, G005 (酒业 → 饮料) and G006 (饮料 → 玻璃制品) have
+    # ended: the circle 饮料 / 玻璃制品 / 酒业 is gone, and so are the three firms, key only
+    # as its members (SPEC §1: "what is not live at D is excluded from every analysis")
     assert Counter(res.criteria["code"]) == {
-        "related": 27, "mutual_guarantee": 13, "top_credit": 10, "key_sector": 4,
+        "related": 27, "mutual_guarantee": 10, "top_credit": 10, "key_sector": 4,
         "large_credit": 4, "cross_region": 3, "agri_leader": 1, "private_lending": 1,
         "key_project": 1, "tax_livelihood": 1}  # 青山县水务 is tagged tax_livelihood
-    assert len(got) == 36 and res.mask(net.n).sum() == len(got)
+    assert len(got) == 33 and res.mask(net.n).sum() == len(got)
+    for firm in ("青山饮料有限公司", "青山玻璃制品有限公司", "青山酒业有限公司"):
+        assert firm not in {names[k] for k in got}, firm
     assert np.all(res.criteria["pos"].to_numpy() == net.positions(res.criteria["id"]))
     by_name = {names[k]: v for k, v in got.items()}
     # the five related firms the 50 % control reading missed (issue 14, item 1)
@@ -413,10 +418,13 @@ def test_demo_key_enterprises():
     assert "青山县东岭中药材种植专业合作社" not in by_name
     # 涉及矿权纠纷诉讼 is a dispute, not private borrowing
     assert "青山石材有限公司" not in by_name
-    # the 13 enterprises of the four demo circles (6 + 3 + 2 + 2)
+    # the 10 enterprises of the three live demo circles (6 + 2 + 2): C001 (置业, 建工, 水泥,
+    # 商砼, 机械制造, 五金), C002 (钢铁, 建材), C003 (纸业, 包装)
     circles = res.criteria[res.criteria["code"] == "mutual_guarantee"]
     assert Counter(f["circle"] for f in circles["figures"]) == {"C001": 6, "C002": 2,
-                                                                "C003": 3, "C004": 2}
+                                                                "C003": 2}
+    assert {names[i] for i, f in zip(circles["id"], circles["figures"], strict=True)
+            if f["circle"] == "C003"} == {"青山纸业有限公司", "青山包装有限公司"}
 
 
 def _related_reference(pairs, primary, net):

@@ -168,9 +168,24 @@ def test_demo_watchlist_has_every_level_with_reasons():
                    for r in entry["reasons"]) == ("blue", "yellow", "orange", "red").index(
                        entry["level"])
     by_id = {x["id"]: x for x in wl.entries}
-    # 青山饮料 falls in the cascade started by 青山玻璃制品's default
     drink = e.index[e["name"] == "青山饮料有限公司"][0]
-    assert any(r["signal"] == "cascade_default" for r in by_id[drink]["reasons"])
+    # At the demo's date (2026-03-31) G006 — 青山饮料 guaranteeing 青山玻璃制品's L053,
+    # 2024-06-18 to 2025-08-17 — has ended: 玻璃制品's default calls nobody, so 饮料 does
+    # not fall in the cascade (issue 16: "On the demo at 2026-03-31, G006 no longer makes
+    # 青山饮料 red"); it is red for its own L051, overdue 101 days (> 90), and no longer key
+    # (the circle 饮料 / 玻璃制品 / 酒业 ended with G005 and G006).
+    assert not any(s["kind"] == "network" for s in by_id[drink]["signals"])
+    assert by_id[drink]["level"] == "red" and not by_id[drink]["key"]
+    assert by_id[drink]["reasons"][0]["zh"] == "贷款逾期 101 天（L051、L052）"
+    assert not any(s["code"] in ("cascade_default", "guarantee_calls")
+                   for x in wl.entries for s in x["signals"])
+    assert wl.counts == {"red": 5, "orange": 7, "yellow": 8, "blue": 20, "none": 13,
+                         "key": 33, "listed": 40}
+    # with the expired guarantees kept, G006 is called for 528 万元 (玻璃制品's estate pays
+    # its share first) and 饮料 falls in round 1
+    kept = {x["id"]: x for x in watchlist(load_dataset(DEMO, include_expired=True)).entries}
+    cascade = next(s for s in kept[drink]["signals"] if s["code"] == "cascade_default")
+    assert cascade["value"] == 1 and cascade["detail"]["calls"] == pytest.approx(528)
 
 
 @pytest.fixture(scope="module")

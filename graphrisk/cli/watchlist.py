@@ -15,11 +15,13 @@ from graphrisk.cli.base import (
     load_options,
     main,
     open_dataset,
+    open_previous,
 )
 from graphrisk.params import KeyFirmParams
 from graphrisk.report.fields import CRITERIA, LEVEL_RULES, SIGNALS, WATCHLIST
 from graphrisk.report.tables import Table
 from graphrisk.report.xlsx import write_workbook
+from graphrisk.watch._history import HistoryParams
 
 LEVEL_NAMES = ("blue", "yellow", "orange", "red")
 
@@ -37,6 +39,8 @@ def _reasons(entry: dict, lang: str = "zh", limit: int | None = None) -> str:
     return text
 
 
+#: how the workbook names the kind of a signal
+_KINDS = {"own": "自身", "network": "网络", "change": "跨期变化"}
 
 
 def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
@@ -54,6 +58,11 @@ def _rows(data: dict, full: bool) -> tuple[list[str], list[list]]:
     return WATCHLIST.labels(*keys), rows
 
 
+def _changed(data: dict) -> int:
+    """Return how many listed enterprises have a signal over time."""
+    return sum(any(s["kind"] == "change" for s in e["signals"]) for e in data["enterprises"])
+
+
 def workbook_tables(data: dict) -> list[Table]:
     """Return the watchlist as four tables: 预警名单, 风险信号, 入选标准, 预警规则."""
     from graphrisk.watch.key_enterprises import CREDIT_SOURCES
@@ -65,7 +74,7 @@ def workbook_tables(data: dict) -> list[Table]:
                "\n".join(r["zh"] for r in e["reasons"]), "\n".join(r["en"] for r in e["reasons"])]
               for e in ents]
     signals = [[e["id"], e["name"], s["code"], s["label_zh"], s["label_en"],
-                "自身" if s["kind"] == "own" else "网络", s["value"], s["unit"], s["count"],
+                _KINDS.get(s["kind"], s["kind"]), s["value"], s["unit"], s["count"],
                 s["level"], r["zh"]]
                for e in ents for s, r in zip(e["signals"], e["reasons"], strict=False)]
     criteria = []
@@ -106,8 +115,15 @@ def workbook_tables(data: dict) -> list[Table]:
               help="Key: do not select the members of guarantee circles and mutual pairs.")
 @click.option("--recovery", type=float, default=None, metavar="R",
               help="Recovery rate of the cascade seeded by the defaulted firms (default 0).")
+@click.option("--previous", metavar="PREV", default=None,
+              help="The previous period (a dataset, a store, STORE@YYYY-MM-DD or a date of "
+                   "this store): adds the signals over time (downgrades, new NPL, new "
+                   "special mention, rising overdue payments).")
+@click.option("--new-special-mention", "new_sm", type=float, metavar="X",
+              default=default_of(HistoryParams, "new_special_mention"), show_default=True,
+              help="With --previous: new 关注类 balance of a borrower (万元) that is a signal.")
 def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, key_only,
-              top_n, no_related, credit_basis, no_circles, recovery):
+              top_n, no_related, credit_basis, no_circles, recovery, previous, new_sm):
     """Key enterprises (重点企业) and early-warning levels (预警): red, orange, yellow, blue.
 
     Selects the key enterprises by credit, sector, tags and related parties, finds each
@@ -115,7 +131,9 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
     risk events, defaulted or troubled guarantors, borrowers and related parties,
     guarantee circles, the contagion cascade of the defaulted firms), and gives each
     the highest level of its signals with the reasons.  Sorted red first, then by
-    exposure (loans + guarantees given, 万元).
+    exposure (loans + guarantees given, 万元).  With --previous, the loans matched by
+    loan id and borrower add the signals over time: classification downgrades, new
+    non-performing loans, new special-mention loans >= 1,000 万元, rising overdue counts.
 
     Example:  graphrisk watchlist datasets/demo --level orange
     """
@@ -136,8 +154,11 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
     kp = replace(kp, credit_basis=credit_basis)
     if recovery is not None:
         wp = replace(wp, recovery=recovery)
+    hp = HistoryParams(new_special_mention=new_sm)
     ds = open_dataset(dataset, encoding, strict)
-    wl = run(ds, key_params=kp, warning_params=wp, include_all=include_all, min_level=min_level, key_only=key_only)
+    before = open_previous(previous, dataset, encoding, strict) if previous else None
+    wl = run(ds, key_params=kp, warning_params=wp, include_all=include_all,
+             min_level=min_level, key_only=key_only, previous=before, history_params=hp)
     for note in wl.notes:
         echo_err(f"note: {note}")
     data = wl.as_dict()
@@ -151,5 +172,85 @@ def watchlist(dataset, encoding, strict, fmt, output, include_all, min_level, ke
     c = data["counts"]
     text = (f"{dataset}: 红 red {c['red']} · 橙 orange {c['orange']} · 黄 yellow {c['yellow']} · "
             f"蓝 blue {c['blue']} — {c['key']} key enterprises (重点企业), {c['listed']} listed")
+    if wl.previous is not None:
+        p = wl.previous
+        text += (f"\ncompared with {previous}" + (f" (as of {p['as_of']})" if p["as_of"] else "")
+                 + f": {_changed(data)} enterprises with signals over time (跨期信号)")
     headers, rows = _rows(data, full=fmt == "csv")
     emit(Output(data, [("watchlist (重点企业名单与预警)", headers, rows)], text), fmt, output)
+
+
+def _maturity_schema():
+    """Return the ledger's schema (``graphrisk.report.fields.MATURITIES``)."""
+    from graphrisk.report import fields
+
+    return fields.MATURITIES
+
+
+def _guarantor_text(row: dict) -> str:
+    named = [f"{n}({i})" for i, n in zip(row["guarantor_ids"], row["guarantors"], strict=True)]
+    other = [f"{n}({i}，未指定借据)" for i, n in zip(row["borrower_guarantor_ids"],
+                                                  row["borrower_guarantors"], strict=True)]
+    return "、".join(named + other)
+
+
+def maturity_tables(doc: dict, full: bool = False) -> tuple[list[str], list[list]]:
+    """Return the headers and rows of the ledger: people's columns, or every field (CSV)."""
+    from graphrisk.domain.glossary import WARNING_LEVELS, label_zh
+    from graphrisk.watch.maturities import MATURITY_FIELDS, MATURITY_STATUS
+
+    schema = _maturity_schema()
+    if full:
+        keys = [f[0] for f in MATURITY_FIELDS]
+        return schema.labels(*keys), [[r[k] for k in keys] for r in doc["loans"]]
+    keys = ["maturity_date", "days_left", "status", "loan_id", "borrower_id", "borrower",
+            "lender", "balance", "classification", "guarantors", "circle", "level"]
+    rows = [[r["maturity_date"], r["days_left"], MATURITY_STATUS[r["status"]][0], r["loan_id"],
+             r["borrower_id"], r["borrower"], r["lender"], r["balance"],
+             label_zh("classification", r["classification"]), _guarantor_text(r),
+             r["circle"] or "",
+             f"{r['level']} {WARNING_LEVELS[r['level']]}" if r["level"] in WARNING_LEVELS
+             else ""]
+            for r in doc["loans"]]
+    return schema.labels(*keys), rows
+
+
+@main.command()
+@dataset_argument
+@load_options
+@click.option("--within", type=click.IntRange(min=0), default=30, show_default=True,
+              metavar="DAYS", help="Days after the start: loans maturing in (D, D + DAYS].")
+@click.option("--from", "start", metavar="DATE", default=None,
+              help="Start D of the window (default: the dataset's as-of date).")
+@click.option("--no-past-due", is_flag=True,
+              help="Leave out the loans already past maturity with a balance (已到期未还).")
+@click.option("--no-levels", is_flag=True,
+              help="Do not compute the borrowers' warning levels (faster on a large network).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+def maturities(dataset, encoding, strict, within, start, no_past_due, no_levels, fmt, output):
+    """Maturity ledger (每月到期贷款台账): loans falling due within DAYS of the as-of date.
+
+    Lists the loans with a balance whose maturity date falls in (D, D + DAYS] — D the
+    dataset's as-of date, or --from — with borrower, lender, balance, classification,
+    the guarantors of the loan (and the borrower's guarantees naming no loan), the
+    borrower's guarantee circle and warning level, sorted by date; the loans already
+    past maturity and unpaid come first, flagged 已到期未还.
+
+    Example:  graphrisk maturities datasets/demo --within 30
+    """
+    from graphrisk.watch.maturities import maturities as run
+
+    ds = open_dataset(dataset, encoding, strict)
+    doc = run(ds, within=within, start=start, past_due=not no_past_due,
+              levels=False if no_levels else None)
+    s = doc["summary"]
+    text = (f"{dataset}: {s['due']['loans']} loans falling due in ({doc['start']}, "
+            f"{doc['end']}] (未来 {within} 天到期), balance {s['due']['balance']:,.2f} 万元")
+    if not no_past_due:
+        text += (f"; {s['past_due']['loans']} past maturity, not repaid (已到期未还), "
+                 f"balance {s['past_due']['balance']:,.2f} 万元")
+    headers, rows = maturity_tables(doc, full=fmt == "csv")
+    emit(Output(doc, [("maturity ledger (每月到期贷款台账)", headers, rows)], text), fmt, output)

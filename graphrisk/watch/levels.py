@@ -43,6 +43,11 @@ more) — and the event categories of SPEC §8, whose severity is taken as given
 person's event (``related_person_event``) counts at its severity like the firm's own.
 A firm whose liabilities exceed its assets (资不抵债) cannot repay from its own estate:
 orange.  ``WarningParams.levels`` overrides the level of any signal code.
+
+With a previous period, the signals over time of :mod:`graphrisk.watch._history`
+add: a downgrade (向下迁徙) into 关注 yellow, into 次级/可疑/损失 orange; a new
+non-performing loan (新增不良) orange; new 关注类 balance >= 1,000 万元 (新增关注类贷款
+1000万元以上) yellow; more overdue payments than in the previous period yellow.
 """
 
 from __future__ import annotations
@@ -55,6 +60,14 @@ import pandas as pd
 
 from graphrisk.domain.glossary import EVENT_CATEGORY, RELATED_RULES, WARNING_LEVELS, label_zh
 from graphrisk.params import WarningParams, defaults
+from graphrisk.watch._history import (
+    DOWNGRADE_ORANGE,
+    HISTORY_FIXED,
+    HISTORY_REASONS,
+    HISTORY_SIGNALS,
+    HistoryParams,
+    history_rules,
+)
 from graphrisk.watch.signals import SIGNALS
 
 __all__ = ["LEVELS", "level_rank", "signal_levels", "enterprise_levels", "describe",
@@ -75,6 +88,7 @@ FIXED = {
     "borrower_defaulted": ORANGE, "borrower_troubled": YELLOW,
     "related_defaulted": ORANGE, "related_troubled": YELLOW,
     "circle_member": YELLOW, "circle_npl": ORANGE,
+    **{code: _RANK[level] for code, level in HISTORY_FIXED.items()},
 }
 
 
@@ -128,6 +142,8 @@ def signal_levels(signals: pd.DataFrame, *, params: WarningParams | None = None)
     lv[m] = np.where(v[m] >= p.extensions, YELLOW, BLUE)
     m = code == "guarantee_calls"
     lv[m] = np.where(v[m] >= p.call_orange, ORANGE, YELLOW)
+    m = code == "classification_downgrade"
+    lv[m] = np.where(v[m] >= DOWNGRADE_ORANGE, ORANGE, YELLOW)
     sev = np.array([_RANK[x] for x in p.severity_levels], dtype=np.int8)
     m = np.array([_by_severity(c) for c in code], dtype=bool)
     lv[m] = sev[np.clip(v[m].astype(int), 1, 4) - 1]
@@ -411,17 +427,23 @@ def _reason_of(code: str) -> _Reason:
 
 
 #: signal code → the function that words its reason (see :func:`describe`)
-_REASONS: dict[str, _Reason] = {code: _reason_of(code) for code in SIGNALS}
+_REASONS: dict[str, _Reason] = {**{code: _reason_of(code) for code in SIGNALS},
+                                **HISTORY_REASONS}
 
 
 @defaults(params=WarningParams)
-def level_rules(*, params: WarningParams | None = None) -> list[dict[str, str]]:
+def level_rules(*, params: WarningParams | None = None,
+                history: HistoryParams | None = None) -> list[dict[str, str]]:
     """Return the rules in force, one row per signal code: labels and the level(s) it gives.
 
     Used for the documentation table and the ``parameters`` of the watchlist JSON.
+    *history* adds the rows of the signals over time (a watchlist with a previous
+    period).
 
     >>> [r["levels"] for r in level_rules() if r["code"] == "overdue_days"]
     ['red if > 90 days; orange if > 30 days; yellow if > 10 days; blue otherwise']
+    >>> [r["levels"] for r in level_rules(history=HistoryParams()) if r["code"] == "new_npl"]
+    ['orange']
     """
     assert params is not None  # filled in by @defaults
     p = params
@@ -448,4 +470,10 @@ def level_rules(*, params: WarningParams | None = None) -> list[dict[str, str]]:
             assert _by_severity(code), code  # every other code is an event
             rule = sev
         rows.append({"code": code, "label_zh": zh, "label_en": en, "kind": kind, "levels": rule})
+    if history is not None:
+        tiers = history_rules(history)
+        for code, (zh, en, kind, _unit) in HISTORY_SIGNALS.items():
+            rule = f"{p.levels[code]} (override)" if code in p.levels else tiers[code]
+            rows.append({"code": code, "label_zh": zh, "label_en": en, "kind": kind,
+                         "levels": rule})
     return rows

@@ -15,6 +15,12 @@ enterprise as a debtor (:func:`graphrisk.network.committees.debtor_committees`):
 ``creditor_committee`` and ``committee_reasons`` (``code``, ``zh``, ``en``; empty for
 an enterprise that is not in default or distress with debt ≥ 5,000 万元).
 
+With a *previous* period (a Network or dated Dataset of the same region), the signals
+over time of :mod:`graphrisk.watch._history` join the others — ``classification_downgrade``,
+``new_npl``, ``new_special_mention``, ``overdue_count_rising`` (kind ``change``) — and the
+document says which period it was compared with (``previous``); without one nothing
+changes.
+
 An enterprise is *listed* when it is key or has a level (any signal); ``include_all``
 lists every enterprise (level ``none`` for the others).  The list is sorted by level
 (red first), then by *exposure* — its own loan balance plus the guarantees it gave
@@ -37,6 +43,7 @@ from graphrisk.network.cycles import gc_paused
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import CommitteeParams, KeyFirmParams, WarningParams
 from graphrisk.watch._facts import network_facts, watchlist_pairs
+from graphrisk.watch._history import HISTORY_SIGNALS, HistoryParams, history_signals, previous_info
 from graphrisk.watch.key_enterprises import KeyFirms, key_enterprises, primary_firms
 from graphrisk.watch.levels import (
     LEVELS,
@@ -50,7 +57,9 @@ from graphrisk.watch.signals import SIGNALS, condition, network_signals, own_sig
 
 __all__ = ["Watchlist", "watchlist"]
 
-_SIGNAL_ORDER = {code: i for i, code in enumerate(SIGNALS)}
+#: every signal code: the own and network signals, then the signals over time
+_ALL_SIGNALS = {**SIGNALS, **HISTORY_SIGNALS}
+_SIGNAL_ORDER = {code: i for i, code in enumerate(_ALL_SIGNALS)}
 
 
 @dataclass
@@ -71,6 +80,8 @@ class Watchlist:
         The parameters in force and the level rules.
     notes : list of str
         What could not be evaluated, and why.
+    previous : dict or None
+        ``{"source", "as_of"}`` of the period compared with (None without one).
     """
 
     entries: list[dict[str, Any]]
@@ -78,6 +89,7 @@ class Watchlist:
     counts: dict[str, int]
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    previous: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON document of ``graphrisk watchlist``.
@@ -88,18 +100,25 @@ class Watchlist:
         "reasons": [{"level", "signal", "zh", "en"}], "exposure", "credit",
         "credit_source", "creditor_committee", "committee_reasons": [{"code", "zh",
         "en"}]}], "counts": {"red", "orange", "yellow", "blue", "none",
-        "key", "listed"}, "parameters": {"key", "warning", "committee", "rules"}, "notes": [...]}``
+        "key", "listed"}, "parameters": {"key", "warning", "committee", "rules"}, "notes": [...]}``;
+        with a previous period also ``"previous": {"source", "as_of"}`` and
+        ``parameters["history"]``.
         """
-        return {"enterprises": self.entries, "counts": self.counts,
-                "parameters": self.parameters, "notes": self.notes}
+        doc = {"enterprises": self.entries, "counts": self.counts,
+               "parameters": self.parameters, "notes": self.notes}
+        if self.previous is not None:
+            doc["previous"] = self.previous
+        return doc
 
 
 @analysis(key_params=KeyFirmParams, warning_params=WarningParams,
-          committee_params=CommitteeParams)
+          committee_params=CommitteeParams, history_params=HistoryParams)
 def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
               warning_params: WarningParams | None = None,
               committee_params: CommitteeParams | None = None, include_all: bool = False,
-              min_level: str | None = None, key_only: bool = False) -> Watchlist:
+              min_level: str | None = None, key_only: bool = False,
+              previous: Network | Dataset | None = None,
+              history_params: HistoryParams | None = None) -> Watchlist:
     """List the key enterprises with their criteria, signals, warning level and reasons.
 
     Parameters
@@ -115,6 +134,10 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
         List only enterprises at this level or above.
     key_only : bool
         List only key enterprises.
+    previous : Network or Dataset, optional
+        The previous period (at its own as-of date): adds the signals over time.
+    history_params : HistoryParams, optional
+        Thresholds of the signals over time (used with *previous*).
 
     Returns
     -------
@@ -123,13 +146,15 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     Raises
     ------
     ParameterError
-        Unknown ``min_level``.
+        Unknown ``min_level``; a *previous* period dated after the current one.
 
     Examples
     --------
     >>> wl = watchlist(net)
     >>> [(e["id"], e["level"]) for e in wl.entries], wl.entries[0]["reasons"][0]["zh"]
     ([('E3', 'red'), ('E1', 'orange'), ('E2', 'orange'), ('E4', 'blue')], '企业状态为违约')
+    >>> watchlist(net, previous=ds).previous  # the same period: no change, nothing added
+    {'source': ..., 'as_of': ''}
 
     Notes
     -----
@@ -139,19 +164,21 @@ def watchlist(net: Network, *, key_params: KeyFirmParams | None = None,
     signal.
     """
     assert key_params is not None and warning_params is not None  # filled in by @analysis
-    assert committee_params is not None
+    assert committee_params is not None and history_params is not None
     with gc_paused():
         return _watchlist(net, key_params, warning_params, committee_params, include_all,
-                          min_level, key_only)
+                          min_level, key_only, previous, history_params)
 
 
 def _watchlist(net: Network, kp: KeyFirmParams, wp: WarningParams,
                committee_params: CommitteeParams, include_all: bool, min_level: str | None,
-               key_only: bool) -> Watchlist:
+               key_only: bool, previous: Network | Dataset | None = None,
+               hp: HistoryParams | None = None) -> Watchlist:
     ds = net.dataset
     if min_level is not None and min_level not in WARNING_LEVELS:
         raise ParameterError(f"unknown level {min_level!r}; use one of "
                              f"{', '.join(WARNING_LEVELS)}")
+    before = previous_info(net, previous) if previous is not None else None
     cond = condition(net)
     # the related pairs around the key firms and around the troubled ones: one pass
     primary = (primary_firms(net, params=kp) if kp.related and kp.related_rules
@@ -160,8 +187,10 @@ def _watchlist(net: Network, kp: KeyFirmParams, wp: WarningParams,
     (key_pairs, key_notes), related = watchlist_pairs(net, kp, wp.related, primary, troubled)
     keys = key_enterprises(net, params=kp, related_pairs=key_pairs, related_notes=key_notes)
     facts = network_facts(net, params=wp, cond=cond, related=related)
-    sig = pd.concat([own_signals(net, params=wp), network_signals(net, facts, cond=cond)],
-                    ignore_index=True)
+    parts = [own_signals(net, params=wp), network_signals(net, facts, cond=cond)]
+    if previous is not None:
+        parts.append(history_signals(net, previous, params=hp))
+    sig = pd.concat(parts, ignore_index=True)
     sig["level"] = signal_levels(sig, params=wp)
     sig = sig[sig["level"] > 0]
     key = keys.mask(net.n)
@@ -191,10 +220,18 @@ def _watchlist(net: Network, kp: KeyFirmParams, wp: WarningParams,
         entry["committee_reasons"] = d["reasons"] if d else []
     counts = {name: int((lv[epos] == i).sum()) for i, name in reversed(list(enumerate(LEVELS)))}
     counts.update(key=int(key[epos].sum()), listed=len(entries))
+    history = hp if previous is not None else None
     parameters = {"key": asdict(kp), "warning": asdict(wp),
-                  "committee": asdict(committee_params), "rules": level_rules(params=wp),
+                  "committee": asdict(committee_params),
+                  "rules": level_rules(params=wp, history=history),
                   "calls_source": facts.calls_source}
-    return Watchlist(entries, levels, counts, parameters, keys.notes + facts.notes)
+    notes = keys.notes + facts.notes
+    if history is not None:
+        parameters["history"] = asdict(history)
+        if before and before["as_of"] and before["as_of"] == ds.as_of:
+            notes.append(f"the previous period has the same as-of date ({ds.as_of}) as the "
+                         "current one")
+    return Watchlist(entries, levels, counts, parameters, notes, before)
 
 
 def _text(col: pd.Series) -> Any:
@@ -223,8 +260,9 @@ def _entries(ds: Dataset, net: Network, sel: np.ndarray, lv: np.ndarray, key: np
     s = s.sort_values(["pos", "level", "_o"], ascending=[True, False, True], kind="stable")
     codes, values, counts = s["code"].tolist(), s["value"].tolist(), s["count"].tolist()
     details, levels = s["detail"].tolist(), [LEVELS[x] for x in s["level"].tolist()]
-    signals = [{"code": c, "label_zh": SIGNALS[c][0], "label_en": SIGNALS[c][1],
-                "kind": SIGNALS[c][2], "value": v, "unit": SIGNALS[c][3], "count": k,
+    labels = _ALL_SIGNALS
+    signals = [{"code": c, "label_zh": labels[c][0], "label_en": labels[c][1],
+                "kind": labels[c][2], "value": v, "unit": labels[c][3], "count": k,
                 "level": lvl, "detail": d}
                for c, v, k, d, lvl in zip(codes, values, counts, details, levels, strict=True)]
     reasons = [{"level": lvl, "signal": c, "zh": zh, "en": en}
