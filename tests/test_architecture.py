@@ -1,7 +1,8 @@
 """The package layout of docs/architecture.md: floors, no import loop, public names.
 
 "No import loop anywhere and no module importing from a package above it
-(domain → io → network → ownership/contagion → watch/mitigation → neo4j/report → cli)."
+(domain → io → network → ownership/contagion → watch/mitigation → history → neo4j/report
+→ cli)."
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ PKG = Path(__file__).resolve().parent.parent / "graphrisk"
 #: neo4j/report)
 FLOORS = {
     "errors": 0, "_lazy": 0, "domain": 1, "params": 2, "io": 3, "network": 4,
-    "ownership": 5, "contagion": 5, "watch": 6, "mitigation": 6, "neo4j": 7, "report": 7,
-    "synth": 3, "cli": 8, "__main__": 9,
+    "ownership": 5, "contagion": 5, "watch": 6, "mitigation": 6, "history": 7, "neo4j": 8,
+    "report": 8, "synth": 3, "cli": 9, "__main__": 10,
 }
 #: siblings on one floor that may use each other, in this direction only
 SIDEWAYS = {("report", "neo4j"): False, ("neo4j", "report"): False,
@@ -65,6 +66,13 @@ def _part(module: str) -> str:
 def test_every_part_has_a_floor():
     parts = {_part(m) for m in _modules()} - {"__init__"}
     assert parts <= set(FLOORS), parts - set(FLOORS)
+
+
+def test_history_sits_between_the_analyses_and_the_views():
+    """docs/architecture.md: history compares periods with the watchlist and the network
+    analyses (below it) and is rendered by report (above it)."""
+    assert max(FLOORS["watch"], FLOORS["mitigation"], FLOORS["contagion"]) < FLOORS["history"]
+    assert FLOORS["history"] < min(FLOORS["report"], FLOORS["neo4j"])
 
 
 def test_no_module_imports_from_a_floor_above_it():
