@@ -7,6 +7,12 @@
 // link, the total guaranteed over all contracts between the two parties).  A shortest
 // chain never repeats an entity, so cycles cannot make it loop.
 //
+// With `as_of` (a date 'YYYY-MM-DD'), only the guarantees live at that date are
+// followed: start_date <= as_of <= end_date, an absent date counting as live (the
+// as-of rule of SPEC §1; a guarantee whose loan starts later is not checked here);
+// the amounts count the live contracts only.  Without it (null) every guarantee
+// stored is followed — the store keeps expired ones too.
+//
 // Cost: a breadth-first search for the entities and their hops (Neo4j plans the
 // `min(length(p))` pattern as a pruning BFS), then one bidirectional shortestPath per
 // entity reached: about O(reached × local degree).
@@ -14,6 +20,7 @@
 // @param id entity                          the root (enterprise, person or institution)
 // @param max_depth int = 6 (1..20, bound)   longest chain followed, in links
 // @param limit int = 10000 (1..)            rows returned at most
+// @param as_of date = null                  only guarantees live at this date (null: all)
 // @returns id, name, kind, hops, path, amounts
 // @example graphrisk neo4j query chain_downstream --param id=91331122MA28B9P05X --param max_depth=3
 CALL {
@@ -23,12 +30,20 @@ CALL {
 }
 MATCH p = (r)-[:GUARANTEES*1../*max_depth*/6]->(x)
 WHERE x <> r
+  AND all(g IN relationships(p) WHERE $as_of IS NULL
+          OR (coalesce(g.start_date <= date($as_of), true)
+              AND coalesce(g.end_date >= date($as_of), true)))
 WITH r, x, min(length(p)) AS hops
 MATCH sp = shortestPath((r)-[:GUARANTEES*1../*max_depth*/6]->(x))
+WHERE all(g IN relationships(sp) WHERE $as_of IS NULL
+          OR (coalesce(g.start_date <= date($as_of), true)
+              AND coalesce(g.end_date >= date($as_of), true)))
 WITH x, hops, nodes(sp) AS ns
 UNWIND range(0, size(ns) - 2) AS k
 WITH x, hops, ns, k, ns[k] AS a, ns[k + 1] AS b
 MATCH (a)-[g:GUARANTEES]->(b)
+WHERE $as_of IS NULL OR (coalesce(g.start_date <= date($as_of), true)
+                          AND coalesce(g.end_date >= date($as_of), true))
 WITH x, hops, ns, k, sum(g.amount) AS amount
 ORDER BY k
 WITH x, hops, ns, collect(amount) AS amounts

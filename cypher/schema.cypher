@@ -5,12 +5,15 @@
 //
 // Uniqueness constraints: one per node label on `id` (each also creates the range
 // index that every MERGE and every `{id: $id}` lookup uses), and one on the `id` of
-// GUARANTEES relationships (contract numbers are unique; Neo4j >= 5.7).
+// GUARANTEES relationships (contract numbers are unique; Neo4j >= 5.7).  The one
+// bookkeeping node (:Dataset {id: 'dataset'}) holds the declared period of the dataset
+// (as_of as a date, region) and where it was loaded from (source).
 CREATE CONSTRAINT enterprise_id IF NOT EXISTS FOR (n:Enterprise) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT institution_id IF NOT EXISTS FOR (n:Institution) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT loan_id IF NOT EXISTS FOR (n:Loan) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT guarantee_id IF NOT EXISTS FOR ()-[r:GUARANTEES]-() REQUIRE r.id IS UNIQUE;
+CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE;
 
 // Indexes for the properties analysts filter on in Browser/Bloom and that the query
 // library reads (group_id, circle_id, warning_level are written by

@@ -17,7 +17,7 @@ import pytest
 
 from graphrisk.domain.glossary import NODE_KINDS, RELATIONSHIPS
 from graphrisk.errors import StoreError
-from graphrisk.neo4j.connection import Neo4jParams
+from graphrisk.neo4j.connection import DATASET, Neo4jParams
 
 __all__ = ["require_services", "neo4j_params", "neo4j_store", "snapshot", "unreachable_params"]
 
@@ -71,10 +71,11 @@ def snapshot(store) -> tuple[list, list]:
     """Every graphrisk node and relationship with all its properties, sorted.
 
     Two snapshots are equal when the graph is the same element for element (ids,
-    labels, properties — bookkeeping ones like ``_load`` included).
+    labels, properties — bookkeeping ones like ``_load`` included — and the
+    ``Dataset`` node with the stored period).
     """
     nodes = []
-    for label in NODE_KINDS:
+    for label in (*NODE_KINDS, DATASET):
         for r in store.run(f"MATCH (n:{label}) RETURN labels(n) AS l, properties(n) AS p",
                            write=False):
             nodes.append((tuple(sorted(r["l"])), _freeze(r["p"])))
@@ -87,6 +88,9 @@ def snapshot(store) -> tuple[list, list]:
 
 
 def _freeze(props: dict) -> tuple:
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else
-                         (v.iso_format() if hasattr(v, "iso_format") else v))
-                        for k, v in props.items()))
+    def plain(v):
+        if isinstance(v, list):
+            return tuple(plain(x) for x in v)
+        return v.iso_format() if hasattr(v, "iso_format") else v
+
+    return tuple(sorted((k, plain(v)) for k, v in props.items()))

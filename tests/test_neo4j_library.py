@@ -10,8 +10,14 @@ from click.testing import CliRunner
 from graphrisk.cli import main
 from graphrisk.domain.glossary import NODE_KINDS, NON_PERFORMING, RELATIONSHIPS
 from graphrisk.errors import ParameterError, StoreError
-from graphrisk.neo4j._batches import column_text
-from graphrisk.neo4j.connection import Neo4jParams, connect, cypher_dir, schema_statements
+from graphrisk.neo4j._batches import META_TABLE, column_text, plan
+from graphrisk.neo4j.connection import (
+    DATASET,
+    Neo4jParams,
+    connect,
+    cypher_dir,
+    schema_statements,
+)
 from graphrisk.neo4j.load import store_dataset
 from graphrisk.neo4j.queries import QueryParam, coerce_params, get_query, list_queries, parse_query
 from graphrisk.neo4j.read import cell_text
@@ -92,8 +98,10 @@ def test_every_query_file_parses_and_is_documented():
 
 
 def test_query_files_use_only_the_glossary_vocabulary():
-    """Labels and relationship types in the Cypher text come from graphrisk.domain.glossary."""
-    allowed_labels, allowed_rels = set(NODE_KINDS), set(RELATIONSHIPS)
+    """Labels and relationship types in the Cypher text come from graphrisk.domain.glossary
+    (and the store's one bookkeeping label, ``Dataset``, in the schema)."""
+    allowed_labels, allowed_rels = set(NODE_KINDS) | {DATASET}, set(RELATIONSHIPS)
+    assert not any(f":{DATASET}" in q.text for q in list_queries())
     texts = [q.text for q in list_queries()] + schema_statements()
     for text in texts:
         text = re.sub(r"'[^']*'", "''", text)  # string literals are data, not names
@@ -115,6 +123,7 @@ def test_schema_has_the_uniqueness_constraints():
     for label in NODE_KINDS:
         assert re.search(rf"FOR \(n:{label}\) REQUIRE n\.id IS UNIQUE", text)
     assert "FOR ()-[r:GUARANTEES]-() REQUIRE r.id IS UNIQUE" in text
+    assert f"FOR (n:{DATASET}) REQUIRE n.id IS UNIQUE" in text
     assert all("IF NOT EXISTS" in s for s in schema_statements())
     assert (cypher_dir() / "README.md").is_file()
 
@@ -131,6 +140,57 @@ def test_param_coercion_and_ranges():
                    (QueryParam("e", "entity"), "")]:
         with pytest.raises(ParameterError):
             p.coerce(bad)
+
+
+#: the queries that follow guarantees: each takes an optional $as_of
+DATED_QUERIES = ("guarantee_circles", "mutual_pairs", "chain_downstream", "chain_upstream",
+                 "bank_exposure_by_group_live")
+
+
+def test_chain_and_circle_queries_take_an_optional_as_of_date():
+    for name in DATED_QUERIES:
+        q = get_query(name)
+        p = q.param("as_of")
+        assert (p.type, p.default, p.required) == ("date", None, False), name
+        assert "date($as_of)" in q.text and "`as_of`" in q.description, name
+        # every guarantee walked is checked, inside the pattern's own predicate
+        for var in re.findall(r"MATCH (\w+) = .*GUARANTEES\*", q.text):
+            assert f"all(g IN relationships({var}) WHERE $as_of IS NULL" in q.text, (name, var)
+        required = {x.name: "E1" for x in q.params if x.required}
+        assert coerce_params(q, required)["as_of"] is None  # default: every guarantee
+    q = get_query("chain_downstream")
+    assert coerce_params(q, {"id": "E1", "as_of": "2026-03-31"})["as_of"] == "2026-03-31"
+    assert coerce_params(q, {"id": "E1", "as_of": ""})["as_of"] is None
+    assert coerce_params(q, {"id": "E1", "as_of": "null"})["as_of"] is None
+    import datetime as dt
+
+    assert coerce_params(q, {"id": "E1", "as_of": dt.date(2025, 1, 2)})["as_of"] == "2025-01-02"
+    for bad in ["2026-02-30", "31/03/2026", "2026-03-31' OR 1=1 //", "20260331x"]:
+        with pytest.raises(ParameterError, match="parameter 'as_of' must be a date YYYY-MM-DD"):
+            coerce_params(q, {"id": "E1", "as_of": bad})
+    assert q.param("as_of").describe().startswith("as_of: date, default null — only")
+
+
+def test_the_load_plan_writes_dates_event_dates_and_the_period():
+    from graphrisk.io.load import load_dataset
+
+    from .conftest import DEMO
+
+    ds = load_dataset(DEMO, dated=False)
+    steps = plan(ds)
+    meta = steps[-1]
+    assert (meta.table, meta.what, meta.fresh) == (META_TABLE, f"{DATASET} node", None)
+    assert meta.batch(0, 1) == {"c0": "dataset", "c1": "2026-03-31", "c2": "青山县",
+                                "c3": str(DEMO)}
+    assert "date(c1[i])" in meta.write
+    guarantees = [s for s in steps if s.table == "guarantees"]
+    assert sum(s.size for s in guarantees) == 33  # every row, the expired ones too
+    assert all("date(c" in s.write for s in guarantees)
+    ent = steps[0]
+    dates = ent.columns[-1]  # event_dates, ";"-joined, beside the events
+    ids = ent.columns[0]
+    assert dates[ids.index("91331122MA2C1M4R7M")] == "2025-08-12;2025-11-03;2026-01-15"
+    assert "[d IN split(" in ent.write
 
 
 def test_bound_parameters_are_substituted_only_as_checked_integers():

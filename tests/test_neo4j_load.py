@@ -1,7 +1,8 @@
 """Loading into a real Neo4j and reading back: idempotence, atomicity (rollback on a
-failure injected mid-load), conflicts, injection attempts, and the round trip
-dataset → Neo4j → files."""
+failure injected mid-load), conflicts, injection attempts, the round trip
+dataset → Neo4j → files, and the dates and declared period the store keeps."""
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -21,6 +22,8 @@ from .neo4j_support import neo4j_store, snapshot  # noqa: F401  (fixture)
 pytestmark = pytest.mark.neo4j
 
 INJECTION = "'}) MATCH (n) DETACH DELETE n //"
+#: the guarantees of the demo that ended before its as_of, 2026-03-31 (datasets/README.md)
+EXPIRED = ("G005", "G006", "G012", "G014", "G027", "G031")
 
 
 def cli(store, *args):
@@ -65,15 +68,16 @@ def test_load_then_read_back_is_identical(store, small):
 
 @pytest.mark.parametrize("source", [DEMO, DEMO_XLSX, DEMO_GBK], ids=["csv", "xlsx", "gbk"])
 def test_round_trip_of_the_demo_in_every_form(store, source, tmp_path):
-    ds = load_dataset(source)
+    ds = load_dataset(source, dated=False)  # every row: the store keeps the history
     store_dataset(ds, store)
     back = read_dataset(store)
     assert_same_tables(ds, back)  # rows, order, values and line numbers
     out = tmp_path / "exported"
     r = cli(store, "neo4j", "export", "-o", out)
     assert r.exit_code == 0, r.output
-    again = load_dataset(out)
+    again = load_dataset(out, dated=False)
     assert_same_tables(ds, again, lines=False)
+    assert (again.as_of, again.region) == (ds.as_of, ds.region)  # dataset.json written
 
 
 def test_round_trip_keeps_every_value_of_a_generated_dataset(store, tmp_path):
@@ -136,7 +140,7 @@ def _fail_after(monkeypatch, calls: int, exc=None):
 
 @pytest.mark.parametrize("fail_at", [0, 3, 9])
 def test_a_failed_load_into_an_empty_database_leaves_nothing(store, monkeypatch, fail_at):
-    ds = load_dataset(DEMO)
+    ds = load_dataset(DEMO, dated=False)
     _fail_after(monkeypatch, fail_at)
     with pytest.raises(StoreError, match="rolled back.*as it was before the load"):
         store_dataset(ds, store, batch_size=20)
@@ -149,7 +153,7 @@ def test_a_failed_update_restores_the_previous_dataset(store, monkeypatch, tmp_p
     the middle: afterwards the database holds exactly A again."""
     from neo4j.exceptions import ServiceUnavailable
 
-    old = load_dataset(DEMO)
+    old = load_dataset(DEMO, dated=False)
     store_dataset(old, store)
     before = snapshot(store)
     t = {name: f.copy() for name, f in old.tables.items()}
@@ -237,8 +241,11 @@ def test_cli_load_reports_and_analysis_commands_read_the_uri(store):
     r = cli(store, "neo4j", "load", DEMO, "--wipe", "--format", "json", "--batch-size", "50")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
+    # every row, live or expired at the demo's 2026-03-31 (G005, G006, G012, G014, G027, G031)
     assert data["counts"]["GUARANTEES"] == 33 and data["total_rows"] == 384  # 53 + 30 + 6 + 82 + 64 + 92 + 33 + 24 events
     assert data["wiped"] is not None
+    assert (data["as_of"], data["region"]) == ("2026-03-31", "青山县")
+    # an analysis on bolt://… applies the stored as_of, like one on the folder
     uri = f"{store.params.uri}/{store.params.database}"
     a = cli(store, "summary", uri, "--format", "json")
     b = cli(store, "summary", DEMO, "--format", "json")
@@ -246,6 +253,9 @@ def test_cli_load_reports_and_analysis_commands_read_the_uri(store):
     from_neo4j, from_files = json.loads(a.stdout), json.loads(b.stdout)
     assert from_neo4j.pop("source") == uri and from_neo4j.pop("encodings")
     from_files.pop("source"), from_files.pop("encodings")
+    for doc, where in ((from_neo4j, "neo4j[guarantees]"), (from_files, "guarantees.csv")):
+        assert [x.pop("file") for x in doc["excluded_rows"]] == [where] * len(EXPIRED)
+    assert [x["id"] for x in from_neo4j["excluded_rows"]] == list(EXPIRED)
     assert from_neo4j == from_files
     r = cli(store, "neo4j", "info", "--format", "json")
     assert json.loads(r.stdout)["counts"]["Enterprise"] == 53
@@ -284,7 +294,16 @@ def test_cli_annotate_query_and_password_prompt(store, tmp_path):
     r = cli(store, "neo4j", "annotate", "--format", "json")  # reads the graph itself
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert data["annotated"]["group_id"] > 0 and data["edges_annotated"] == 33
+    # at the stored as_of 2026-03-31: the 27 live guarantees of the 33 stored
+    assert data["annotated"]["group_id"] > 0 and data["edges_annotated"] == 27
+    assert data["as_of"] == "2026-03-31" and "6 guarantees" in r.stderr
+    meta = store.run("MATCH (d:Dataset) RETURN d.annotated_as_of AS a")
+    assert [m["a"].iso_format() for m in meta] == ["2026-03-31"]
+    pats = {x["id"]: x["p"] for x in store.run(
+        "MATCH ()-[g:GUARANTEES]->() RETURN g.id AS id, g.patterns AS p")}
+    assert {g for g, p in pats.items() if p is None} == set(EXPIRED)
+    r = cli(store, "neo4j", "annotate", "--as-of", "2025-06-30", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["as_of"] == "2025-06-30"
     r = cli(store, "neo4j", "query", "bank_exposure_by_group", "--param", "bank=I01",
             "--format", "csv", "-o", tmp_path / "x.csv")
     assert r.exit_code == 0, r.output
@@ -301,4 +320,91 @@ def test_cli_annotate_query_and_password_prompt(store, tmp_path):
     assert "not-in-history" not in r.output
     r = cli(store, "neo4j", "export", "-o", tmp_path / "demo.xlsx", "--lang", "zh")
     assert r.exit_code == 0, r.output
-    assert_same_tables(load_dataset(DEMO), load_dataset(tmp_path / "demo.xlsx"), lines=False)
+    assert_same_tables(load_dataset(DEMO, dated=False),
+                       load_dataset(tmp_path / "demo.xlsx", dated=False), lines=False)
+
+
+# ------------------------------------------------------------- dates and the period
+def test_dates_are_stored_as_neo4j_dates_and_every_row_is_loaded(store):
+    r = cli(store, "neo4j", "load", DEMO)  # the CLI loads every row, expired ones too
+    assert r.exit_code == 0, r.output
+    assert "period: as of 2026-03-31, 青山县" in r.stdout
+    g = store.run("MATCH ()-[g:GUARANTEES]->() RETURN g.id AS id, g.start_date AS s, "
+                  "g.end_date AS e, valueType(g.start_date) AS ts, valueType(g.end_date) AS te")
+    assert {x["id"] for x in g} >= set(EXPIRED) and len(g) == 33
+    assert {x["ts"] for x in g} == {x["te"] for x in g} == {"DATE NOT NULL"}
+    g006 = next(x for x in g if x["id"] == "G006")  # guarantees.csv:7
+    assert (g006["s"].iso_format(), g006["e"].iso_format()) == ("2024-06-18", "2025-08-17")
+    lo = store.run("MATCH (l:Loan {id: 'L001'}) RETURN l.start_date AS s, l.maturity_date AS m, "
+                   "valueType(l.maturity_date) AS t")[0]  # loans.csv:2
+    assert (lo["s"].iso_format(), lo["m"].iso_format(), lo["t"]) == \
+        ("2024-06-15", "2027-06-14", "DATE NOT NULL")
+    sh = store.run("MATCH (:Person {id: 'P001'})-[r:HOLDS_SHARES]->"
+                   "(:Enterprise {id: '91331122704512863R'}) RETURN r.as_of AS a")
+    assert [x["a"].iso_format() for x in sh] == ["2025-12-31"]  # shareholdings.csv:2
+    # an empty as_of cell is an absent property (44 of the 64 demo holdings have none)
+    n = store.run("MATCH ()-[r:HOLDS_SHARES]->() RETURN count(r.as_of) AS dated, count(r) AS n")
+    assert n == [{"dated": 20, "n": 64}]
+    ev = store.run("MATCH (n:Enterprise {id: '91331122MA2C1M4R7M'}) "
+                   "RETURN n.event_dates AS d, size(n.events) AS k")[0]  # events.csv:2-3
+    assert [d.iso_format() for d in ev["d"]][:2] == ["2025-08-12", "2025-11-03"]
+    assert len(ev["d"]) == ev["k"]
+    meta = store.run("MATCH (d:Dataset) RETURN properties(d) AS p")
+    assert len(meta) == 1
+    p = meta[0]["p"]
+    assert (p["id"], p["as_of"].iso_format(), p["region"]) == ("dataset", "2026-03-31", "青山县")
+    assert p["source"] == str(DEMO) and p["_load"]
+
+
+def test_the_period_and_dates_round_trip_through_read_dataset(store):
+    ds = load_dataset(DEMO, dated=False)
+    store_dataset(ds, store)
+    back = read_dataset(store)
+    assert (back.as_of, back.region, back.dated) == ("2026-03-31", "青山县", False)
+    assert_same_tables(ds, back)  # every date as ISO text, the expired guarantees included
+    g = back.guarantees.set_index("id")
+    assert (g.loc["G006", "start_date"], g.loc["G006", "end_date"]) == ("2024-06-18",
+                                                                         "2025-08-17")
+    from graphrisk.io.asof import apply_as_of
+
+    live = apply_as_of(back)  # at the stored as_of, as the CLI does for bolt://…
+    assert live.as_of == "2026-03-31"
+    assert sorted(live.excluded["id"]) == list(EXPIRED)
+    assert_same_tables(apply_as_of(ds), live)
+
+
+def test_a_dataset_without_a_period_clears_the_stored_one(store, small):
+    store_dataset(load_dataset(DEMO, dated=False), store)
+    store_dataset(small, store, wipe=True)
+    assert store.run("MATCH (d:Dataset) RETURN properties(d) AS p")[0]["p"].keys() == \
+        {"id", "source", "_load"}
+    back = read_dataset(store)
+    assert (back.as_of, back.region) == ("", "")
+    ds = load_dataset(small)
+    again = store_dataset(dataclasses.replace(ds, as_of="2025-12-31", region="东城"), store)
+    assert (again.as_of, again.region) == ("2025-12-31", "东城")
+    assert (read_dataset(store).as_of, read_dataset(store).region) == ("2025-12-31", "东城")
+    store_dataset(ds, store)  # a reload without a period removes it (no stale date)
+    assert read_dataset(store).as_of == ""
+
+
+def test_a_failed_load_restores_the_stored_period(store, monkeypatch):
+    ds = load_dataset(DEMO, dated=False)
+    store_dataset(ds, store)
+    before = snapshot(store)
+    later = dataclasses.replace(ds, as_of="2026-06-30", region="别处")
+    batches = sum(-(-s.size // 10_000) for s in nl.plan(later))
+    _fail_after(monkeypatch, batches - 1)  # fails on the last batch: the Dataset node
+    with pytest.raises(StoreError, match="rolled back"):
+        store_dataset(later, store, batch_size=10_000)
+    assert snapshot(store) == before
+    assert read_dataset(store).as_of == "2026-03-31"
+
+
+def test_a_hand_edited_period_is_validated(store, small):
+    store_dataset(small, store)
+    store.run("MATCH (d:Dataset) SET d.as_of = '31/12/2025'")
+    with pytest.raises(DatasetError, match=r"neo4j\[Dataset\].*as_of '31/12/2025' is not a date"):
+        read_dataset(store)
+    store.run("MATCH (d:Dataset) SET d.as_of = '2025-12-31'")  # text typed in Browser is fine
+    assert read_dataset(store).as_of == "2025-12-31"

@@ -21,6 +21,7 @@ from graphrisk.cli.base import (
     Output,
     command_load_options,
     dataset_argument,
+    dated,
     echo_err,
     emit,
     load_options,
@@ -81,7 +82,7 @@ class _Interrupted(click.ClickException):
 
 @neo4j_group.command("load")
 @dataset_argument
-@load_options
+@load_options(dated=False)
 @connection_options
 @click.option("--wipe", is_flag=True,
               help="Delete every graphrisk node (the four labels) and its relationships first.")
@@ -100,6 +101,11 @@ def load_cmd(dataset, encoding, strict, params, wipe, batch_size, progress, fmt,
     a conflicting version of the data (an id under another label, a loan or guarantee
     between other parties) is refused before anything is written.
 
+    Every row is loaded, live or expired at the dataset's date: the store keeps the
+    history, with dates as Neo4j dates, and the period the dataset declares
+    (dataset.json: as_of, region) on a (:Dataset) node; the queries take $as_of and
+    the analysis commands on bolt://… apply the stored as_of.
+
     Ctrl-C rolls the load back too and exits with status 130.
 
     Example:  graphrisk neo4j load datasets/demo --wipe
@@ -109,7 +115,7 @@ def load_cmd(dataset, encoding, strict, params, wipe, batch_size, progress, fmt,
     if progress is None:
         progress = sys.stderr.isatty()
     try:
-        ds = open_dataset(dataset, encoding, strict)
+        ds = open_dataset(dataset, encoding, strict, dated=False)  # the history: every row
         report = store_dataset(ds, params, wipe=wipe, batch_size=batch_size, progress=progress)
     except LoadInterrupted as e:
         raise _Interrupted(str(e)) from None
@@ -121,6 +127,9 @@ def load_cmd(dataset, encoding, strict, params, wipe, batch_size, progress, fmt,
             f"{report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s), "
             f"{report.nodes_created:,} nodes and {report.relationships_created:,} "
             f"relationships created; load id {report.load_id}")
+    if report.as_of or report.region:
+        text += (f"\nperiod: as of {report.as_of or 'unknown'}"
+                 + (f", {report.region}" if report.region else ""))
     if report.wiped is not None:
         text += "\nwiped first: " + ", ".join(f"{k} {v:,}" for k, v in report.wiped.items())
     rows = [[k, v] for k, v in report.counts.items()]
@@ -151,8 +160,10 @@ def query_cmd(name, param_values, timeout, params, fmt, output):
     """Run a query of the Cypher library (graphrisk neo4j queries lists them).
 
     Parameter values are parsed as the query declares them (whole numbers, numbers,
-    true/false, text, entity ids) and checked against their ranges; they are always
-    sent as query parameters, never pasted into the query text.
+    true/false, text, dates YYYY-MM-DD, entity ids) and checked against their ranges;
+    they are always sent as query parameters, never pasted into the query text.  The
+    chain, circle and mutual-guarantee queries take --param as_of=YYYY-MM-DD: only
+    guarantees live at that date are followed (default: all stored).
 
     Example:  graphrisk neo4j query chain_downstream --param id=91331122MA28B9P05X
     """
@@ -161,7 +172,7 @@ def query_cmd(name, param_values, timeout, params, fmt, output):
     res = run_query(params, name, param_values, timeout=timeout)
     data = {"query": res.query, "params": res.params, "columns": res.columns,
             "rows": res.records(), "count": len(res.rows)}
-    shown = ", ".join(f"{k}={v}" for k, v in res.params.items())
+    shown = ", ".join(f"{k}={v}" for k, v in res.params.items() if v is not None)
     text = f"{res.query} ({shown}) on {_where(params)}: {len(res.rows)} row(s)"
     emit(Output(data, [("", res.columns, res.rows)], text), fmt, output)
 
@@ -182,9 +193,10 @@ def queries_cmd(fmt, output):
                                     for p in q.params],
                          "returns": list(q.returns), "examples": list(q.examples),
                          "file": str(q.path) if q.path else None} for q in qs]}
-    rows = [[q.name, q.title, ", ".join(p.name + ("" if not p.required else " (required)")
-                                         if p.required else f"{p.name}={p.default}"
-                                         for p in q.params)] for q in qs]
+    rows = [[q.name, q.title, ", ".join(
+        f"{p.name} (required)" if p.required else
+        f"{p.name}={'null' if p.default is None else p.default}" for p in q.params)]
+        for q in qs]
     text = "\n".join([f"{len(qs)} queries in the library (查询库); run one with "
                       "graphrisk neo4j query NAME --param KEY=VALUE"])
     emit(Output(data, [("", ["name", "what", "parameters"], rows)], text), fmt, output)
@@ -205,6 +217,9 @@ def annotate_cmd(dataset, encoding, strict, params, batch_size, fmt, output):
     warning levels (key_enterprise, warning_level, warning_reasons) — each when its
     analysis module is available (the others are skipped with a note).  DATASET is
     the dataset to analyse; without it the graph in the store is read back and used.
+    The analyses run at the as-of date (--as-of, else the dataset's declared as_of —
+    for the store, the one its load recorded), which is written on the (:Dataset)
+    node as annotated_as_of.
 
     Example:  graphrisk neo4j annotate datasets/demo
     """
@@ -212,7 +227,7 @@ def annotate_cmd(dataset, encoding, strict, params, batch_size, fmt, output):
     from graphrisk.neo4j.read import read_dataset
 
     if dataset is None:
-        ds = read_dataset(params, command_load_options(strict=strict))
+        ds = dated(read_dataset(params, command_load_options(strict=strict)))
     else:
         ds = open_dataset(dataset, encoding, strict)
     rep = annotate(ds, params, batch_size=batch_size)
@@ -220,7 +235,8 @@ def annotate_cmd(dataset, encoding, strict, params, batch_size, fmt, output):
         echo_err(f"note: {note}")
     rows = [[k, v] for k, v in rep["annotated"].items()]
     rows.append(["GUARANTEES.patterns", rep["edges_annotated"]])
-    text = f"annotated {_where(params)} in {rep['seconds']:.1f} s"
+    when = f" as of {rep['as_of']}" if rep["as_of"] else " (no as-of date)"
+    text = f"annotated {_where(params)}{when} in {rep['seconds']:.1f} s"
     emit(Output(rep, [("properties written (写入属性)", ["property", "nodes"], rows)], text),
          fmt, output)
 
@@ -248,7 +264,7 @@ def export_cmd(params, output, lang, out_encoding, strict):
     ds = read_dataset(params, command_load_options(strict=strict))
     for w in ds.warnings[:20]:
         echo_err(f"warning: {w}")
-    write_dataset(ds, output, lang=lang, encoding=out_encoding)
+    write_dataset(ds, output, lang=lang, encoding=out_encoding)  # with its period
     counts = ", ".join(f"{k} {v}" for k, v in ds.counts().items() if v)
     echo_err(f"wrote {output} ({counts})")
 

@@ -11,6 +11,12 @@ same float (also in Java), so nothing is lost.  The pure-Python Bolt packer cost
 6 µs per value; one string per column instead of one map per row makes the client's
 share of a load small.
 
+Every date (``start_date``/``end_date`` of a guarantee, ``start_date``/``maturity_date``
+of a loan, ``as_of`` of a shareholding) is stored as a Neo4j ``Date``; the events of a
+node keep their date in their JSON and, as ``Date`` values, in the parallel list
+``event_dates``.  The last step writes the :data:`~graphrisk.neo4j.connection.DATASET`
+node: the period the dataset declares (``as_of``, ``region``) and its ``source``.
+
 Each :class:`Step` has three queries: ``write`` (``MERGE`` — the upsert, idempotent),
 ``fresh`` (``CREATE`` — for a database that held no graphrisk node at the start) and
 ``before`` (reads the current properties of the elements a ``write`` batch would
@@ -40,8 +46,13 @@ from graphrisk.domain.glossary import (
 )
 from graphrisk.errors import StoreError
 from graphrisk.io.dataset import Dataset
+from graphrisk.neo4j.connection import DATASET, DATASET_ID
 
-__all__ = ["SEP", "EVENT_SEP", "Step", "plan", "column_text", "cypher_value", "unwind_columns"]
+__all__ = ["SEP", "EVENT_SEP", "META_TABLE", "Step", "plan", "column_text", "cypher_value",
+           "unwind_columns"]
+
+#: the ``table`` of the step writing the :data:`~graphrisk.neo4j.connection.DATASET` node
+META_TABLE = "dataset"
 
 _NUMERIC = ("amount", "signed_amount", "pct", "prob")
 _ENTITY_TABLES = {"enterprises": ENTERPRISE, "persons": PERSON, "institutions": ENTITY_KINDS[2]}
@@ -96,16 +107,23 @@ def cypher_value(kind: str, ref: str) -> str:
         return f"CASE {ref} WHEN '' THEN null ELSE split({ref}, ';') END"
     if kind == "events":
         return f"CASE {ref} WHEN '' THEN null ELSE split({ref}, $esep) END"
+    if kind == "dates":  # ISO dates joined by ";", as a list of Neo4j dates
+        return f"CASE {ref} WHEN '' THEN null ELSE [d IN split({ref}, ';') | date(d)] END"
     return f"CASE {ref} WHEN '' THEN null ELSE {ref} END"
 
 
-def _events_by_enterprise(ds: Dataset) -> dict[str, str]:
-    """Entity id (an enterprise or a person) → its events as JSON joined by :data:`EVENT_SEP`."""
+def _events_by_enterprise(ds: Dataset) -> tuple[dict[str, str], dict[str, str]]:
+    """Map each entity id (an enterprise or a person) to its events and their dates.
+
+    The events as JSON joined by :data:`EVENT_SEP`, the dates joined by ``;`` (same
+    order; a date is required in ``events``).
+    """
     ev = ds.tables["events"]
     if not len(ev):
-        return {}
+        return {}, {}
     sev = ev["severity"].astype(object).where(ev["severity"].notna(), None).tolist()
     out: dict[str, list[str]] = {}
+    dates: dict[str, list[str]] = {}
     for eid, d, cat, s, desc, line in zip(ev["enterprise_id"].tolist(), ev["date"].tolist(),
                                           ev["category"].tolist(), sev,
                                           ev["description"].tolist(),
@@ -115,7 +133,10 @@ def _events_by_enterprise(ds: Dataset) -> dict[str, str]:
                "line": int(line)}
         out.setdefault(eid, []).append(
             json.dumps({k: v for k, v in rec.items() if v is not None}, ensure_ascii=False))
-    return {k: EVENT_SEP.join(v) for k, v in out.items()}
+        dates.setdefault(eid, []).append(str(d or ""))
+    # a list property cannot hold nulls: event_dates only when every event has a date
+    return ({k: EVENT_SEP.join(v) for k, v in out.items()},
+            {k: ";".join(v) for k, v in dates.items() if all(v)})
 
 
 def _seq(frame: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -244,9 +265,10 @@ def plan(ds: Dataset) -> list[Step]:
         cols = _prop_columns(f, props)
         n = len(f)
         if table in ("enterprises", "persons"):  # events of an enterprise or a key person
-            events = _events_by_enterprise(ds)
-            props.append(("events", "events"))
+            events, dates = _events_by_enterprise(ds)
+            props += [("events", "events"), ("event_dates", "dates")]
             cols.append([events.get(i, "") for i in f["id"].tolist()])
+            cols.append([dates.get(i, "") for i in f["id"].tolist()])
             n += int(t["events"]["enterprise_id"].isin(f["id"]).sum())
         steps.append(_element_step(table, f"{label} nodes", "node", [("id", f["id"].tolist())],
                                    "", f"(n:{label} {{id: id}})",
@@ -306,4 +328,21 @@ def plan(ds: Dataset) -> list[Step]:
             f"(a)-[r:{GUARANTEES} {{id: gid}}]->(z)",
             f"(a)-[r:{GUARANTEES} {{id: gid, _load: $load}}]->(z)", props,
             _prop_columns(f, props), len(f)))
+    steps.append(_dataset_step(ds))
     return steps
+
+
+def _dataset_step(ds: Dataset) -> Step:
+    """Return the step writing the :data:`~graphrisk.neo4j.connection.DATASET` node (a MERGE).
+
+    Its properties: ``as_of`` (a ``Date``) and ``region`` — the period the dataset
+    declares, absent when unknown — and ``source``.  No ``fresh`` form: the node may
+    outlive the graphrisk nodes (it is not an entity), so it is always merged.
+    """
+    props = [("as_of", "date"), ("region", "text"), ("source", "text")]
+    cols = [[ds.as_of or ""], [ds.region or ""], [str(ds.source or "")]]
+    step = _element_step(META_TABLE, f"{DATASET} node", "node", [("id", [DATASET_ID])], "",
+                         f"(n:{DATASET} {{id: id}})", f"(n:{DATASET} {{id: id}})", props, cols,
+                         0)
+    step.fresh = None
+    return step

@@ -28,7 +28,10 @@ property                          meaning (module)
 ================================  ===========================================================
 
 Group and circle ids are the ones ``graphrisk circles`` prints (ranked: 001 is the
-riskiest).  An analysis module that is not installed yet is skipped with a note; the
+riskiest).  The annotations hold at the date the dataset was analysed at (its
+``as_of`` when a date was applied, :func:`graphrisk.io.asof.apply_as_of`): that date is
+written on the ``Dataset`` node as ``annotated_as_of`` (removed when no date was
+applied), and guarantees not live at it carry no ``patterns``.  An analysis module that is not installed yet is skipped with a note; the
 others still run.  Complexity: the analyses' own cost plus O(entities + guarantees)
 writes in batches.
 """
@@ -45,7 +48,14 @@ from graphrisk.contagion.cascade import capacities, compile_model
 from graphrisk.contagion.montecarlo import systemic_importance
 from graphrisk.domain.glossary import ENTITY_KINDS, GUARANTEES, WARNING_LEVELS
 from graphrisk.errors import GraphRiskError
-from graphrisk.neo4j.connection import DELETE_BATCH, Neo4jParams, Store, open_store
+from graphrisk.neo4j.connection import (
+    DATASET,
+    DATASET_ID,
+    DELETE_BATCH,
+    Neo4jParams,
+    Store,
+    open_store,
+)
 from graphrisk.neo4j.connection import chunks as _chunks
 from graphrisk.network.circles import circle_labels, edge_patterns, guarantee_groups, pattern_lists
 from graphrisk.network.committees import debtor_committees, label_ids
@@ -210,7 +220,8 @@ def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
     ----------
     net : Network or Dataset
         The dataset analysed — normally the one in the store
-        (:func:`graphrisk.neo4j.read.read_dataset`); nodes are matched by ``id``.
+        (:func:`graphrisk.neo4j.read.read_dataset`) at its date
+        (:func:`graphrisk.io.asof.apply_as_of`); nodes are matched by ``id``.
     target : Neo4jParams or Store, optional
         Default: ``Neo4jParams.from_env()``.
     batch_size : int
@@ -220,7 +231,8 @@ def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
     -------
     dict
         ``{"annotated": {property: count}, "edges_annotated", "missing_in_store",
-        "notes", "seconds"}`` — ``missing_in_store`` counts dataset ids with no node.
+        "as_of", "notes", "seconds"}`` — ``missing_in_store`` counts dataset ids with
+        no node; ``as_of`` is the date the analyses were run at (None: undated).
 
     Raises
     ------
@@ -234,9 +246,11 @@ def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
     .. code-block:: python
 
         params = Neo4jParams.from_env()
-        annotate(read_dataset(params), params)["annotated"]["group_id"]  # 36
+        ds = apply_as_of(read_dataset(params))   # at the stored as_of
+        annotate(ds, params)["annotated"]["group_id"]  # 32 (36 with every guarantee)
     """
     ds = net.dataset
+    as_of = ds.as_of if ds.dated and ds.as_of else None
     t0 = time.perf_counter()
     nodes, edges, notes = compute_annotations(net)
     kinds = ds.entity_kind
@@ -269,6 +283,8 @@ def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
             edges_done += store.run(f"UNWIND $rows AS row MATCH ()-[r:{GUARANTEES} "
                                     "{id: row.id}]->() SET r += row.props RETURN count(*) AS n",
                                     {"rows": chunk}, what="writing annotations")[0]["n"]
+        store.run(f"MERGE (d:{DATASET} {{id: $id}}) SET d.annotated_as_of = date($as_of)",
+                  {"id": DATASET_ID, "as_of": as_of}, what="writing annotations")
     finally:
         if owned:
             store.close()
@@ -279,5 +295,5 @@ def annotate(net: Network, target: Neo4jParams | Store | None = None, *,
         notes.append(f"{len(edges) - edges_done} guarantees of the dataset have no "
                      f"{GUARANTEES} relationship in the store")
     return {"annotated": {k: v for k, v in counts.items()}, "edges_annotated": edges_done,
-            "missing_in_store": missing, "notes": notes,
+            "missing_in_store": missing, "as_of": as_of, "notes": notes,
             "seconds": round(time.perf_counter() - t0, 3)}

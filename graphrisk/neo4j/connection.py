@@ -23,9 +23,13 @@ missing value is an absent property, never ``""``.  Shareholdings and posts are
 relationships; a loan is a node between ``BORROWED`` and ``LENT_BY``; a guarantee is a
 ``GUARANTEES`` relationship with its ``id`` (unique).  Risk events (which have no
 node kind in the glossary) are kept on their enterprise as ``events``, a list of JSON
-objects.  Bookkeeping properties start with ``_``: ``_load`` (the load that created
-the element), ``_line`` (its line in the source file, so that a read-back keeps the
-row order) and ``_seq`` (which repetition of an id-less row it is).
+objects, their dates also as ``event_dates`` (a list of Neo4j ``Date`` values, same order).
+Bookkeeping properties start with ``_``: ``_load`` (the load that created the element),
+``_line`` (its line in the source file, so that a read-back keeps the row order) and
+``_seq`` (which repetition of an id-less row it is).  One bookkeeping node,
+``(:Dataset {id: "dataset"})`` (:data:`DATASET`), holds the period the dataset declares:
+``as_of`` (a ``Date``) and ``region``, with ``source`` (where it was loaded from) and,
+after :func:`~graphrisk.neo4j.annotate.annotate`, ``annotated_as_of``.
 
 Credentials come from the environment (``NEO4J_URI``, ``NEO4J_USER``,
 ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``) through :class:`~graphrisk.neo4j.connection.Neo4jParams`;
@@ -51,7 +55,14 @@ if TYPE_CHECKING:  # the driver is optional: its types only, for the type checke
     from neo4j import Driver, SummaryCounters
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jParams", "Store", "connect", "open_store", "chunks",
-           "cypher_dir", "schema_statements", "translate_errors", "DELETE_BATCH"]
+           "cypher_dir", "schema_statements", "translate_errors", "DELETE_BATCH", "DATASET",
+           "DATASET_ID"]
+
+#: label of the store's one bookkeeping node, which holds the dataset's declared period
+#: (``as_of``, ``region``) and ``source``; not an entity kind of the glossary
+DATASET = "Dataset"
+#: the ``id`` of that node
+DATASET_ID = "dataset"
 
 #: URI schemes of the Neo4j drivers (``+s``: TLS with a CA-signed certificate,
 #: ``+ssc``: TLS accepting a self-signed one)
@@ -364,16 +375,17 @@ class Store:
         return out
 
     def is_empty(self) -> bool:
-        """Return True when no node carries a graphrisk label."""
+        """Return True when no node carries a graphrisk label (the :data:`DATASET` node too)."""
         return not any(self.run(f"MATCH (n:{label}) RETURN n LIMIT 1", write=False,
-                                what="inspecting the database") for label in NODE_KINDS)
+                                what="inspecting the database")
+                       for label in (*NODE_KINDS, DATASET))
 
     def wipe(self) -> dict[str, int]:
         """Delete every graphrisk node (the four labels) with its relationships.
 
-        Nodes with other labels are left alone.  Runs in transactions of
-        :data:`DELETE_BATCH` rows, so it works on graphs larger than the heap.
-        Returns the counts deleted per label.
+        Nodes with other labels are left alone; the :data:`DATASET` bookkeeping node
+        goes too (not counted).  Runs in transactions of :data:`DELETE_BATCH` rows, so
+        it works on graphs larger than the heap.  Returns the counts deleted per label.
         """
         deleted: dict[str, int] = {}
         for label in (LOAN, *ENTITY_KINDS):
@@ -381,7 +393,24 @@ class Store:
                 f"MATCH (n:{label}) CALL {{ WITH n DETACH DELETE n }} "
                 f"IN TRANSACTIONS OF {DELETE_BATCH} ROWS", what="wiping the database")
             deleted[label] = c.nodes_deleted
+        self.run(f"MATCH (n:{DATASET}) DETACH DELETE n", what="wiping the database")
         return deleted
+
+    def period(self) -> dict[str, str]:
+        """Return the declared period of the stored dataset: ``{"as_of", "region"}``.
+
+        Read from the :data:`DATASET` node (ISO date text; ``""`` when unknown or when
+        there is no such node).
+        """
+        rows = self.run(f"MATCH (d:{DATASET} {{id: $id}}) RETURN d.as_of AS as_of, "
+                        "d.region AS region LIMIT 1", {"id": DATASET_ID}, write=False,
+                        what="reading the dataset's period")
+        if not rows:
+            return {"as_of": "", "region": ""}
+        as_of, region = rows[0]["as_of"], rows[0]["region"]
+        if hasattr(as_of, "iso_format"):
+            as_of = as_of.iso_format()[:10]
+        return {"as_of": str(as_of or ""), "region": str(region or "")}
 
 
 def connect(params: Neo4jParams | None = None, *, verify: bool = True) -> Store:

@@ -13,7 +13,7 @@ Order
    before anything is written.
 4. Nodes (enterprises, persons, institutions), loans (each a ``Loan`` node with its
    ``BORROWED`` and ``LENT_BY`` relationships), then relationships (shareholdings, posts,
-   guarantees), each in batches run by ``driver.execute_query`` (one managed, retried
+   guarantees), last the ``Dataset`` node with the declared period, each in batches run by ``driver.execute_query`` (one managed, retried
    transaction per batch).  Labels and relationship types come from
    :mod:`graphrisk.domain.glossary` only; every value is a query parameter.
 
@@ -21,6 +21,11 @@ Order
    holds no graphrisk node at the start (a first load, or ``wipe``), the batches use
    ``CREATE`` instead of ``MERGE`` (nothing can match; the uniqueness constraints still
    reject a duplicate), which saves the lookups.
+
+   Every row is written, live or not at the dataset's date: the store keeps the
+   history (dates as Neo4j ``Date`` values on the relationships and loans) and the queries
+   filter (``$as_of``).  A path given to :func:`store_dataset` is read undated; a
+   :class:`~graphrisk.io.dataset.Dataset` is written as it is.
 
 Idempotence
 -----------
@@ -82,8 +87,9 @@ from graphrisk.domain.glossary import (
 from graphrisk.errors import ParameterError, StoreError
 from graphrisk.io.dataset import Dataset, LoadOptions
 from graphrisk.io.load import load_dataset as _load
-from graphrisk.neo4j._batches import EVENT_SEP, SEP, Step, plan, unwind_columns
+from graphrisk.neo4j._batches import EVENT_SEP, META_TABLE, SEP, Step, plan, unwind_columns
 from graphrisk.neo4j.connection import (
+    DATASET,
     DELETE_BATCH,
     Neo4jParams,
     Store,
@@ -116,13 +122,16 @@ class LoadReport:
     rows : dict
         Dataset rows written per table.
     nodes_created, relationships_created, properties_set : int
-        Server counters summed over the batches (0 nodes created on a reload).
+        Server counters summed over the batches of the dataset's rows (0 nodes created
+        on a reload; the ``Dataset`` bookkeeping node is not counted).
     seconds : float
         Wall time from the schema to the last batch.
     counts : dict
         Nodes per label and relationships per type in the database afterwards.
     wiped : dict or None
         Nodes deleted per label by ``wipe``.
+    as_of, region : str
+        The period the dataset declares, stored on the ``Dataset`` node (``""``: unknown).
     """
 
     load_id: str
@@ -134,6 +143,8 @@ class LoadReport:
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     wiped: dict[str, int] | None = None
+    as_of: str = ""
+    region: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -157,7 +168,8 @@ class LoadReport:
                 "relationships_created": self.relationships_created,
                 "properties_set": self.properties_set, "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second, 1), "counts": self.counts,
-                "wiped": self.wiped}
+                "wiped": self.wiped, "as_of": self.as_of or None,
+                "region": self.region or None}
 
 
 # ------------------------------------------------------------------------- pre-flight
@@ -252,7 +264,7 @@ def rollback_load(store: Store, load_id: str) -> dict[str, int]:
                               f"CALL {{ WITH r DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS",
                               {"load": load_id}, what="rolling back")
         rels += c.relationships_deleted
-    for label in (LOAN, *ENTITY_KINDS):
+    for label in (LOAN, *ENTITY_KINDS, DATASET):
         c = store.run_batched(f"MATCH (n:{label}) WHERE n._load = $load "
                               f"CALL {{ WITH n DETACH DELETE n }} IN TRANSACTIONS OF "
                               f"{DELETE_BATCH} ROWS", {"load": load_id}, what="rolling back")
@@ -271,8 +283,11 @@ def store_dataset(ds: Dataset | str | Path, target: Neo4jParams | Store | None =
     Parameters
     ----------
     ds : Dataset or path
-        A validated dataset, or a folder/workbook that is loaded and validated first
-        (raising :class:`~graphrisk.errors.DatasetError` before any connection).
+        A validated dataset, written as it is (load it with ``dated=False`` to keep
+        every row), or a folder/workbook that is loaded — every row, no as-of date
+        applied — and validated first (raising :class:`~graphrisk.errors.DatasetError`
+        before any connection).  Its declared period (``as_of``, ``region``) goes on
+        the ``Dataset`` node.
     target : Neo4jParams or Store, optional
         Default: ``Neo4jParams.from_env()``.
     wipe : bool
@@ -305,7 +320,7 @@ def store_dataset(ds: Dataset | str | Path, target: Neo4jParams | Store | None =
         report.counts["GUARANTEES"]  # 33
     """
     if not isinstance(ds, Dataset):
-        ds = _load(ds, options or LoadOptions())
+        ds = _load(ds, options or LoadOptions(), dated=False)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ParameterError("batch_size must be a whole number >= 1")
     steps = plan(ds)  # before connecting: a bug in the data shows before anything is sent
@@ -322,7 +337,8 @@ def _run(store: Store, ds: Dataset, steps: list[Step], *, wipe: bool, batch: int
          progress: bool, on_batch: Callable[[str, int], None] | None) -> LoadReport:
     load_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     report = LoadReport(load_id, store.params.database,
-                        rows={n: int(len(ds.tables[n])) for n in TABLE_ORDER})
+                        rows={n: int(len(ds.tables[n])) for n in TABLE_ORDER},
+                        as_of=ds.as_of, region=ds.region)
     t0 = time.perf_counter()
     empty = _prepare(store, ds, report, wipe=wipe, batch=batch)
     saved: dict[str, list[dict]] = {"node": [], "rel": []}
@@ -418,9 +434,10 @@ def _write_steps(store: Store, steps: list[Step], report: LoadReport,
                     saved[step.element] += _read_before(store, step, params)
                 with translate_errors(store.params, f"writing {step.what}"):
                     c = _write_batch(store, step, params, stop - start, report.load_id, empty)
-                report.nodes_created += c.nodes_created
-                report.relationships_created += c.relationships_created
-                report.properties_set += c.properties_set
+                if step.table != META_TABLE:  # the bookkeeping node is not counted
+                    report.nodes_created += c.nodes_created
+                    report.relationships_created += c.relationships_created
+                    report.properties_set += c.properties_set
                 bar.update(step.dataset_rows // n_batches + (
                     step.dataset_rows % n_batches if i == n_batches - 1 else 0))
                 if on_batch:

@@ -7,11 +7,14 @@ Each query file starts with a header of ``//`` comments::
     // @param max_length int = 6 (2..8, bound)  longest cycle, in guarantees
     // @param limit int = 1000 (1..)             rows returned at most
     // @param id entity                          an enterprise, person or institution
+    // @param as_of date = null                  only guarantees live at this date
     // @returns members, length, hop_amounts, total_amount
     // @example graphrisk neo4j query guarantee_circles --param max_length=4
 
 followed by plain Cypher (no APOC, no GDS).  A parameter without ``= default`` is
-required.  Types: ``int``, ``float``, ``str``, ``bool`` and ``entity`` (the id of an
+required; ``= null`` makes it optional with no value (``null`` in Cypher).  Types:
+``int``, ``float``, ``str``, ``bool``, ``date`` (``YYYY-MM-DD``, checked, sent as that
+text: the query converts it with ``date($name)``) and ``entity`` (the id of an
 enterprise, person or institution: a string that must exist in the database).  A
 range ``(lo..hi)`` or a choice ``(a|b|c)`` is checked before anything is sent.
 
@@ -34,6 +37,7 @@ from typing import Any
 
 from graphrisk.domain.glossary import ENTITY_KINDS
 from graphrisk.errors import ParameterError, StoreError, UnknownEntityError
+from graphrisk.neo4j._params import QueryParam, parse_param
 from graphrisk.neo4j.connection import (
     Neo4jParams,
     Store,
@@ -45,94 +49,6 @@ from graphrisk.neo4j.connection import open_store as _open
 
 __all__ = ["QueryParam", "Query", "QueryResult", "list_queries", "get_query", "parse_query",
            "run_query", "coerce_params"]
-
-TYPES = ("int", "float", "str", "bool", "entity")
-_PARAM = re.compile(r"@param\s+(\w+)\s+(\w+)(?:\s*=\s*(\S+))?(?:\s*\(([^)]*)\))?\s*(.*)")
-
-
-@dataclass(frozen=True)
-class QueryParam:
-    """One declared parameter of a query file."""
-
-    name: str
-    type: str
-    default: object = None
-    required: bool = False
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    bound: bool = False
-    doc: str = ""
-
-    def coerce(self, value: Any) -> object:
-        """Parse a command-line string (or check a Python value) into the declared type.
-
-        >>> QueryParam("depth", "int", low=1, high=10).coerce("3")
-        3
-        >>> QueryParam("id", "str").coerce("0001")
-        '0001'
-        """
-        name = self.name
-        v: Any  # int, float, bool or str, by the declared type
-        try:
-            if self.type == "int":
-                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                    raise ValueError
-                v = int(value) if not isinstance(value, str) else int(value.strip(), 10)
-            elif self.type == "float":
-                if isinstance(value, bool):
-                    raise ValueError
-                v = float(value)
-                if v != v or v in (float("inf"), float("-inf")):
-                    raise ValueError
-            elif self.type == "bool":
-                if isinstance(value, bool):
-                    v = value
-                else:
-                    text = str(value).strip().lower()
-                    if text not in ("true", "false", "1", "0", "yes", "no"):
-                        raise ValueError
-                    v = text in ("true", "1", "yes")
-            else:
-                v = str(value)
-                if self.type == "entity" and not v:
-                    raise ValueError
-        except (TypeError, ValueError):
-            raise ParameterError(f"parameter {name!r} must be {_article(self.type)}, got "
-                                 f"{value!r}") from None
-        if self.low is not None and v < self.low or self.high is not None and v > self.high:
-            lo = "" if self.low is None else _num(self.low)
-            hi = "" if self.high is None else _num(self.high)
-            raise ParameterError(f"parameter {name!r} must be in {lo}..{hi}, got {v!r}")
-        if self.choices and v not in self.choices:
-            raise ParameterError(f"parameter {name!r} must be one of {', '.join(self.choices)}, "
-                                 f"got {v!r}")
-        return v
-
-    def describe(self) -> str:
-        """Return a one-line description: type, range or choices, default and doc.
-
-        >>> QueryParam("depth", "int", 3, low=1, high=10, doc="levels").describe()
-        'depth: int 1..10, default 3 — levels'
-        """
-        kind = self.type + (" (bound)" if self.bound else "")
-        if self.choices:
-            kind += " " + "|".join(self.choices)
-        elif self.low is not None or self.high is not None:
-            kind += f" {'' if self.low is None else _num(self.low)}.." \
-                    f"{'' if self.high is None else _num(self.high)}"
-        default = "required" if self.required else f"default {self.default!r}"
-        return f"{self.name}: {kind}, {default} — {self.doc}".rstrip(" —")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _article(t: str) -> str:
-    return {"int": "a whole number", "float": "a number", "bool": "true or false",
-            "entity": "an entity id", "str": "text"}[t]
-
 
 @dataclass(frozen=True)
 class Query:
@@ -183,36 +99,6 @@ class QueryResult:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
 
 
-def _parse_param(line: str, where: str) -> QueryParam:
-    m = _PARAM.match(line)
-    if not m:
-        raise ParameterError(f"{where}: cannot read the parameter declaration {line!r}")
-    name, typ, default, spec, doc = m.groups()
-    if typ not in TYPES:
-        raise ParameterError(f"{where}: unknown parameter type {typ!r} (use {', '.join(TYPES)})")
-    low = high = None
-    choices: tuple[str, ...] = ()
-    bound = False
-    for part in (s.strip() for s in (spec or "").split(",") if s.strip()):
-        if part == "bound":
-            bound = True
-        elif ".." in part:
-            lo, hi = part.split("..", 1)
-            low = float(lo) if lo else None
-            high = float(hi) if hi else None
-        elif "|" in part:
-            choices = tuple(c.strip() for c in part.split("|"))
-        else:
-            raise ParameterError(f"{where}: cannot read {part!r} in {line!r}")
-    p = QueryParam(name, typ, None, default is None, low, high, choices, bound, doc.strip())
-    if default is not None:
-        p = QueryParam(name, typ, p.coerce(default), False, low, high, choices, bound, p.doc)
-    if bound and (typ != "int" or p.required or high is None):
-        raise ParameterError(f"{where}: bound parameter {name!r} needs type int, a default "
-                             "and an upper limit")
-    return p
-
-
 def parse_query(text: str, name: str, path: Path | None = None) -> Query:
     """Parse a query file's header and body (see the module notes)."""
     lines = text.splitlines()
@@ -234,7 +120,7 @@ def parse_query(text: str, name: str, path: Path | None = None) -> Query:
     examples: list[str] = []
     for h in header[1:]:
         if h.startswith("@param"):
-            params.append(_parse_param(h, where))
+            params.append(parse_param(h, where))
         elif h.startswith("@returns"):
             returns = tuple(c.strip() for c in h[len("@returns"):].split(",") if c.strip())
         elif h.startswith("@example"):
@@ -284,7 +170,9 @@ def coerce_params(query: Query, given: Mapping[str, object]) -> dict[str, Any]:
     """Apply the declared types, ranges and defaults to *given* (strings or values).
 
     >>> coerce_params(get_query("mutual_pairs"), {"limit": "20"})
-    {'limit': 20}
+    {'limit': 20, 'as_of': None}
+    >>> coerce_params(get_query("mutual_pairs"), {"as_of": "2026-03-31"})
+    {'as_of': '2026-03-31', 'limit': 100000}
     """
     values: dict[str, Any] = {}
     for name, raw in given.items():

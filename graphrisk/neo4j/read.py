@@ -7,7 +7,11 @@ reader produces them, and then goes through the same checks
 validated like a file, and a graph written by :func:`graphrisk.neo4j.load.store_dataset`
 gives back a dataset equal, table by table, to the one loaded — same rows in the same
 order (``_line``), same values (floats are stored as Neo4j floats and written back
-with ``repr``, which reads back to the same float).
+with ``repr``, which reads back to the same float; dates, stored as Neo4j ``Date`` values,
+come back as ISO text) and the same declared period (``as_of``, ``region``, from the
+``Dataset`` node).  Every row is read, live or not at that date: like
+:func:`~graphrisk.io.load.load_dataset` with ``dated=False``, the as-of date is applied
+by the caller (:func:`graphrisk.io.asof.apply_as_of`, which the CLI runs).
 
 Problems are reported against ``neo4j[<table>]`` and the stored line number.
 Complexity: one streamed read per table, O(nodes + relationships).
@@ -34,9 +38,10 @@ from graphrisk.domain.glossary import (
     TABLES,
 )
 from graphrisk.errors import DatasetError, ParameterError, Problem
+from graphrisk.io.asof import parse_date
 from graphrisk.io.dataset import Dataset, LoadOptions, RawTable
 from graphrisk.io.validate import validate_tables
-from graphrisk.neo4j.connection import Neo4jParams, Store
+from graphrisk.neo4j.connection import DATASET, Neo4jParams, Store
 from graphrisk.neo4j.connection import open_store as _open
 
 __all__ = ["read_dataset", "table_queries", "cell_text"]
@@ -176,7 +181,9 @@ def read_dataset(target: Neo4jParams | Store | None = None,
     Returns
     -------
     Dataset
-        ``source`` is the URI; ``files`` name the tables ``neo4j[<table>]``.
+        ``source`` is the URI; ``files`` name the tables ``neo4j[<table>]``; ``as_of``
+        and ``region`` are the period stored on the ``Dataset`` node (``""`` when
+        unknown); every row, no as-of date applied (``dated`` false).
 
     Raises
     ------
@@ -210,6 +217,7 @@ def read_dataset(target: Neo4jParams | Store | None = None,
             if name in ("enterprises", "persons"):  # events of enterprises and key persons
                 with_events.append((records, len(columns)))
         raws["events"] = RawTable(TABLES["events"], _events(with_events), "neo4j[events]", None)
+        period = store.period()
     finally:
         if owned:
             store.close()
@@ -224,7 +232,13 @@ def read_dataset(target: Neo4jParams | Store | None = None,
                                 f"{ENTERPRISE} node (load a dataset first)"))
     ds, more = validate_tables(raws, options, source=source)
     problems += more
+    as_of = period["as_of"]
+    try:  # a Date written by a load, or text typed in Browser
+        as_of = parse_date(as_of, "as_of") if as_of else ""
+    except ParameterError as e:
+        problems.append(Problem(f"neo4j[{DATASET}]", 0, "as_of", str(e)))
     if any(p.severity == "error" for p in problems):
         raise DatasetError(problems, f"the graph in {source} is not a valid dataset")
     ds.warnings = sorted(p for p in problems if p.severity != "error")
+    ds.as_of, ds.region = as_of, period["region"]
     return ds
