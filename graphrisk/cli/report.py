@@ -14,6 +14,7 @@ from graphrisk.cli.base import (
     load_options,
     main,
     open_dataset,
+    open_previous,
 )
 from graphrisk.errors import ParameterError
 from graphrisk.params import ReportParams
@@ -33,6 +34,27 @@ def _circle_pages(value: str) -> int | None:
     if n < 0:
         raise ParameterError("--circle-pages must be >= 0 (or 'all')")
     return n
+
+
+def _periods_before(dataset, ds, previous, encoding, strict):
+    """Return the previous period and every earlier one (oldest first) for the report."""
+    from graphrisk.io.store import is_snapshot, split_period, store_periods
+
+    store, _ = split_period(dataset) if isinstance(dataset, Path) else (None, None)
+    earlier: list[str] = []
+    if store is not None and is_snapshot(store) and ds.as_of:
+        earlier = [p for p in store_periods(store) if p and p < ds.as_of]
+    if previous is None and not earlier:
+        return None, []
+    if previous is None:
+        history = [open_previous(f"{store}@{p}", dataset, encoding, strict) for p in earlier]
+        return history[-1], history
+    prev = open_previous(previous, dataset, encoding, strict)
+    if prev.as_of and prev.as_of in earlier:  # trends over the store's periods up to it
+        history = [open_previous(f"{store}@{p}", dataset, encoding, strict)
+                   for p in earlier if p < prev.as_of]
+        return prev, [*history, prev]
+    return prev, [prev]
 
 
 @main.command()
@@ -55,8 +77,13 @@ def _circle_pages(value: str) -> int | None:
               show_default=True,
               help="Above this many entities the network page opens on guarantee groups.")
 @click.option("--skip", multiple=True, metavar="SECTION",
-              help="Leave a section out (repeatable): summary, circles, chains, exposure, "
-                   "related, contagion, strategies, watchlist.")
+              help="Leave a section out (repeatable): summary, changes, circles, chains, "
+                   "exposure, related, contagion, strategies, watchlist, maturities.")
+@click.option("--previous", metavar="PREV", default=None,
+              help="The previous period, for the 本期变化 section: a dataset, STORE@DATE, "
+                   "or a date naming a period of DATASET's store (default for a store: the "
+                   "period before; --no-previous for none).")
+@click.option("--no-previous", is_flag=True, help="No 本期变化 section, even from a store.")
 @click.option("--circle-pages", "circle_pages", default=str(CIRCLE_PAGES), show_default=True,
               metavar="N|all",
               help="Circles that get a page: the first N by loan total (risk order), 'all' "
@@ -65,7 +92,7 @@ def _circle_pages(value: str) -> int | None:
 @click.option("--verbose", "-v", is_flag=True,
               help="Log the seconds and peak memory of every part on standard error.")
 def report(dataset, encoding, strict, output, lang, top, runs, seed, budget, max_nodes, skip,
-           circle_pages, quiet, verbose):
+           previous, no_previous, circle_pages, quiet, verbose):
     """Write the risk committee's report and the interactive network page.
 
     Runs every analysis and writes OUT/index.html (the report), OUT/circles.html
@@ -75,7 +102,16 @@ def report(dataset, encoding, strict, output, lang, top, runs, seed, budget, max
     OUT/tables/*.csv.gz (the large tables, every row) and OUT/json/<analysis>.json
     (summaries and first rows).  The folder appears only when complete.
 
+    With a previous period (--previous, or the period before in a snapshot store) the
+    report opens with 本期变化: who entered and left the list, level changes, loans
+    downgraded, new non-performing and special-mention loans, circles formed and
+    dissolved, NPL ratios by region and lender; with three or more periods in a store,
+    trend charts.  A dataset with an as-of date gets the 到期贷款台账 (loans due within 30
+    days) too.
+
     Example:  graphrisk report datasets/demo -o out --lang zh
+
+    Example:  graphrisk report datasets/demo -o out --previous datasets/demo-2025-12-31
     """
     from graphrisk.params import ReportParams
     from graphrisk.report.build import build_report, timing_line
@@ -86,10 +122,13 @@ def report(dataset, encoding, strict, output, lang, top, runs, seed, budget, max
     log = (lambda key, sec: echo_err(timing_line(key, sec))) if verbose else None
     t0 = time.perf_counter()
     ds = open_dataset(dataset, encoding, strict)
+    prev, history = (None, []) if no_previous else _periods_before(dataset, ds, previous,
+                                                                   encoding, strict)
     if log is not None:
         log("load", time.perf_counter() - t0)
     res = build_report(ds, output, lang=lang, progress=not quiet and not verbose,
-                       params=params, circle_pages=pages, log=log)
+                       params=params, circle_pages=pages, log=log, previous=prev,
+                       history=history)
     if verbose:
         own = sum(v for k, v in res.seconds.items() if k != "tables_background")  # overlapped
         echo_err(timing_line("total (report)", own))

@@ -25,7 +25,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +35,7 @@ from tqdm import tqdm
 from graphrisk import __version__
 from graphrisk.domain.glossary import CLASSIFICATION
 from graphrisk.errors import ParameterError
+from graphrisk.io.dataset import Dataset
 from graphrisk.io.output import atomic_dir
 from graphrisk.network.graph import Network, analysis
 from graphrisk.params import ReportParams
@@ -52,13 +53,16 @@ from graphrisk.report.sections import (
     Section,
 )
 from graphrisk.report.sections_risk import RISK_SECTIONS
+from graphrisk.report.sections_time import TIME_TITLES, changes_section, maturities_section
 from graphrisk.report.xlsx import write_workbook
 
 __all__ = ["build_report", "ReportResult", "SECTIONS", "FILE_STEPS", "run_sections",
            "CIRCLE_PAGES", "XLSX_ROWS", "timing_line"]
 
-#: every section, in report order: (key, function(Context) -> Section)
-SECTIONS = STRUCTURE_SECTIONS + RISK_SECTIONS
+#: every section, in report order: (key, function(Context) -> Section, or None when it
+#: does not apply: no previous period, no as-of date)
+SECTIONS = (STRUCTURE_SECTIONS[:1] + [("changes", changes_section)] + STRUCTURE_SECTIONS[1:]
+            + RISK_SECTIONS + [("maturities", maturities_section)])
 #: sections whose analysis forks worker processes (graphrisk.contagion._pool)
 FORKING = frozenset({"contagion", "strategies"})
 #: rows of a table kept in the workbook (its riskiest first); every row is in ``tables/``
@@ -123,7 +127,9 @@ def run_sections(ctx: Context, bar: tqdm | None = None,
         else:
             if key in FORKING:  # no table is being written while worker processes fork
                 ctx.wait_tables()
-            out.append(fn(ctx))
+            sec = fn(ctx)
+            if sec is not None:
+                out.append(sec)
         dt = round(time.perf_counter() - t0, 3)
         if seconds is not None:
             seconds[key] = dt
@@ -135,7 +141,7 @@ def run_sections(ctx: Context, bar: tqdm | None = None,
 
 
 def _skipped(key: str, lang: str) -> Section:
-    zh, en = TITLES.get(key, (key, key))
+    zh, en = TITLES.get(key) or TIME_TITLES.get(key, (key, key))
     return Section(key, zh, en, available=False, note=text("skipped", lang))
 
 
@@ -179,7 +185,9 @@ def timing_line(key: str, seconds: float) -> str:
 def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh",
                  progress: bool = False, params: ReportParams | None = None,
                  circle_pages: int | None = CIRCLE_PAGES,
-                 log: Callable[[str, float], None] | None = None) -> ReportResult:
+                 log: Callable[[str, float], None] | None = None,
+                 previous: Network | Dataset | None = None,
+                 history: Sequence[Dataset] = ()) -> ReportResult:
     """Run every analysis and write the report folder (see the module docstring).
 
     Parameters
@@ -199,6 +207,12 @@ def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh",
         ``circles.html`` lists every circle and group whatever this is.
     log : callable, optional
         Called with (part, seconds) as each part ends (the analyses, then the files).
+    previous : Network or Dataset, optional
+        The previous period (dated): adds the 本期变化 section
+        (:func:`graphrisk.history.compare.compare_periods`).
+    history : sequence of Dataset
+        Every earlier period (dated, oldest first, *previous* the last): with two or more,
+        the 本期变化 section draws the trends over all periods.
 
     Returns
     -------
@@ -238,6 +252,9 @@ def build_report(net: Network, out_dir: str | Path, *, lang: str = "zh",
         with atomic_dir(out) as tmp, ThreadPoolExecutor(1, "tables") as writer:
             # the old report goes only once the new is there
             ctx = Context(ds, net, p, out=tmp, circle_pages=circle_pages, writer=writer)
+            if previous is not None:
+                ctx.shared["previous"] = previous
+                ctx.shared["history"] = list(history)
             try:
                 sections = run_sections(ctx, bar, result.seconds, log)
                 _write(ctx, sections, tmp, bar, result, log)

@@ -23,7 +23,7 @@ def escape(text: object) -> Markup:
     """Return *text* escaped for SVG, without bidi controls."""
     return _escape(strip_bidi(str(text)))
 
-__all__ = ["bar_chart", "histogram", "network_svg", "PALETTE"]
+__all__ = ["bar_chart", "histogram", "line_chart", "network_svg", "PALETTE"]
 
 PALETTE = ("#2b6cb0", "#dd6b20", "#38a169", "#c53030", "#805ad5", "#d69e2e", "#319795")
 _FONT = FONT_STACK.replace('"', "'")
@@ -83,6 +83,62 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", unit: str 
             x = left + j * 150
             parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="10" fill="{PALETTE[j]}"/>'
                          f'<text x="{x + 16}" y="{y}">{escape(name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
+               title: str = "", unit: str = "", width: int = 360, height: int = 200,
+               percent: bool = False) -> Markup:
+    """Draw a trend over periods: one line per (label, values), a value at each point.
+
+    The vertical axis starts at 0; values print as percentages with ``percent``.
+
+    >>> svg = line_chart(["2025-09-30", "2025-12-31"], [("不良率", [0.05, 0.064])],
+    ...                  title="<t>", percent=True)
+    >>> "6.4%" in svg and "&lt;t&gt;" in svg and svg.count("<circle") == 2
+    True
+    """
+    periods = list(periods)
+    if not periods or not series:
+        return Markup("")
+    left, right, top, bottom = 44, 16, 30 if title else 10, 40
+    legend_h = 16 * len(series) if len(series) > 1 else 0
+    total_h = height + legend_h
+    plot_w, plot_h = width - left - right, height - top - bottom
+    vmax = max([float(v) for _, vals in series for v in vals] + [1e-9]) * 1.15
+    n = len(periods)
+
+    def xy(k: int, v: float) -> tuple[float, float]:
+        x = left + (plot_w * (k + 0.5) / n)
+        return x, top + plot_h * (1 - float(v) / vmax)
+
+    def label(v: float) -> str:
+        return f"{v:.1%}" if percent else _num(v) + (f" {unit}" if unit else "")
+
+    parts = [f'<svg class="chart trend" viewBox="0 0 {width} {total_h}" width="{width}" '
+             f'height="{total_h}" role="img" font-family="{_FONT}" font-size="11">']
+    if title:
+        parts.append(f'<text x="0" y="16" font-size="13" font-weight="600">{escape(title)}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" '
+                 f'y2="{top + plot_h}" stroke="#a0aec0"/>')
+    for k, p in enumerate(periods):
+        x, _ = xy(k, 0)
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                     f'fill="#4a5568">{escape(p)}</text>')
+    for j, (name, vals) in enumerate(series):
+        color = PALETTE[j % len(PALETTE)]
+        pts = [xy(k, float(v)) for k, v in enumerate(vals)]
+        parts.append('<polyline fill="none" stroke-width="2" stroke="' + color + '" points="'
+                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+        for (x, y), v in zip(pts, vals, strict=True):
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
+                         f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle">'
+                         f'{escape(label(float(v)))}</text>')
+        if legend_h:
+            y = height + 16 * j + 4
+            parts.append(f'<rect x="{left}" y="{y - 9}" width="12" height="10" fill="{color}"/>'
+                         f'<text x="{left + 16}" y="{y}">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from graphrisk.report.tables import Column, Table
 
-__all__ = ["Schema", "SCHEMAS", "LENDERS", "CIRCLES", "GROUPS", "COMMITTEES", "PATTERN_COUNTS",
-           "CHAINS",
+__all__ = ["Schema", "SCHEMAS", "EXCLUDED", "LENDERS", "CIRCLES", "GROUPS", "COMMITTEES",
+           "PATTERN_COUNTS", "CHAINS",
            "CHAIN_ENTITIES", "EXPOSURE", "EXPOSURE_CHAINS", "EXPOSURE_BORROWERS",
            "CONCENTRATION", "BORROWER_LENDERS", "HOLDINGS", "OWNERS", "BENEFICIAL_OWNERS",
            "RELATED_PAIRS", "RELATED_GROUPS", "SYSTEMIC", "LOSS_BY_LENDER", "CASCADE",
@@ -79,6 +79,12 @@ class Schema:
 def _s(key: str, zh: str, en: str, *fields: tuple[str, ...]) -> Schema:
     return Schema(key, zh, en, tuple(Column(*f) for f in fields))
 
+
+EXCLUDED = _s(
+    "excluded", "截止日期未生效或已失效、未计入的记录", "Rows not live at the as-of date",
+    ("table", "数据表", "table"), ("id", "记录", "row"), ("file", "文件", "file"),
+    ("line", "行号", "line", "int"), ("column", "依据字段", "column"),
+    ("date", "日期", "date"), ("reason", "原因", "reason"), ("kept", "仍计入", "kept", "bool"))
 
 LENDERS = _s(
     "by_lender", "按贷款人统计", "Exposure per lender",
@@ -314,8 +320,29 @@ CIRCLE_CREDITORS = _s(
 
 #: every schema by key
 SCHEMAS: dict[str, Schema] = {s.key: s for s in (
-    LENDERS, CIRCLES, GROUPS, PATTERN_COUNTS, CHAINS, CHAIN_ENTITIES, EXPOSURE, EXPOSURE_CHAINS,
+    EXCLUDED, LENDERS, CIRCLES, GROUPS, PATTERN_COUNTS, CHAINS, CHAIN_ENTITIES, EXPOSURE, EXPOSURE_CHAINS,
     EXPOSURE_BORROWERS, CONCENTRATION, BORROWER_LENDERS, HOLDINGS, OWNERS, BENEFICIAL_OWNERS,
     RELATED_PAIRS, RELATED_GROUPS, SYSTEMIC, LOSS_BY_LENDER, CASCADE, CASCADE_GUARANTEES, PLAN,
     BASELINES, WATCHLIST, SIGNALS, CRITERIA, LEVEL_RULES, CIRCLE_MEMBERS, CIRCLE_EDGES,
     CIRCLE_CREDITORS, COMMITTEES)}
+
+
+def __getattr__(name: str) -> Any:
+    """Return ``MATURITIES`` and ``COMPARE``, built on first use from their declarations.
+
+    The maturity ledger's fields are declared in :mod:`graphrisk.watch.maturities` and a
+    comparison's in :mod:`graphrisk.history.fields`; both modules sit on floors that
+    load the analyses, which the command line does not need to start.
+    """
+    if name == "MATURITIES":
+        from graphrisk.watch.maturities import MATURITY_FIELDS, MATURITY_TABLE  # noqa: PLC0415
+
+        value: Any = _s(*MATURITY_TABLE, *MATURITY_FIELDS)
+    elif name == "COMPARE":
+        from graphrisk.history.fields import COMPARE_TABLES  # noqa: PLC0415
+
+        value = {k: _s(k, zh, en, *fields) for k, (zh, en, fields) in COMPARE_TABLES.items()}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value

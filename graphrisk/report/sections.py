@@ -20,6 +20,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from graphrisk.domain.glossary import PATTERNS, UNIT
+from graphrisk.io.asof import REASONS
 from graphrisk.io.dataset import Dataset
 from graphrisk.io.summary import summarize
 from graphrisk.network.chains import link_graph, reach
@@ -33,6 +34,7 @@ from graphrisk.report.fields import (
     CHAINS,
     CIRCLES,
     COMMITTEES,
+    EXCLUDED,
     EXPOSURE,
     EXPOSURE_CHAINS,
     GROUPS,
@@ -201,6 +203,7 @@ def overview_section(ctx: Context) -> Section:
         (t("担保笔数", "Guarantees"), f"{g['count']:,}"),
         (t("担保金额", "Guaranteed amount"), _amt(g["amount"])),
     ]
+    _as_of_part(ctx, sec, s)
     types = {k: enum_label("institution_type", k, ctx.lang) for k in
              ("bank", "microloan", "guarantee_company", "other")}
     rows = [[r["lender_id"], r["name"], types.get(r["type"], t("企业", "enterprise")),
@@ -218,6 +221,46 @@ def overview_section(ctx: Context) -> Section:
             legend=(t("贷款余额", "loan balance"), t("其中有担保", "guaranteed")),
             title=t("各贷款人风险敞口(万元)", "Exposure per lender (万元)")))
     return sec
+
+
+def _as_of_part(ctx: Context, sec: Section, s: dict[str, Any]) -> None:
+    """Add the as-of date to the overview, and every row it leaves out (graphrisk.io.asof)."""
+    t = ctx.t
+    sec.figures.insert(0, (t("截止日期", "As of"), s["as_of"] or t("未注明", "not given")))
+    rows = s.pop("excluded_rows")
+    total = s.pop("excluded_rows_count")
+    if not s["as_of"]:
+        sec.paragraphs.append(t(
+            "数据未注明截止日期（dataset.json），担保起止日期、贷款发放日期未予适用：已到期的担保仍按有效计算。",
+            "The dataset declares no as-of date (dataset.json): start and end dates were not "
+            "applied, so expired guarantees count as live."))
+        return
+    if not rows:
+        return
+    kept = rows[0]["kept"]
+    tables = {"guarantees": t("担保", "guarantees"), "loans": t("贷款", "loans"),
+              "shareholdings": t("持股", "shareholdings"), "events": t("风险事件", "events")}
+    parts = [f"{tables.get(k, k)} {n:,} " + t("笔", "") for k, by in s["excluded"].items()
+             for n in [sum(by.values())]]
+    sec.figures.append((t("截止日期未生效/已失效", "Not live at the date"), "，".join(parts)))
+    sec.paragraphs.append(t(
+        f"以下记录在截止日期 {s['as_of']} 不在有效期内，" + ("按 --include-expired 仍计入分析。"
+                                                      if kept else "未计入任何分析："),
+        f"These rows are not live on {s['as_of']}; "
+        + ("they are kept (--include-expired)." if kept else "no analysis counts them:")))
+    reason = {k: v[1] if ctx.lang == "zh" else v[0] for k, v in REASONS.items()}
+    sec.tables.append(EXCLUDED.table(
+        [[tables.get(r["table"], r["table"]), r["id"], r["file"], r["line"], r["column"],
+          r["date"], reason.get(r["reason"], r["reason"]), r["kept"]] for r in rows[:JSON_TOP]],
+        zh=EXCLUDED.zh + (f"（前 {JSON_TOP} 条，共 {total:,} 条）" if total > JSON_TOP else ""),
+        en=EXCLUDED.en + (f" (first {JSON_TOP} of {total:,})" if total > JSON_TOP else "")))
+    if total > JSON_TOP:
+        ex = ctx.ds.excluded
+        assert ex is not None  # a dated dataset lists what it excluded
+        frame = ex.assign(file=ex["table"].map(ctx.ds.files))
+        ctx.write_table("excluded", frame, "rows not live at the as-of date")
+    s["excluded_rows"] = rows[:JSON_TOP]
+    s["excluded_rows_count"] = total
 
 
 # -------------------------------------------------------------------------- circles

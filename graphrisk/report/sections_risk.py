@@ -214,10 +214,11 @@ def watchlist_section(ctx: Context) -> Section:
     """Key enterprises (重点企业) and warning levels (预警) with their reasons."""
     key, zh, en = "watchlist", *TITLES["watchlist"]
     t, lang = ctx.t, ctx.lang
-    wl = watchlist(ctx.net)
+    wl = watchlist(ctx.net, previous=ctx.shared.get("previous"))  # signals over time too
     doc = wl.as_dict()
     lv = wl.levels["level"]
     ctx.shared["levels"] = {i: v for i, v in lv.items() if v in WARNING_LEVELS}
+    ctx.shared["level_frame"] = wl.levels  # the maturity ledger's levels
     sec = Section(key, zh, en, data=doc)
     c = doc["counts"]
     sec.figures = [(t("重点企业", "Key enterprises"), f"{c.get('key', 0):,}"),
