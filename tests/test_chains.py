@@ -227,4 +227,17 @@ def test_demo_chain_into_the_big_circle():
     reached = {names[e["id"]]: e["hops"] for e in doc["entities"]}
     # 照明 → 电子 → 电器 → 置业, then around the big circle
     assert reached["青山电子有限公司"] == 1 and reached["青山电器有限公司"] == 2
-    assert reached["青山置业有限公司"] == 3 and len(reached) == 8
+    assert reached["青山置业有限公司"] == 3
+    # at 2026-03-31 G014 (置业 → 水泥) has ended (2025-12-31), so 水泥 is reached through
+    # 建工 (4 → 5), 商砼 and 五金 at 6, and 机械 (商砼 → 机械) would be 7: past the
+    # default depth 6
+    assert reached["青山建工集团有限公司"] == 4 and reached["青山水泥有限公司"] == 5
+    assert reached["青山商砼有限公司"] == reached["青山五金有限公司"] == 6
+    assert "青山机械制造有限公司" not in reached and len(reached) == 7
+    deeper = guarantee_chains(net, lighting, direction="down", params=ChainParams(depth=7))
+    assert {names[e["id"]]: e["hops"] for e in deeper["entities"]}["青山机械制造有限公司"] == 7
+    # with every guarantee (undated) G014 is a shortcut: 水泥 at 4, 机械 at 6
+    full = load_dataset(DEMO, dated=False)
+    before = guarantee_chains(build_network(full), lighting, direction="down")
+    hops = {names[e["id"]]: e["hops"] for e in before["entities"]}
+    assert hops["青山水泥有限公司"] == 4 and hops["青山机械制造有限公司"] == 6 and len(hops) == 8

@@ -355,33 +355,70 @@ def test_no_guarantees(make_dataset):
 
 # ------------------------------------------------------------------------ the demo
 def test_demo_circles_as_documented():
+    """The demo at its declared date 2026-03-31 (dataset.json): G005 (酒业 → 饮料, ended
+    2025-12-20), G006 (饮料 → 玻璃, 2025-08-17), G012 (机械 → 五金, 2025-11-30), G014
+    (置业 → 水泥, 2025-12-31), G027 (担保公司 → 马超, 2025-12-31) and G031 (矿业 → 石材,
+    2026-01-29) have ended and are not counted."""
     ds = load_dataset(DEMO)
     doc = analyze_circles(ds)
     names = ds.names()
     short = {c["id"]: sorted(names[m].removeprefix("青山")[:2] for m in c["members"])
              for c in doc["circles"]}
-    assert len(doc["circles"]) == 4 and len(doc["groups"]) == 10
+    # the 酒业 – 饮料 – 玻璃制品 circle is broken (only G007 玻璃 → 酒业 is left) and the
+    # 矿业 – 石材 group is gone with G031: 3 circles, 9 groups
+    assert len(doc["circles"]) == 3 and len(doc["groups"]) == 9
+    assert short == {"C001": sorted(["置业", "建工", "水泥", "商砼", "机械", "五金"]),
+                     "C002": ["建材", "钢铁"], "C003": ["包装", "纸业"]}
     big = doc["circles"][0]
     # 0.1.0 flagged the big circle 需组建债委会 on its 4 banks alone; now it needs one only
     # through a member that does (SPEC §5): 青山置业, in distress (a credit event), owes
     # 5,600 万元 to 4 banks
     assert big["size"] == 6 and big["creditor_committee"] is True and big["watch"] is True
     assert [names[m] for m in big["committee_debtors"]] == ["青山置业有限公司"]
-    assert sorted(short.values(), key=len)[-1] == sorted(["置业", "建工", "水泥", "商砼", "机械",
-                                                          "五金"])
     assert [c["watch"] for c in doc["circles"]].count(True) == 1
-    assert [c["creditor_committee"] for c in doc["circles"]] == [True, False, False, False]
+    assert [c["creditor_committee"] for c in doc["circles"]] == [True, False, False]
     assert names[big["focus_members"][0]] == "青山置业有限公司"
     by_id = {e["id"]: set(e["patterns"]) for e in doc["edges"]}
     assert by_id["G001"] == by_id["G003"] == {"mutual"}
-    assert all(by_id[f"G{i:03d}"] == {"circle"} for i in range(5, 17))
+    assert all(by_id[f"G{i:03d}"] == {"circle"} for i in (8, 9, 10, 11, 13, 15, 16))
+    # G007 玻璃 → 酒业 is all that is left of its circle: a single guarantee
+    assert by_id["G007"] == {"single"}
     assert all(by_id[f"G{i:03d}"] == {"joint"} for i in range(20, 24))
-    assert all(by_id[f"G{i:03d}"] == {"star"} for i in range(24, 28))
+    # 青山融资担保 still backs three borrowers (G024–G026): a star without G027
+    assert all(by_id[f"G{i:03d}"] == {"star"} for i in range(24, 27))
     assert all(by_id[f"G{i:03d}"] == {"chain"} for i in (17, 18, 19, 28, 29, 30))
+    assert all(by_id[f"G{i:03d}"] == {"single"} for i in (32, 33))
+    # the six ended guarantees are no edges at all
+    assert not {"G005", "G006", "G012", "G014", "G027", "G031"} & set(by_id)
+    # the big circle's simple cycles: without the chords G012 and G014 only the two rings
+    # through 建工 → 水泥 are left: → 商砼 → 机械 (G016 back) and → 五金 → 置业 (G008 back)
+    assert big["cycle_count"] == 2 and not big["cycles_truncated"]
+    assert sorted(len(c) for c in big["cycles"]) == [4, 4]
+    assert big["guarantee_total"] == 7000 - 700 - 1000          # G012, G014 gone
+    # circle loan total: 14,000 + 7,000 + 1,950; the 酒业 circle's 3,400 no longer counts
+    assert doc["summary"]["circle_loan_total"] == 22950
+
+
+def test_demo_undated_keeps_the_drinks_circle():
+    """With every guarantee (undated, as 0.1.0 read the demo) the demo has its fourth
+    circle 酒业 → 饮料 → 玻璃制品 → 酒业 (G005, G006, G007) and the big circle its three
+    chords."""
+    ds = load_dataset(DEMO, dated=False)
+    doc = analyze_circles(ds)
+    names = ds.names()
+    assert len(doc["circles"]) == 4 and len(doc["groups"]) == 10
+    drinks = doc["circles"][2]
+    assert [names[m] for m in drinks["members"]] == ["青山酒业有限公司", "青山饮料有限公司",
+                                                     "青山玻璃制品有限公司"]
+    assert drinks["cycle_count"] == 1 and drinks["creditor_committee"] is False
+    by_id = {e["id"]: set(e["patterns"]) for e in doc["edges"]}
+    assert all(by_id[f"G{i:03d}"] == {"circle"} for i in range(5, 17))
+    assert all(by_id[f"G{i:03d}"] == {"star"} for i in range(24, 28))
     assert all(by_id[f"G{i:03d}"] == {"single"} for i in (31, 32, 33))
-    # the big circle's simple cycles: the ring plus those made by the three chords
-    assert big["cycle_count"] == 5 and not big["cycles_truncated"]
-    assert all(len(set(c)) == len(c) for c in big["cycles"])
+    # the ring plus those made by the three chords G012, G014, G016
+    big = doc["circles"][0]
+    assert big["cycle_count"] == 5 and all(len(set(c)) == len(c) for c in big["cycles"])
+    assert doc["summary"]["circle_loan_total"] == 26350
 
 
 def test_pattern_lists_order():

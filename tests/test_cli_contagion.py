@@ -117,15 +117,40 @@ def ids_by_name(data, word):
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name)
 def test_demo_cascades_as_documented(path):
-    """datasets/README.md: seed 置业 → round 1 五金 and 电器, round 2 机械, round 3 商砼;
-    seed 玻璃 → 饮料 in round 1, 酒业 survives; seed 水泥 → nobody.  Each defaulted
-    firm's estate pays first (SPEC §6 step 1): 水泥 is called 856.88 (599.81 on G010,
-    257.07 on its 一般保证 G015), not 1,200.  玻璃 (net assets 120, loans 1,000) leaves
-    880 unpaid: 528 of L053 is called on 饮料 (capacity 250), who falls; 饮料's estate
-    pays 250 / (900 + 528) of L051 (700), so 酒业 is called 577.45, not 700."""
+    """The demo at its declared date 2026-03-31, where G005, G006, G012 and G014 have
+    ended.  Seed 置业 (net assets 2,500, loans 5,600): its estate pays 2,500/5,600 of
+    each loan first (SPEC §6 step 1), so 电器 is called 1,107.14 on L032 (G017) and 五金
+    996.43 on L033 (G013); both fall in round 1.  Without G012 (机械 → 五金, ended
+    2025-11-30) nobody is called on 五金's L044, so 机械 and 商砼 survive; 水泥's 一般保证
+    G015 (500, no loan) is called in full and 电子 pays 600 on 电器's L046 (G018).  The
+    loss is the three fallen firms' loans 7,700 less their estates 3,600 and the
+    survivors' 500 + 600: 3,000.  Seed 玻璃 (net assets 120, loans 1,000) leaves 880
+    unpaid and, G006 (饮料 → 玻璃) having ended 2025-08-17, nobody is called.  Seed 水泥
+    → nobody."""
     zhiye = run_json("summary", path)  # the summary proves the form loads
     assert zhiye
     data = run_json("simulate", path, "--default", "91331122MA28B9P05X")
+    rounds = {d["name"]: d["round"] for d in data["defaults"]}
+    assert rounds == {"青山置业有限公司": 0, "青山五金有限公司": 1, "青山电器有限公司": 1}
+    calls = {g["id"]: g["call"] for g in data["guarantees"]}
+    assert calls == pytest.approx({"G013": 1800 * (1 - 2500 / 5600),
+                                   "G017": 2000 * (1 - 2500 / 5600), "G015": 500, "G018": 600})
+    assert data["losses"]["total"] == pytest.approx(7700 - 3600 - 500 - 600)
+    data = run_json("simulate", path, "--default", "91331122MA2C1M4R7M")
+    assert [d["name"] for d in data["defaults"]] == ["青山玻璃制品有限公司"]
+    assert data["guarantees"] == [] and data["losses"]["total"] == pytest.approx(880)
+    data = run_json("simulate", path, "--default", "91331122704505776C")
+    assert len(data["defaults"]) == 1 and data["rounds"] == 0
+
+
+def test_demo_cascades_with_the_expired_guarantees():
+    """``--include-expired`` keeps the six ended guarantees (as 0.1.0 read the demo).
+    Seed 置业 → round 1 五金 and 电器, round 2 机械 (called 685.52 on 五金's L044 through
+    G012), round 3 商砼; 水泥 is called 856.88 (599.81 on G010, 257.07 on its 一般保证
+    G015, which pays only what G012 left).  Seed 玻璃 → 饮料 in round 1, 酒业 survives:
+    玻璃 leaves 880 unpaid, 528 of L053 is called on 饮料 (G006, capacity 250), who falls;
+    饮料's estate pays 250 / (900 + 528) of L051 (700), so 酒业 is called 577.45 (G005)."""
+    data = run_json("simulate", DEMO, "--default", "91331122MA28B9P05X", "--include-expired")
     rounds = {d["name"]: d["round"] for d in data["defaults"]}
     assert rounds == {"青山置业有限公司": 0, "青山五金有限公司": 1, "青山电器有限公司": 1,
                       "青山机械制造有限公司": 2, "青山商砼有限公司": 3}
@@ -134,12 +159,10 @@ def test_demo_cascades_as_documented(path):
         called[g["guarantor_name"]] = called.get(g["guarantor_name"], 0) + g["call"]
     assert called["青山水泥有限公司"] == pytest.approx(856.88, abs=0.01)
     assert data["losses"]["total"] == pytest.approx(4243.12, abs=0.01)
-    data = run_json("simulate", path, "--default", "91331122MA2C1M4R7M")
+    data = run_json("simulate", DEMO, "--default", "91331122MA2C1M4R7M", "--include-expired")
     assert [d["name"] for d in data["defaults"]] == ["青山玻璃制品有限公司", "青山饮料有限公司"]
     assert sum(g["call"] for g in data["guarantees"] if g["guarantor_name"] == "青山酒业有限公司") \
-        == pytest.approx(577.45, abs=0.01)
-    data = run_json("simulate", path, "--default", "91331122704505776C")
-    assert len(data["defaults"]) == 1 and data["rounds"] == 0
+        == pytest.approx(700 * (1 - 250 / (900 + 528)))
 
 
 def test_demo_forms_agree():
@@ -150,6 +173,24 @@ def test_demo_forms_agree():
            for p in FORMS]
     assert all([a["description_en"] for a in r["actions"]] ==
                [a["description_en"] for a in rec[0]["actions"]] for r in rec)
+
+
+EXPIRED = {"G005", "G006", "G012", "G014", "G027", "G031"}
+
+
+def test_demo_recommend_acts_only_on_live_guarantees():
+    """Issue #16: "on the demo at 2026-03-31 … `recommend` acts only on live guarantees".
+    Read undated, its first two actions capped G012 (ended 2025-11-30) and G006 (ended
+    2025-08-17); at the declared date none of the six ended guarantees is an action or a
+    baseline's pick, and the plan starts with the cap of 商砼's G011 instead."""
+    args = ("recommend", DEMO, "--budget", "5", "--seed", "1", "--runs", "300", "--jobs", "1")
+    data = run_json(*args)
+    picked = {g for a in data["actions"] for g in a["guarantee_ids"]}
+    picked |= {g for b in data["baselines"].values() for g in b["guarantee_ids"]}
+    assert picked and not picked & EXPIRED
+    assert (data["actions"][0]["strategy"], data["actions"][0]["guarantee_id"]) == ("cap", "G011")
+    kept = run_json(*args, "--include-expired")
+    assert [a["guarantee_id"] for a in kept["actions"][:2]] == ["G012", "G006"]
 
 
 def test_demo_recommend_table():

@@ -128,12 +128,15 @@ def test_exposure_errors(small):
 
 def test_demo_all_forms_agree():
     ref = run_json("circles", DEMO)
-    assert len(ref["circles"]) == 4 and len(ref["groups"]) == 10
+    # at 2026-03-31 (every form declares it): the 酒业 circle broke with G005/G006 and
+    # the 矿业 – 石材 group went with G031
+    assert len(ref["circles"]) == 3 and len(ref["groups"]) == 9
     for other in (DEMO_XLSX, DEMO_GBK):
         if other.exists():
             assert run_json("circles", other) == ref
     chains = run_json("chains", DEMO, "I06", "--direction", "down")
-    assert len(chains["entities"]) == 4                      # the guarantee company's star
+    # the guarantee company's star: 家具, 服装, 印刷; G027 (for 马超) ended 2025-12-31
+    assert len(chains["entities"]) == 3
     if DEMO_XLSX.exists():
         assert run_json("chains", DEMO_XLSX, "I06", "--direction", "down") == chains
     book = run_json("exposure", DEMO, "--lender", "I01")

@@ -302,7 +302,8 @@ def test_demo_before_and_after():
     (a credit event; 5,600 万元 from 4 banks) — a committee is due, and its circle C001
     needs one through it.  The other 8 troubled firms owe less (the largest, 青山水泥,
     2,800).  Graphrisk 0.1.0 flagged circle C001 on its 4 banks alone, whatever its
-    members' state; GRP001, GRP002, GRP004 (≥ 3 banks) are watched."""
+    members' state; GRP001, GRP002, GRP004 (≥ 3 banks) are watched.  At the demo's date
+    2026-03-31 the 酒业 – 饮料 – 玻璃 circle is broken (G005, G006 ended): 3 circles."""
     ds = load_dataset(DEMO)
     doc = committees(ds)
     s = doc["summary"]
@@ -312,11 +313,20 @@ def test_demo_before_and_after():
     assert [c["id"] for c in doc["circles"]] == ["C001"]
     assert [g["id"] for g in doc["groups"]] == ["GRP001", "GRP002", "GRP004"]
     assert [c["creditor_committee"] for c in analyze_circles(ds)["circles"]] == [
-        True, False, False, False]
+        True, False, False]
     low = committees(ds, params=CommitteeParams(min_debt=1000, banks=2))
     assert [names[d["debtor"]] for d in low["committees"]] == [
         "青山置业有限公司", "青山水泥有限公司", "青山机械制造有限公司", "青山玻璃制品有限公司"]
-    assert [c["id"] for c in low["circles"] if c["creditor_committee"]] == ["C001", "C003"]
+    # 玻璃 (defaulted, 1,000 from 2 banks) is in no circle any more: only C001 needs a
+    # committee through a member; 玻璃's group is now 玻璃 → 酒业 alone (G007), GRP006
+    assert [c["id"] for c in low["circles"] if c["creditor_committee"]] == ["C001"]
+    glass = {g["id"]: g for g in low["groups"]}["GRP006"]
+    assert glass["names"] == ["青山酒业有限公司", "青山玻璃制品有限公司"]
+    assert glass["creditor_committee"] is True and glass["watch"] is False
+    # read undated, the drinks circle C003 needed one through 玻璃
+    undated = committees(load_dataset(DEMO, dated=False),
+                         params=CommitteeParams(min_debt=1000, banks=2))
+    assert [c["id"] for c in undated["circles"] if c["creditor_committee"]] == ["C001", "C003"]
 
 
 @pytest.fixture

@@ -27,3 +27,26 @@ def test_summary_empty(make_dataset):
     s = summarize(load_dataset(make_dataset(enterprises="id,name\nE1,a\n")))
     assert s["loans"] == {"count": 0, "balance": 0.0, "npl_balance": 0.0, "npl_ratio": 0.0}
     assert s["by_lender"] == []
+
+
+def test_demo_summary_counts_only_live_guarantees():
+    """The demo at its declared date 2026-03-31: the six guarantees that had ended (G005
+    700, G006 600, G012 700, G014 1,000, G027 200, G031 600 — 3,800 万元, each on a loan)
+    are neither counted nor summed, and are listed as excluded."""
+    from .conftest import DEMO
+
+    full = summarize(load_dataset(DEMO, dated=False))
+    assert full["guarantees"]["count"] == 33 and full["guarantees"]["amount"] == 27120
+    s = summarize(load_dataset(DEMO))
+    assert s["as_of"] == "2026-03-31" and s["excluded"] == {"guarantees": {"ended": 6}}
+    assert {r["id"] for r in s["excluded_rows"]} == {"G005", "G006", "G012", "G014", "G027",
+                                                     "G031"}
+    assert s["guarantees"]["count"] == s["relationships"]["GUARANTEES"] == 27
+    assert s["guarantees"]["amount"] == 27120 - 3800
+    assert s["guarantees"]["amount_with_loan"] == full["guarantees"]["amount_with_loan"] - 3800
+    by, was = ({r["lender_id"]: r["guaranteed_amount"] for r in x["by_lender"]} for x in (s, full))
+    # I01 lent L051, L053, L044, L080 and L068 (G005, G006, G012, G027, G031); I03 L039 (G014)
+    assert by["I01"] == was["I01"] - 2800 and by["I03"] == was["I03"] - 1000
+    assert by["I02"] == was["I02"] and by["I04"] == was["I04"]
+    # loans are all live at that date
+    assert s["loans"] == full["loans"]

@@ -202,13 +202,17 @@ def recommend(net: Network, *, params: ContagionParams | None = None,
 
     Examples
     --------
+    The demo at its date 2026-03-31: G012 (机械 → 五金) and G006 (饮料 → 玻璃), the two
+    guarantees an undated reading would cap first, have ended, so the plan caps 商砼's
+    G011 (for 机械's L042) and replaces 五金's G013 (for 置业's L033):
+
     >>> from graphrisk.params import ContagionParams, StrategyParams
     >>> rep = recommend(demo_net, params=ContagionParams(runs=200),
     ...                 sparams=StrategyParams(budget=3))
     >>> round(rep["loss_before"], 2), round(rep["loss_after"], 2)
-    (2138.72, 1614.41)
+    (1934.16, 1866.25)
     >>> [(a["strategy"], a["guarantee_id"]) for a in rep["actions"]]
-    [('cap', 'G012'), ('cap', 'G006'), ('cap', 'G011')]
+    [('cap', 'G011'), ('replace', 'G013'), ('cap', 'G017')]
     """
     assert params is not None and sparams is not None  # filled in by @analysis
     ds = net.dataset

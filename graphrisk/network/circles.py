@@ -197,8 +197,12 @@ def guarantee_circles(net: Network) -> list[np.ndarray]:
     --------
     >>> [net.ids[c].tolist() for c in guarantee_circles(net)]
     [['E1', 'E2']]
+
+    The demo at 2026-03-31: the big circle and two mutual pairs; its 3-member circle
+    酒业 → 饮料 → 玻璃制品 broke when G006 (2025-08-17) and G005 (2025-12-20) ended:
+
     >>> [len(c) for c in guarantee_circles(demo_net)]
-    [6, 2, 3, 2]
+    [6, 2, 2]
     """
     return members_by_label(circle_labels(net))
 
@@ -240,8 +244,14 @@ def edge_patterns(net: Network, *, params: CircleParams | None = None) -> dict[s
     >>> flags = edge_patterns(net)
     >>> net.g_id[flags["mutual"]], net.g_id[flags["chain"]]
     (array(['G1', 'G2'], dtype=object), array(['G3', 'G4'], dtype=object))
+
+    On the demo at 2026-03-31 (27 live guarantees of 33): G005, G006, G012 and G014 are
+    no longer circle links and G027 no longer a point of 青山融资担保's star; G007
+    (玻璃 → 酒业), all that is left of its circle, is a single guarantee, in place of
+    the ended G031:
+
     >>> {name: int(f.sum()) for name, f in edge_patterns(demo_net).items()}
-    {'mutual': 4, 'circle': 12, 'joint': 4, 'star': 4, 'chain': 6, 'single': 3}
+    {'mutual': 4, 'circle': 7, 'joint': 4, 'star': 3, 'chain': 6, 'single': 3}
 
     Notes
     -----
