@@ -89,10 +89,11 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", unit: str 
 
 def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
                title: str = "", unit: str = "", width: int = 360, height: int = 200,
-               percent: bool = False) -> Markup:
+               percent: bool = False, colors: Sequence[str] | None = None) -> Markup:
     """Draw a trend over periods: one line per (label, values), a value at each point.
 
-    The vertical axis starts at 0; values print as percentages with ``percent``.
+    The vertical axis starts at 0; values print as percentages with ``percent``; the
+    lines take *colors* (default: the palette).
 
     >>> svg = line_chart(["2025-09-30", "2025-12-31"], [("不良率", [0.05, 0.064])],
     ...                  title="<t>", percent=True)
@@ -127,7 +128,7 @@ def line_chart(periods: Sequence[str], series: Sequence[tuple[str, Sequence[floa
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
                      f'fill="#4a5568">{escape(p)}</text>')
     for j, (name, vals) in enumerate(series):
-        color = PALETTE[j % len(PALETTE)]
+        color = colors[j] if colors and j < len(colors) else PALETTE[j % len(PALETTE)]
         pts = [xy(k, float(v)) for k, v in enumerate(vals)]
         parts.append('<polyline fill="none" stroke-width="2" stroke="' + color + '" points="'
                      + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')

@@ -22,7 +22,7 @@ from graphrisk.params import ContagionParams
 from graphrisk.report.charts import line_chart
 from graphrisk.report.fields import COMPARE, MATURITIES
 from graphrisk.report.i18n import enum_label
-from graphrisk.report.sections import JSON_TOP, Context, Section
+from graphrisk.report.sections import JSON_TOP, Context, Section, top_rows
 from graphrisk.watch.maturities import MATURITY_STATUS, maturities
 from graphrisk.watch.watchlist import watchlist
 
@@ -92,7 +92,8 @@ def _trend_charts(ctx: Context, sec: Section, doc: dict[str, Any]) -> None:
                    title=t("担保圈贷款余额(万元)", "Loans in circles (万元)")),
         line_chart(periods, [(t("红色", "red"), [f["red"] for f in figures]),
                              (t("橙色", "orange"), [f["orange"] for f in figures])],
-                   title=t("红色、橙色预警企业数", "Red and orange enterprises")),
+                   title=t("红色、橙色预警企业数", "Red and orange enterprises"),
+                   colors=("#c53030", "#dd6b20")),
         line_chart(periods, [(t("预期损失", "expected loss"),
                               [f["expected_loss"] for f in figures])],
                    title=t("预期损失(万元)", "Expected loss (万元)")),
@@ -135,8 +136,13 @@ def changes_section(ctx: Context) -> Section | None:
     _structure_table(ctx, sec, doc["groups"], t("担保群变化", "Group changes"), only_changed=True)
     _npl_tables(ctx, sec, doc["banks"])
     _trend_charts(ctx, sec, doc)
-    for k in ("downgrades", "upgrades", "new_npl"):
-        loans[k] = loans[k][:JSON_TOP]
+    # the JSON keeps the first rows of each list (the workbook has them all)
+    top_rows(loans, "downgrades", "upgrades", "new_npl")
+    top_rows(wl, "entered", "exited", "level_changed", "key_entered", "key_exited")
+    doc["circles"] = [c for c in doc["circles"] if c["change"] != "unchanged"]
+    doc["groups"] = [c for c in doc["groups"] if c["change"] != "unchanged"]
+    top_rows(doc, "circles", "groups")
+    top_rows(doc["banks"], "exposure", "npl_by_lender", "npl_by_region")
     return sec
 
 
@@ -179,7 +185,7 @@ def _loan_tables(ctx: Context, sec: Section, loans: dict[str, Any]) -> None:
     rows = []
     for kind, key in (("downgrades", "downgrade"), ("new_npl", "new_npl"),
                       ("upgrades", "upgrade")):
-        for r in loans[kind][:ctx.params.top]:
+        for r in loans[kind]:  # every row: the page shows the first --top, the workbook all
             rows.append([_CHANGE[key][lang != "zh"], r["id"], r["borrower_id"], r["name"],
                          r["lender"] or r["lender_id"], _cls(r["from"], lang),
                          _cls(r["to"], lang), r["balance"], r["previous_balance"]])
@@ -190,7 +196,7 @@ def _loan_tables(ctx: Context, sec: Section, loans: dict[str, Any]) -> None:
     if sm:
         sec.tables.append(COMPARE["compare_special_mention"].table(
             [[r["borrower_id"], r.get("name", ""), r.get("region") or "", r["balance"],
-              r["loans"]] for r in sm[:ctx.params.top]],
+              r["loans"]] for r in sm],
             ("borrower_id", "name", "region", "balance", "loans"),
             name="changes_special_mention"))
 
@@ -209,7 +215,7 @@ def _structure_table(ctx: Context, sec: Section, changes: list[dict[str, Any]], 
                      c["loan_total_after"]])
     if rows:
         sec.tables.append(COMPARE["compare_structures"].table(
-            rows[:ctx.params.top], ("change", "previous_ids", "current_ids", "size_before",
+            rows, ("change", "previous_ids", "current_ids", "size_before",
                                     "size_after", "members", "joined", "left",
                                     "loan_total_before", "loan_total_after"),
             zh=title, en=title, name=f"changes_{'groups' if only_changed else 'circles'}"))
@@ -220,13 +226,13 @@ def _npl_tables(ctx: Context, sec: Section, banks: dict[str, Any]) -> None:
             "npl_ratio_change", "npl_balance_after", "balance_after")
     schema = COMPARE["compare_npl"]
     region = [[r.get("region") or ctx.t("（未注明）", "(none)"), *[r.get(k) for k in keys]]
-              for r in banks["npl_by_region"][:ctx.params.top]]
+              for r in banks["npl_by_region"]]
     if region:
         sec.tables.append(schema.table(region, ("region", *keys), name="changes_npl_region",
                                        zh=ctx.t("各地区不良率排名（街道）", ""),
                                        en="NPL ratio by region, ranked"))
     lender = [[r.get("name") or r.get("lender_id"), *[r.get(k) for k in keys]]
-              for r in banks["npl_by_lender"][:ctx.params.top]]
+              for r in banks["npl_by_lender"]]
     if lender:
         sec.tables.append(schema.table(lender, ("name", *keys), name="changes_npl_lender",
                                        zh="各贷款人不良率排名", en="NPL ratio by lender, ranked"))
